@@ -1,0 +1,40 @@
+"""The domain model (SQLAlchemy 2.0 typed ORM)."""
+
+from xjwc_desktop.core.model.base import Base, SyncedMixin, now_local
+from xjwc_desktop.core.model.cases import Case, CaseEvent, Category
+from xjwc_desktop.core.model.enums import (
+    CaseSource,
+    CaseStatus,
+    CategoryKind,
+    StructureStatus,
+    TimeLimitUnit,
+    ZoneCode,
+)
+from xjwc_desktop.core.model.meta import LocalMeta
+from xjwc_desktop.core.model.org import Department, Inspector
+from xjwc_desktop.core.model.places import Compound, PatrolZone, UnitGrid
+from xjwc_desktop.core.model.structures import BikeStation, CensusRecord, IllegalStructure
+
+__all__ = [
+    "Base",
+    "BikeStation",
+    "Case",
+    "CaseEvent",
+    "CaseSource",
+    "CaseStatus",
+    "Category",
+    "CategoryKind",
+    "CensusRecord",
+    "Compound",
+    "Department",
+    "IllegalStructure",
+    "Inspector",
+    "LocalMeta",
+    "PatrolZone",
+    "StructureStatus",
+    "SyncedMixin",
+    "TimeLimitUnit",
+    "UnitGrid",
+    "ZoneCode",
+    "now_local",
+]

@@ -1,0 +1,24 @@
+"""Column types shared by the model."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from sqlalchemy import Enum as SAEnum
+
+
+def enum_type(enum_cls: type[Enum]) -> SAEnum:
+    """Store an enum by its stable code (not its Python name), with a CHECK constraint.
+
+    The CHECK keeps rows written by other tools (sync, imports, a DBA) inside the
+    vocabulary; codes rather than names keep the database readable and stable.
+    """
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda cls: [m.value for m in cls],
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )

@@ -1,0 +1,150 @@
+"""Opening a workstation database: checks first, then migrations, then sessions.
+
+Every failure here is raised before anything is written, so a wrong path, another
+program's file or a database from a newer version of this program is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from xjwc_desktop.core.errors import (
+    DatabaseMissingError,
+    DatabaseNotWritableError,
+    ForeignDatabaseError,
+    NewerSchemaError,
+)
+from xjwc_desktop.core.ids import uuid7
+from xjwc_desktop.core.model import LocalMeta
+from xjwc_desktop.core.storage import migrate
+from xjwc_desktop.core.storage.sqlite_setup import APPLICATION_ID, configure_sqlite_engine
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class Database:
+    """An open workstation database: its engine, sessions and identity."""
+
+    path: Path
+    engine: Engine
+    workstation_id: str
+    _sessions: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _inspect_file(path: Path) -> tuple[bool, int, bool]:
+    """(is_empty, application_id, has_tables) of an existing file, read-only."""
+    if path.is_dir():
+        raise ForeignDatabaseError(f"“{path}”是一个文件夹，不是数据库文件。")
+    with path.open("rb") as fh:
+        header = fh.read(len(SQLITE_MAGIC))
+    if not header:
+        return True, 0, False
+    if header != SQLITE_MAGIC:
+        raise ForeignDatabaseError(
+            f"“{path}”不是 SQLite 数据库文件（文件头不符），未做任何改动。"
+        )
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            n_tables = con.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'"
+            ).fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise ForeignDatabaseError(f"“{path}”无法作为 SQLite 数据库读取：{exc}。") from exc
+    return False, app_id, n_tables > 0
+
+
+def _check_writable(path: Path) -> None:
+    directory = path.parent
+    if not directory.exists():
+        raise DatabaseNotWritableError(f"数据库所在的文件夹“{directory}”不存在。")
+    # WAL mode writes -wal and -shm files beside the database: the folder must be writable.
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise DatabaseNotWritableError(
+            f"没有写入“{path}”的权限（数据库及其所在文件夹都必须可写）。"
+        )
+
+
+def _make_engine(path: Path, bulk_load: bool) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+    configure_sqlite_engine(engine, bulk_load=bulk_load)
+    return engine
+
+
+def open_database(
+    path: str | os.PathLike[str], *, create: bool = False, bulk_load: bool = False
+) -> Database:
+    """Open (and migrate to this program's schema) the workstation database at ``path``.
+
+    With ``create=True`` a missing or empty file becomes a new, empty database. Raises a
+    :class:`~xjwc_desktop.core.errors.DatabaseError` with a clear message, having changed
+    nothing, when the file is missing, is not ours, is newer than this program or cannot be
+    written. ``bulk_load`` turns journaling off: only for files built aside and renamed.
+    """
+    path = Path(path).expanduser()
+    if path.exists():
+        is_empty, app_id, has_tables = _inspect_file(path)
+        if not is_empty and has_tables and app_id != APPLICATION_ID:
+            raise ForeignDatabaseError(
+                f"“{path}”是其他程序的 SQLite 数据库，不是本系统的数据库，未做任何改动。"
+            )
+        if is_empty and not create:
+            raise DatabaseMissingError(f"数据库文件“{path}”是空的。可用 xjwc demo --db 创建。")
+    elif not create:
+        raise DatabaseMissingError(
+            f"数据库文件“{path}”不存在。可用 xjwc demo --db {path} 创建演示数据库。"
+        )
+    _check_writable(path)
+    engine = _make_engine(path, bulk_load)
+    try:
+        with engine.begin() as conn:
+            _check_revision(conn, path)
+            migrate.upgrade_to_head(conn)
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        workstation_id = _ensure_workstation_id(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(path=path, engine=engine, workstation_id=workstation_id)
+
+
+def _check_revision(conn, path: Path) -> None:
+    current = migrate.current_revision(conn)
+    if current is not None and current not in migrate.known_revisions():
+        raise NewerSchemaError(
+            f"数据库“{path}”的结构版本（{current}）比本程序新（本程序最高支持 "
+            f"{migrate.head_revision()}）。请升级本程序后再打开，数据库未做任何改动。"
+        )
+
+
+def _ensure_workstation_id(engine: Engine) -> str:
+    with Session(engine) as s, s.begin():
+        row = s.scalar(select(LocalMeta).where(LocalMeta.key == "workstation_id"))
+        if row is None:
+            row = LocalMeta(key="workstation_id", value=uuid7())
+            s.add(row)
+        return row.value
