@@ -1,0 +1,187 @@
+"""``xjwc demo``: a deterministic demo database true to the street's 2016 work report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from xjwc_desktop.core.demo import buildings
+from xjwc_desktop.core.demo import seed_figures as seed
+from xjwc_desktop.core.demo.bulk import deferred_indexes, insert_columns
+from xjwc_desktop.core.demo.cases import DemoContext, case_numbers, day_range, generate_cases
+from xjwc_desktop.core.errors import DatabaseError
+from xjwc_desktop.core.geo.mapdata import load_map_data
+from xjwc_desktop.core.ids import uuid7
+from xjwc_desktop.core.model import CaseSource, Category, Department
+from xjwc_desktop.core.resources import load_json
+from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.storage.reference import install_reference_data
+from xjwc_desktop.core.worktime import default_calendar
+
+INSPECTORS = [  # (code, name, zone): three per patrol zone
+    ("XC01", "王建国", "north"), ("XC02", "李卫东", "north"), ("XC03", "陈丽华", "north"),
+    ("XC04", "张志强", "south"), ("XC05", "刘海燕", "south"), ("XC06", "周晓明", "south"),
+]
+SCALE_PERIOD = (dt.date(2016, 1, 1), dt.date(2026, 10, 31))
+SCALE_SOURCE_SHARE = {CaseSource.PATROL: 0.80, CaseSource.DALIANDONG: 0.14,
+                      CaseSource.HOTLINE: 0.03, CaseSource.DISTRICT_GRID: 0.015,
+                      CaseSource.WECHAT: 0.015}
+EXTERNAL_PREFIX = {CaseSource.HOTLINE.value: "12345-", CaseSource.DISTRICT_GRID.value: "QWG-",
+                   CaseSource.DALIANDONG.value: "DLD-", CaseSource.WECHAT.value: "WX-"}
+
+Progress = Callable[[str], None]
+
+
+def _minutes_in_days(rng, days: np.ndarray, first_hour: int, last_hour: int) -> np.ndarray:
+    minutes = rng.integers(first_hour * 60, last_hour * 60, days.size)
+    return days.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
+
+
+def create_demo(path: str | os.PathLike[str], *, cases: int = 0, seed_value: int = 2015,
+                progress: Progress | None = None) -> Path:
+    """Write a new demo database at ``path``; ``cases`` extra synthetic cases for scale.
+
+    The database is built in a temporary file beside ``path`` and moved into place only
+    when complete, so an interrupted run leaves nothing behind and an existing file is
+    never overwritten.
+    """
+    say = progress or (lambda _msg: None)
+    path = Path(path).expanduser()
+    if path.exists() and path.stat().st_size > 0:
+        raise DatabaseError(f"“{path}”已存在，演示数据库不会覆盖已有文件。请换一个路径或先删除它。")
+    if not path.parent.is_dir():
+        raise DatabaseError(f"文件夹“{path.parent}”不存在。")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        _fill(tmp, cases, seed_value, say)
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return path
+
+
+def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
+    rng = np.random.default_rng(seed_value)
+    ids = random.Random(seed_value)
+    origin = uuid7(buildings.DEMO_ID_MS, ids)  # the demo generator, as a "workstation"
+    maps = load_map_data()
+    db = open_database(tmp, create=True, bulk_load=True)
+    try:
+        with db.session() as s:
+            install_reference_data(s, origin)
+        places = load_json("data/places.json")
+        when = "2015-11-01 00:00:00.000000"
+        with db.engine.begin() as conn:
+            say("写入小区、公益自行车站点、违法建筑与无证建筑普查……")
+            buildings.insert_compounds(conn, ids, maps, origin, places["compounds"], when)
+            buildings.insert_bike_stations(conn, rng, ids, maps, origin,
+                                           places["bike_stations"], when)
+            villas = [(c["lon"], c["lat"]) for c in places["compounds"]
+                      if c["kind"] == "别墅区"]
+            homes = [(c["lon"], c["lat"]) for c in places["compounds"] if "住宅" in c["kind"]
+                     or c["kind"] == "别墅区"]
+            buildings.insert_illegal_structures(conn, rng, ids, maps, origin, villas)
+            buildings.insert_census(conn, rng, ids, maps, origin, homes)
+            inspectors = _insert_inspectors(conn, ids, origin, when)
+        with db.session() as s:
+            ctx = _context(s, rng, ids, maps, origin, places["compounds"])
+        with db.engine.begin() as conn:
+            say("生成 2015 年 1–10 月各渠道案件与巡查发现……")
+            _seed_cases(ctx, conn, inspectors)
+            if n_scale:
+                say(f"生成 {n_scale:,} 件规模测试案件……")
+                with deferred_indexes(conn, "cases", rtree="case_rtree"):
+                    _scale_cases(ctx, conn, n_scale)
+        with db.engine.begin() as conn:
+            # Sampled statistics: enough for the planner, seconds cheaper at a million rows.
+            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        db.close()
+    # Hand over a file in the mode every workstation database uses.
+    with sqlite3.connect(tmp) as con:
+        con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+
+
+def _insert_inspectors(conn, ids, origin: str, when: str) -> list[tuple[str, str]]:
+    rows = [(uuid7(buildings.DEMO_ID_MS, ids), code, name, zone)
+            for code, name, zone in INSPECTORS]
+    insert_columns(conn, "inspectors", {
+        "id": [r[0] for r in rows], "code": [r[1] for r in rows], "name": [r[2] for r in rows],
+        "zone_code": [r[3] for r in rows], "daily_target": [seed.PATROL_DAILY_TARGET] * len(rows),
+        "active": [1] * len(rows), "created_at": [when] * len(rows),
+        "updated_at": [when] * len(rows), "written_by": [origin] * len(rows)})
+    return [(r[0], r[3]) for r in rows]
+
+
+def _context(session, rng, ids, maps, origin, compounds) -> DemoContext:
+    cal = default_calendar()
+    dept_ids = {d.code: d.id for d in session.scalars(select(Department))}
+    cats = list(session.scalars(select(Category).order_by(Category.code)))
+    return DemoContext(
+        rng=rng, ids=ids, maps=maps, calendar=cal, workstation_id=origin,
+        category_codes=np.array([c.code for c in cats], dtype=object),
+        category_names=np.array([c.name for c in cats], dtype=object),
+        category_limits=np.array([cal.limit_minutes(c.time_limit, c.time_limit_unit.value)
+                                  for c in cats]),
+        category_departments=np.array([dept_ids.get(c.default_department_code) for c in cats],
+                                      dtype=object),
+        compound_names=[c["name"] for c in compounds],
+        compound_xy=np.array([(c["lon"], c["lat"]) for c in compounds]),
+    )
+
+
+def _seed_cases(ctx: DemoContext, conn, inspectors: list[tuple[str, str]]) -> None:
+    first, last = seed.CASE_PERIOD
+    days = day_range(first, last)
+    rng = ctx.rng
+    # Channels: exactly the report's counts, spread over the period, anywhere in the street.
+    sources = np.concatenate([np.full(n, s.value, dtype=object)
+                              for s, n in seed.CASES_BY_SOURCE.items()])
+    reported = _minutes_in_days(rng, rng.choice(days, sources.size), 7, 21)
+    # Patrol: every inspector finds 6 to 9 cases every day, in their own zone.
+    per_day = rng.integers(seed.PATROL_DAILY_TARGET, seed.PATROL_DAILY_TARGET + 4,
+                           (len(inspectors), days.size)).ravel()
+    insp = np.repeat(np.repeat(np.arange(len(inspectors)), days.size), per_day)
+    patrol_days = np.repeat(np.tile(days, len(inspectors)), per_day)
+    n_channel = sources.size
+    generate_cases(
+        ctx, conn,
+        np.r_[sources, np.full(insp.size, CaseSource.PATROL.value, dtype=object)],
+        np.r_[reported, _minutes_in_days(rng, patrol_days, 7, 20)],
+        np.datetime64(f"{last}T23:59", "m"),
+        zones=np.r_[np.full(n_channel, ""), [inspectors[i][1] for i in insp]],
+        inspector_ids=np.r_[np.full(n_channel, None, dtype=object),
+                            np.array([inspectors[i][0] for i in insp], dtype=object)],
+        external_prefix=EXTERNAL_PREFIX)
+
+
+def _scale_cases(ctx: DemoContext, conn, n: int) -> None:
+    """Cases after the seed period (2016 on), so the report's figures stay exact."""
+    first, last = SCALE_PERIOD
+    days = day_range(first, last)
+    shares = np.array(list(SCALE_SOURCE_SHARE.values()))
+    sources = ctx.rng.choice(np.array([s.value for s in SCALE_SOURCE_SHARE], dtype=object),
+                             n, p=shares / shares.sum())
+    # In time order, so ids (time-ordered) and case numbers append to their indexes instead
+    # of landing on random pages: that is the difference between seconds and many minutes.
+    reported = np.sort(_minutes_in_days(ctx.rng, ctx.rng.choice(days, n), 7, 21))
+    # Scale cases carry their lifecycle timestamps but no step-by-step history: they exist
+    # to load the map, the table and the statistics, and six million history rows would
+    # only slow the generator.
+    numbers = case_numbers(reported)  # numbered over all days, not per chunk
+    chunk = 200_000
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        generate_cases(ctx, conn, sources[sl], reported[sl],
+                       np.datetime64(f"{last}T23:59", "m"), with_history=False,
+                       numbers=numbers[sl])

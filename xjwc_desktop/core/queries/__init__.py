@@ -1,0 +1,1 @@
+"""Read-side queries the views need (case list, map layers), Qt-free."""
