@@ -1,0 +1,42 @@
+"""The ``xjwc`` command: the GUI by default, and the scripting subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xjwc_desktop import __version__
+from xjwc_desktop.cli import data_commands, gui_commands
+from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.i18n import LANGUAGES, set_language
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xjwc",
+        description="新江湾城街道网格化管理中心桌面 GIS。不带子命令时启动图形界面。",
+    )
+    parser.add_argument("--version", action="version", version=f"xjwc {__version__}")
+    parser.add_argument(
+        "--db", help="数据库文件（默认：本机数据目录中的 xjwc.sqlite，首次启动时创建演示库）")
+    parser.add_argument("--lang", choices=sorted(LANGUAGES), help="界面语言 zh/en")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    data_commands.register(sub)
+    gui_commands.register(sub)
+    parser.set_defaults(func=gui_commands.run_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    try:
+        return int(args.func(args) or 0)
+    except XjwcError as exc:
+        print(f"xjwc: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("xjwc: 已中断，未完成的写入已回滚。", file=sys.stderr)
+        return 130

@@ -1,0 +1,84 @@
+"""Subcommands that work on the data without the GUI: demo, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from xjwc_desktop.cli.options import (
+    add_db_option,
+    check_period,
+    db_path,
+    parse_date,
+    positive_int,
+)
+from xjwc_desktop.core.i18n import tr
+
+
+def register(sub) -> None:
+    demo = sub.add_parser("demo", help="创建演示数据库（与 2016 年工作报告数字一致）")
+    add_db_option(demo)
+    demo.add_argument("--cases", type=positive_int, default=0,
+                      help="另加 N 件合成案件（2016 年以后，用于规模测试）")
+    demo.add_argument("--seed", type=int, default=2015, help="随机种子（同一种子结果相同）")
+    demo.set_defaults(func=run_demo)
+
+    stats = sub.add_parser("stats", help="统计：各渠道案件、违法建筑、无证建筑、公益自行车")
+    add_db_option(stats)
+    stats.add_argument("--json", action="store_true", help="输出 JSON")
+    stats.add_argument("--from", dest="date_from", type=parse_date, help="起始日期 YYYY-MM-DD")
+    stats.add_argument("--to", dest="date_to", type=parse_date, help="结束日期 YYYY-MM-DD（含）")
+    stats.set_defaults(func=run_stats)
+
+
+def run_demo(args) -> int:
+    from xjwc_desktop.core.demo.generate import create_demo
+
+    started = time.perf_counter()
+    path = create_demo(db_path(args), cases=args.cases, seed_value=args.seed,
+                       progress=lambda msg: print(msg, file=sys.stderr))
+    print(f"{tr('演示数据库已创建')}: {path} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def run_stats(args) -> int:
+    from xjwc_desktop.core.stats import Period, street_figures
+    from xjwc_desktop.core.storage.database import open_database
+
+    check_period(args.date_from, args.date_to)
+    db = open_database(db_path(args))
+    try:
+        with db.session() as s:
+            figures = street_figures(s, Period(args.date_from, args.date_to))
+    finally:
+        db.close()
+    if args.json:
+        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(format_figures(figures))
+    return 0
+
+
+def format_figures(f: dict) -> str:
+    """The figures as a short Chinese text, as they would be read out in a report."""
+    p = f["period"]
+    lines = [f"{tr('统计期间')}: {p['from'] or '—'} ~ {p['to'] or '—'}",
+             f"{tr('案件总数')}: {f['cases']['total']:,}"]
+    lines += [f"  {v['label']}: {v['count']:,}" for v in f["cases"]["by_source"].values()]
+    lines.append(tr("按状态") + ": " + "，".join(
+        f"{v['label']} {v['count']:,}" for v in f["cases"]["by_status"].values()))
+    pt = f["patrol"]
+    lines.append(f"{tr('巡查发现')}: {pt['inspectors']} 名巡查员，人均每日 "
+                 f"{pt['per_inspector_per_day']} 件（单日最少 {pt['lowest_inspector_day']} 件）")
+    d = f["illegal_structures"]["demolished"]
+    lines.append(f"{tr('拆除违法建筑')}: {d['count']} 处，{d['area_m2']:,.2f} ㎡")
+    c = f["census"]
+    res, non, total = c["residential"], c["non_residential"], c["total"]
+    lines.append(f"{tr('无证建筑')}: 住宅 {res['count']} 处 {res['area_m2']:,.2f} ㎡，"
+                 f"非住宅 {non['count']} 处 {non['area_m2']:,.2f} ㎡，"
+                 f"共计 {total['count']} 处 {total['area_m2']:,.2f} ㎡")
+    b = f["bike_stations"]
+    lines.append(f"{tr('公益自行车')}: 站点 {b['stations']} 处，自行车 {b['bikes']} 辆")
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""Argument helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from xjwc_desktop.core.errors import InputError
+
+
+def add_db_option(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    # SUPPRESS keeps a subcommand from clobbering a --db given before the subcommand.
+    parser.add_argument("--db", required=required, default=argparse.SUPPRESS,
+                        help="数据库文件路径")
+
+
+def db_path(args: argparse.Namespace) -> Path | None:
+    value = getattr(args, "db", None)
+    return Path(value).expanduser() if value else None
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期“{text}”应写成 YYYY-MM-DD，例如 2015-01-31") from exc
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"“{text}”不是整数") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"“{text}”不能为负数")
+    return value
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise InputError(f"起始日期 {start} 晚于结束日期 {end}。")
