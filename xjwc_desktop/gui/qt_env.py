@@ -1,0 +1,47 @@
+"""Process-wide Qt settings that must be in place before QApplication exists."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def prepare_qt_environment(*, headless: bool = False) -> None:
+    """Pick the platform plugin and WebEngine flags; call before importing Qt widgets.
+
+    Without a display (CI, SSH, ``xjwc screenshot``) Qt runs offscreen. Chromium refuses to
+    start its sandbox as root, so root runs without it (as QtWebEngine documents).
+    """
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless or (no_display and sys.platform.startswith("linux")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    # Nothing in the page may reach the network: no background services, no DNS prefetch.
+    for flag in ("--disable-background-networking", "--disable-component-update",
+                 "--no-pings", "--dns-prefetch-disable"):
+        if flag not in flags:
+            flags = f"{flags} {flag}".strip()
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
+    register_scheme()
+
+
+_registered = False
+
+
+def register_scheme() -> None:
+    """Declare the ``xjwc://`` scheme (Qt requires this before the application starts)."""
+    global _registered
+    if _registered:
+        return
+    from PySide6.QtWebEngineCore import QWebEngineUrlScheme
+
+    scheme = QWebEngineUrlScheme(b"xjwc")
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme
+                    | QWebEngineUrlScheme.Flag.LocalAccessAllowed
+                    | QWebEngineUrlScheme.Flag.CorsEnabled
+                    | QWebEngineUrlScheme.Flag.FetchApiAllowed)
+    QWebEngineUrlScheme.registerScheme(scheme)
+    _registered = True

@@ -1,0 +1,1 @@
+"""The web map page: HTML built with folium, assets served by our URL scheme."""
