@@ -1,0 +1,55 @@
+"""Test setup shared by every test: isolated user folders, headless Qt, demo databases.
+
+Environment variables are set here, before anything imports Qt (Picard's conftest does
+the same), so every test runs offscreen and never touches the real user's settings or data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SCRATCH = Path(tempfile.mkdtemp(prefix="xjwc-tests-"))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+os.environ["XJWC_HOME"] = str(_SCRATCH / "home")
+os.environ["XDG_CONFIG_HOME"] = str(_SCRATCH / "config")
+os.environ["XDG_DATA_HOME"] = str(_SCRATCH / "data")
+os.environ.setdefault("XJWC_LANG", "zh")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """One demo database per test session (built once, never modified)."""
+    from xjwc_desktop.core.demo.generate import create_demo
+
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite"
+    create_demo(path)
+    path.chmod(0o444)
+    return path
+
+
+@pytest.fixture
+def demo_db_path(demo_template, tmp_path) -> Path:
+    """A private, writable copy of the demo database for one test (Anki's getEmptyCol)."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_template, path)
+    path.chmod(0o644)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_path):
+    from xjwc_desktop.core.storage.database import open_database
+
+    db = open_database(demo_db_path)
+    yield db
+    db.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
