@@ -348,7 +348,11 @@
       return true;
     },
     reloadCases: function () {
-      return fetchBuffer("cases.bin").then(function (b) { cases.setData(b); return cases.n; });
+      return fetchBuffer("cases.bin").then(function (b) {
+        cases.setData(b);
+        if (bridge) bridge.casesReloaded(cases.n);
+        return cases.n;
+      });
     },
     select: function (rowids) {
       cases.selected = new Set(rowids);
@@ -359,6 +363,14 @@
       const b = cases.boundsOf(cases.selected);
       if (b) map.fitBounds(b.pad(0.2), { maxZoom: 18 });
       return !!b;
+    },
+    selectedRowids: function () { return Array.from(cases.selected); },
+    containerPointOf: function (rowid) {
+      const i = cases.index().get(rowid);
+      if (i === undefined) return null;
+      const scale = 256 * Math.pow(2, map.getZoom());
+      const tl = cases.topLeft();
+      return [cases.mx[i] * scale - tl[0], cases.my[i] * scale - tl[1]];
     },
     caseCount: function () { return cases.n; },
     lastDrawMs: function () { return cases.lastDrawMs; }

@@ -35,6 +35,8 @@ def register_scheme() -> None:
     global _registered
     if _registered:
         return
+    # QtWebEngineWidgets must be imported before the QApplication exists (shared GL context).
+    import PySide6.QtWebEngineWidgets  # noqa: F401
     from PySide6.QtWebEngineCore import QWebEngineUrlScheme
 
     scheme = QWebEngineUrlScheme(b"xjwc")

@@ -15,6 +15,7 @@ class QtMapBridge(QObject):
     layers_changed = Signal(dict)
     view_changed = Signal(float, float, int)
     page_failed = Signal(str)
+    cases_reloaded = Signal(int)
 
     def __init__(self, initial_state: dict, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +45,10 @@ class QtMapBridge(QObject):
     @Slot(float, float, int)
     def viewChanged(self, lon: float, lat: float, zoom: int) -> None:  # noqa: N802
         self.view_changed.emit(lon, lat, zoom)
+
+    @Slot(int)
+    def casesReloaded(self, n_cases: int) -> None:  # noqa: N802
+        self.cases_reloaded.emit(n_cases)
 
     @Slot(str)
     def pageError(self, message: str) -> None:  # noqa: N802

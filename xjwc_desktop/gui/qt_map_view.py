@@ -70,20 +70,30 @@ class QtMapView(QWebEngineView):
         self.ready.emit(n, ms)
 
     def call(self, function: str, *args, callback: Callable | None = None) -> None:
-        """Call ``window.xjwc.<function>(*args)`` in the page; arguments go as JSON."""
+        """Call ``window.xjwc.<function>(*args)`` in the page; arguments and result as JSON.
+
+        (Objects returned through runJavaScript arrive empty in PySide6; JSON text does not.)
+        """
         js_args = ", ".join(json.dumps(a) for a in args)
-        script = f"window.xjwc && window.xjwc.{function}({js_args})"
+        script = f"JSON.stringify(window.xjwc ? window.xjwc.{function}({js_args}) : null)"
         if self._page is None:
             return
         if callback is None:
             self._page.runJavaScript(script)
         else:
-            self._page.runJavaScript(script, 0, callback)
+            self._page.runJavaScript(script, 0,
+                                     lambda text: callback(json.loads(text) if text else None))
 
     def dispose(self) -> None:
-        """Delete the page now, before its profile (WebEngine warns and may crash otherwise)."""
+        """Delete the page now, before its profile (WebEngine warns and may crash otherwise).
+
+        The view goes too: a view without a page would quietly make a default one (on the
+        default profile) the next time anything asks it for its page.
+        """
         if self._page is None:
             return
         self.setPage(None)
         shiboken6.delete(self._page)
         self._page = None
+        self.hide()
+        self.deleteLater()

@@ -39,5 +39,9 @@ class QtSettingsStore:
     def set(self, setting: Setting, value: Any) -> None:
         self._q.setValue(setting.key, json.dumps(value, ensure_ascii=False))
 
+    def get_layers(self) -> dict[str, bool]:
+        value = self.get(MAP_LAYERS)
+        return value if isinstance(value, dict) else {}
+
     def sync(self) -> None:
         self._q.sync()

@@ -35,7 +35,7 @@ BASEMAP_STYLES = {
     "patrol_zones": {"weight": 1, "color": "#2c3e50", "fillOpacity": 0.05},
     "unit_grids": {"weight": 0.6, "color": "#7f8c8d", "fillOpacity": 0.0, "opacity": 0.6},
     "roads": {"weight": 4, "color": "#bdc3c7", "opacity": 0.9},
-    "yinhang_road": {"weight": 4, "color": "#d35400", "dashArray": "8 6", "opacity": 0.9},
+    "yinhang_road": {"weight": 4, "color": "#d35400", "dashArray": "8 6", "opacity": 1.0},
     "boundary": {"weight": 3, "color": "#c0392b", "fillOpacity": 0.0},
 }
 ZONE_FILL = {"north": "#2980b9", "south": "#16a085"}
