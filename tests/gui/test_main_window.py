@@ -109,3 +109,21 @@ def test_untrusted_description_is_shown_as_text(qtbot, make_window, demo_db):
                   if window.table.model.headerData(i, Qt.Orientation.Horizontal) == "问题描述")
     index = window.table.model.index(window.table.model.row_of(rowid), column)
     assert window.table.model.data(index) == payload
+
+
+def test_english_interface(qtbot, make_window):
+    from xjwc_desktop.core.i18n import set_language
+
+    set_language("en")
+    try:
+        window = make_window()
+        headers = [window.table.model.headerData(i, Qt.Orientation.Horizontal)
+                   for i in range(window.table.model.columnCount())]
+        assert headers[:4] == ["Case no.", "Source", "Category", "Status"]
+        labels = run_script(qtbot, window, "Array.from(document.querySelectorAll("
+                            "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+        assert "Illegal structures" in labels
+        assert "Street boundary" in labels
+        assert window.status_box.itemText(window.status_box.findData("closed")) == "Closed"
+    finally:
+        set_language("zh")
