@@ -57,3 +57,9 @@ def run_script(qtbot, window, script: str):
                                     lambda value: box.setdefault("v", value))
     qtbot.waitUntil(lambda: "v" in box, timeout=10_000)
     return json.loads(box["v"]) if box["v"] else None
+
+
+def layer_labels(qtbot, window) -> list[str]:
+    """The names in the map's layer control, as the user reads them."""
+    return run_script(qtbot, window, "Array.from(document.querySelectorAll("
+                      "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.conftest import run_js, run_script
+from tests.gui.conftest import layer_labels, run_js, run_script
 
 
 def count(db, sql: str, *params) -> int:
@@ -45,8 +45,7 @@ def test_every_layer_is_on_the_map_and_switchable(qtbot, make_window):
 
 def test_layer_choice_persists_for_the_next_window(qtbot, make_window, settings_store):
     window = make_window()
-    labels = run_script(qtbot, window, "Array.from(document.querySelectorAll("
-                        "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+    labels = layer_labels(qtbot, window)
     index = labels.index("公益自行车站点")
     run_script(qtbot, window, "(document.querySelectorAll('.leaflet-control-layers-selector')"
                               f"[{index}].click(), true)")
@@ -120,8 +119,7 @@ def test_english_interface(qtbot, make_window):
         headers = [window.table.model.headerData(i, Qt.Orientation.Horizontal)
                    for i in range(window.table.model.columnCount())]
         assert headers[:4] == ["Case no.", "Source", "Category", "Status"]
-        labels = run_script(qtbot, window, "Array.from(document.querySelectorAll("
-                            "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+        labels = layer_labels(qtbot, window)
         assert "Illegal structures" in labels
         assert "Street boundary" in labels
         assert window.status_box.itemText(window.status_box.findData("closed")) == "Closed"
