@@ -52,30 +52,46 @@ class Database:
         self.engine.dispose()
 
 
-def _inspect_file(path: Path) -> tuple[bool, int, bool]:
-    """(is_empty, application_id, has_tables) of an existing file, read-only."""
+@dataclass(frozen=True)
+class _FileFacts:
+    empty: bool
+    application_id: int = 0
+    has_tables: bool = False
+    revision: str | None = None
+
+
+def _inspect_file(path: Path) -> _FileFacts:
+    """What an existing file is, read through a read-only connection (nothing written)."""
     if path.is_dir():
         raise ForeignDatabaseError(f"“{path}”是一个文件夹，不是数据库文件。")
     with path.open("rb") as fh:
         header = fh.read(len(SQLITE_MAGIC))
     if not header:
-        return True, 0, False
+        return _FileFacts(empty=True)
     if header != SQLITE_MAGIC:
         raise ForeignDatabaseError(
             f"“{path}”不是 SQLite 数据库文件（文件头不符），未做任何改动。"
         )
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # Without a -wal file everything is in the main file, and immutable=1 reads it without
+        # creating -wal/-shm files (plain mode=ro would, for a WAL-mode database).
+        has_wal = Path(f"{path}-wal").exists()
+        flags = "mode=ro" if has_wal else "mode=ro&immutable=1"
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            n_tables = con.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='table'"
-            ).fetchone()[0]
+            tables = {name for (name,) in
+                      con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise ForeignDatabaseError(f"“{path}”无法作为 SQLite 数据库读取：{exc}。") from exc
-    return False, app_id, n_tables > 0
+    return _FileFacts(empty=False, application_id=app_id, has_tables=bool(tables),
+                      revision=revision)
 
 
 def _check_writable(path: Path) -> None:
@@ -107,13 +123,18 @@ def open_database(
     """
     path = Path(path).expanduser()
     if path.exists():
-        is_empty, app_id, has_tables = _inspect_file(path)
-        if not is_empty and has_tables and app_id != APPLICATION_ID:
+        facts = _inspect_file(path)
+        # Any application_id but 0 (unclaimed) and ours means another program's file, even
+        # before it has tables (a GeoPackage being created, say).
+        foreign_id = facts.application_id not in (0, APPLICATION_ID)
+        if foreign_id or (facts.has_tables and facts.application_id != APPLICATION_ID):
             raise ForeignDatabaseError(
                 f"“{path}”是其他程序的 SQLite 数据库，不是本系统的数据库，未做任何改动。"
             )
-        if is_empty and not create:
+        if facts.empty and not create:
             raise DatabaseMissingError(f"数据库文件“{path}”是空的。可用 xjwc demo --db 创建。")
+        # Checked before any connection of ours exists: even its pragmas would write.
+        _check_revision(facts.revision, path)
     elif not create:
         raise DatabaseMissingError(
             f"数据库文件“{path}”不存在。可用 xjwc demo --db {path} 创建演示数据库。"
@@ -122,7 +143,7 @@ def open_database(
     engine = _make_engine(path, bulk_load)
     try:
         with engine.begin() as conn:
-            _check_revision(conn, path)
+            _check_revision(migrate.current_revision(conn), path)  # a racing newer writer
             migrate.upgrade_to_head(conn)
             conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         workstation_id = _ensure_workstation_id(engine)
@@ -132,8 +153,7 @@ def open_database(
     return Database(path=path, engine=engine, workstation_id=workstation_id)
 
 
-def _check_revision(conn, path: Path) -> None:
-    current = migrate.current_revision(conn)
+def _check_revision(current: str | None, path: Path) -> None:
     if current is not None and current not in migrate.known_revisions():
         raise NewerSchemaError(
             f"数据库“{path}”的结构版本（{current}）比本程序新（本程序最高支持 "
