@@ -8,6 +8,7 @@ every database of the street; they are installed on creation and refreshed idemp
 from __future__ import annotations
 
 import json
+import uuid
 
 import shapely
 from sqlalchemy import select
@@ -27,6 +28,15 @@ from xjwc_desktop.core.model import (
 )
 from xjwc_desktop.core.resources import load_json
 
+# Reference rows get the same id on every workstation (derived from their natural key), so
+# that "城管中队" is one row everywhere when databases sync, and demo data is reproducible.
+REFERENCE_NAMESPACE = uuid.UUID("6f1c3c1e-5b7a-4f0e-9d3a-0c5e2a1b7d42")
+
+
+def reference_id(table: str, key: str) -> str:
+    """The workstation-independent id of reference row ``key`` of ``table``."""
+    return uuid.uuid5(REFERENCE_NAMESPACE, f"{table}:{key}").hex
+
 
 def _upsert(session: Session, model, key: str, rows: list[dict], workstation_id: str) -> int:
     existing = {getattr(o, key): o for o in session.scalars(select(model))}
@@ -34,7 +44,8 @@ def _upsert(session: Session, model, key: str, rows: list[dict], workstation_id:
     for row in rows:
         obj = existing.get(row[key])
         if obj is None:
-            session.add(model(**row, written_by=workstation_id))
+            row_id = reference_id(model.__tablename__, str(row[key]))
+            session.add(model(**row, id=row_id, written_by=workstation_id))
             added += 1
         else:
             for name, value in row.items():
