@@ -36,7 +36,7 @@ def _size(text: str) -> tuple[int, int]:
 def run_app(args) -> int:
     from xjwc_desktop.gui.qt_app import run_application
 
-    return run_application(db_path(args))
+    return run_application(db_path(args, required=False))
 
 
 def run_screenshot(args) -> int:

@@ -9,15 +9,20 @@ from pathlib import Path
 from xjwc_desktop.core.errors import InputError
 
 
-def add_db_option(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    # SUPPRESS keeps a subcommand from clobbering a --db given before the subcommand.
-    parser.add_argument("--db", required=required, default=argparse.SUPPRESS,
-                        help="数据库文件路径")
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS keeps a subcommand from clobbering a --db given before the subcommand, so
+    # "xjwc --db X stats" and "xjwc stats --db X" both work; db_path() checks presence.
+    parser.add_argument("--db", default=argparse.SUPPRESS, help="数据库文件路径")
 
 
-def db_path(args: argparse.Namespace) -> Path | None:
+def db_path(args: argparse.Namespace, *, required: bool = True) -> Path | None:
+    """The --db path given before or after the subcommand."""
     value = getattr(args, "db", None)
-    return Path(value).expanduser() if value else None
+    if not value:
+        if required:
+            raise InputError(f"“xjwc {args.command}”需要用 --db 指定数据库文件。")
+        return None
+    return Path(value).expanduser()
 
 
 def parse_date(text: str) -> dt.date:
