@@ -27,19 +27,24 @@ def sqlite_dates(values: np.ndarray) -> list[str | None]:
     return [None if nat else t for t, nat in zip(text, np.isnat(values), strict=True)]
 
 
-def insert_columns(conn: Connection, table: str, columns: dict[str, object]) -> int:
-    """Insert rows given as equal-length columns (lists or arrays) into ``table``."""
+def to_rows(columns: dict[str, object]) -> tuple[list[str], list[tuple]]:
+    """Column names and row tuples, ready for ``executemany`` (costly: do it off-thread)."""
     names = list(columns)
     lists = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in columns.values()]
-    n = len(lists[0])
-    if any(len(c) != n for c in lists):
-        raise ValueError(f"columns of {table} differ in length")
+    if len({len(c) for c in lists}) > 1:
+        raise ValueError(f"columns differ in length: {[len(c) for c in lists]}")
+    return names, list(zip(*lists, strict=True))
+
+
+def insert_rows(conn: Connection, table: str, names: list[str], rows: list[tuple]) -> int:
     sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    chunk = 50_000
-    for start in range(0, n, chunk):
-        conn.exec_driver_sql(sql, list(zip(*(c[start:start + chunk] for c in lists),
-                                           strict=True)))
-    return n
+    conn.exec_driver_sql(sql, rows)
+    return len(rows)
+
+
+def insert_columns(conn: Connection, table: str, columns: dict[str, object]) -> int:
+    """Insert rows given as equal-length columns (lists or arrays) into ``table``."""
+    return insert_rows(conn, table, *to_rows(columns))
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from xjwc_desktop.core.demo import texts
-from xjwc_desktop.core.demo.bulk import insert_columns, sqlite_datetimes
+from xjwc_desktop.core.demo.bulk import insert_rows, sqlite_datetimes, to_rows
 from xjwc_desktop.core.demo.lifecycle import Lifecycles, simulate
 from xjwc_desktop.core.demo.positions import M_PER_DEG_LAT, M_PER_DEG_LON, sample_positions
 from xjwc_desktop.core.geo.mapdata import MapData
@@ -86,9 +86,27 @@ def case_numbers(reported: np.ndarray) -> np.ndarray:
     return out
 
 
-def generate_cases(
+@dataclass
+class CaseBatch:
+    """Rows of generated cases (and their history), ready to insert."""
+
+    cases: tuple[list[str], list[tuple]]
+    history: tuple[list[str], list[tuple]] | None
+
+    def insert(self, conn: Connection) -> int:
+        insert_rows(conn, "cases", *self.cases)
+        if self.history is not None:
+            insert_rows(conn, "case_events", *self.history)
+        return len(self.cases[1])
+
+
+def generate_cases(ctx: DemoContext, conn: Connection, *args, **kwargs) -> int:
+    """Build and insert cases in one go (see :func:`build_cases`)."""
+    return build_cases(ctx, *args, **kwargs).insert(conn)
+
+
+def build_cases(
     ctx: DemoContext,
-    conn: Connection,
     sources: np.ndarray,
     reported_at: np.ndarray,
     as_of: np.datetime64,
@@ -98,8 +116,12 @@ def generate_cases(
     external_prefix: dict[str, str] | None = None,
     with_history: bool = True,
     numbers: np.ndarray | None = None,
-) -> int:
-    """Insert one case per entry of ``sources``/``reported_at``; returns how many."""
+) -> CaseBatch:
+    """One case per entry of ``sources``/``reported_at``, with a plausible lifecycle.
+
+    Touches no database: the scale generator builds the next batch on a worker thread
+    while the previous one is being inserted.
+    """
     n = sources.size
     rng = ctx.rng
     lon, lat = sample_positions(rng, ctx.maps, zones, n, anchors=list(map(tuple, ctx.compound_xy)))
@@ -138,10 +160,8 @@ def generate_cases(
         "created_at": now, "updated_at": now,
         "written_by": np.full(n, ctx.workstation_id, dtype=object),
     }
-    insert_columns(conn, "cases", columns)
-    if with_history:
-        _insert_history(ctx, conn, ids, sources, reported_at, life, dept)
-    return n
+    history = _history(ctx, ids, sources, reported_at, life, dept) if with_history else None
+    return CaseBatch(to_rows(columns), history)
 
 
 # (action, column of Lifecycles, from, to, actor role)
@@ -158,7 +178,7 @@ STEPS = [
 ]
 
 
-def _insert_history(ctx, conn, ids, sources, reported_at, life: Lifecycles, dept) -> None:
+def _history(ctx, ids, sources, reported_at, life: Lifecycles, dept):
     cols: dict[str, list] = {k: [] for k in (
         "id", "case_id", "seq", "action", "from_status", "to_status", "actor_role", "at",
         "department_id", "note", "created_at", "updated_at", "written_by")}
@@ -189,7 +209,7 @@ def _insert_history(ctx, conn, ids, sources, reported_at, life: Lifecycles, dept
             cols["created_at"].append(at)
             cols["updated_at"].append(at)
             cols["written_by"].append(ctx.workstation_id)
-    insert_columns(conn, "case_events", cols)
+    return to_rows(cols)
 
 
 def day_range(first: dt.date, last: dt.date) -> np.ndarray:

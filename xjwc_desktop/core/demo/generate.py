@@ -7,6 +7,7 @@ import os
 import random
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,13 @@ from sqlalchemy import select
 from xjwc_desktop.core.demo import buildings
 from xjwc_desktop.core.demo import seed_figures as seed
 from xjwc_desktop.core.demo.bulk import deferred_indexes, insert_columns
-from xjwc_desktop.core.demo.cases import DemoContext, case_numbers, day_range, generate_cases
+from xjwc_desktop.core.demo.cases import (
+    DemoContext,
+    build_cases,
+    case_numbers,
+    day_range,
+    generate_cases,
+)
 from xjwc_desktop.core.errors import DatabaseError
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.ids import uuid7
@@ -179,9 +186,21 @@ def _scale_cases(ctx: DemoContext, conn, n: int) -> None:
     # to load the map, the table and the statistics, and six million history rows would
     # only slow the generator.
     numbers = case_numbers(reported)  # numbered over all days, not per chunk
-    chunk = 200_000
-    for start in range(0, n, chunk):
-        sl = slice(start, min(n, start + chunk))
-        generate_cases(ctx, conn, sources[sl], reported[sl],
-                       np.datetime64(f"{last}T23:59", "m"), with_history=False,
-                       numbers=numbers[sl])
+    as_of = np.datetime64(f"{last}T23:59", "m")
+    chunk = 100_000
+    slices = [slice(s, min(n, s + chunk)) for s in range(0, n, chunk)]
+
+    def build(sl: slice):
+        return build_cases(ctx, sources[sl], reported[sl], as_of, with_history=False,
+                           numbers=numbers[sl])
+
+    # One worker builds batch k+1 (numpy, Python objects) while SQLite inserts batch k;
+    # sqlite3 releases the GIL while it steps. Batches are built in order by a single
+    # thread, so the random draws (and the demo) stay deterministic.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(build, slices[0])
+        for following in [*slices[1:], None]:
+            batch = pending.result()
+            if following is not None:
+                pending = pool.submit(build, following)
+            batch.insert(conn)
