@@ -1,0 +1,99 @@
+"""Row ids: UUIDv7 hex strings, unique across workstations and ordered by time."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+
+import pytest
+
+from xjwc_desktop.core.ids import is_uuid7, uuid7, uuid7_timestamp_ms
+
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def test_uuid7_is_32_lowercase_hex_of_version_7_and_rfc_variant() -> None:
+    for _ in range(200):
+        value = uuid7()
+        assert HEX32.fullmatch(value), value
+        parsed = uuid.UUID(hex=value)
+        assert parsed.version == 7
+        assert parsed.variant == uuid.RFC_4122
+        assert is_uuid7(value)
+
+
+def test_uuid7_carries_the_current_time() -> None:
+    before = int(time.time() * 1000)
+    value = uuid7()
+    after = int(time.time() * 1000)
+    assert before <= uuid7_timestamp_ms(value) <= after
+
+
+@pytest.mark.parametrize(
+    "ms", [0, 1, 1_446_307_200_000, 1_700_000_000_123, 2**48 - 1]
+)
+def test_timestamp_round_trip(ms: int) -> None:
+    assert uuid7_timestamp_ms(uuid7(ms)) == ms
+    assert uuid7_timestamp_ms(uuid7(ms, random.Random(7))) == ms
+
+
+def test_ids_sort_in_time_order() -> None:
+    start = 1_420_041_600_000  # 2015-01-01 00:00 +08:00
+    stamps = [start + k * 37 for k in range(500)]
+    rng = random.Random(99)
+    ids = [uuid7(ms, rng) for ms in stamps]
+    assert sorted(ids) == ids
+    assert len(set(ids)) == len(ids)
+    # Shuffled input: sorting the ids sorts by their timestamps.
+    shuffled = ids[:]
+    random.Random(1).shuffle(shuffled)
+    assert [uuid7_timestamp_ms(i) for i in sorted(shuffled)] == stamps
+
+
+def test_seeded_random_and_fixed_ms_are_deterministic() -> None:
+    first = [uuid7(1_446_307_200_000 + k, random.Random(2015)) for k in range(5)]
+    again = [uuid7(1_446_307_200_000 + k, random.Random(2015)) for k in range(5)]
+    assert first == again
+    seq_a = random.Random(2015)
+    seq_b = random.Random(2015)
+    assert [uuid7(5, seq_a) for _ in range(20)] == [uuid7(5, seq_b) for _ in range(20)]
+
+
+def test_different_seeds_give_different_ids_at_the_same_instant() -> None:
+    ids = {uuid7(1_446_307_200_000, random.Random(seed)) for seed in range(100)}
+    assert len(ids) == 100
+
+
+def test_os_randomness_gives_distinct_ids_at_the_same_instant() -> None:
+    ids = {uuid7(1_446_307_200_000) for _ in range(1000)}
+    assert len(ids) == 1000
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        "not-an-id",
+        "0" * 31,
+        "0" * 33,
+        "g" * 32,
+        str(uuid.uuid4().hex),  # version 4
+        "0189e3b6c0d01000800000000000000",  # 31 digits
+        "0189e3b6-c0d0-7000-8000-000000000000",  # dashed form is not what we mint
+        "{0189e3b6c0d07000800000000000000}",
+        "0189e3b6c0d07abc0def0123456789ab",  # version nibble 7 but not the RFC variant
+        None,
+    ],
+)
+def test_is_uuid7_rejects_junk(junk) -> None:
+    assert is_uuid7(junk) is False
+
+
+def test_is_uuid7_rejects_version_1() -> None:
+    assert is_uuid7(uuid.uuid1().hex) is False
+
+
+def test_is_uuid7_accepts_a_hand_built_v7() -> None:
+    assert is_uuid7("0189e3b6c0d07abc8def0123456789ab")
