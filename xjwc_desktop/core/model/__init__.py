@@ -1,7 +1,13 @@
 """The domain model (SQLAlchemy 2.0 typed ORM)."""
 
 from xjwc_desktop.core.model.base import Base, SyncedMixin, now_local
-from xjwc_desktop.core.model.cases import Case, CaseEvent, Category
+from xjwc_desktop.core.model.cases import (
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseNote,
+    Category,
+)
 from xjwc_desktop.core.model.enums import (
     CaseSource,
     CaseStatus,
@@ -19,7 +25,9 @@ __all__ = [
     "Base",
     "BikeStation",
     "Case",
+    "CaseAttachment",
     "CaseEvent",
+    "CaseNote",
     "CaseSource",
     "CaseStatus",
     "Category",

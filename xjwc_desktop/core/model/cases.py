@@ -90,6 +90,10 @@ class Case(SyncedMixin, Base):
     suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="挂账")
     deadline_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="处置时限截止")
     extension_hours: Mapped[float] = mapped_column(Float, default=0.0, doc="批准延期(工作时)")
+    extension_requested_hours: Mapped[float] = mapped_column(
+        Float, default=0.0, server_default="0", doc="处置部门申请、待批准的延期(工作时)")
+    suspended_from: Mapped[CaseStatus | None] = mapped_column(
+        enum_type(CaseStatus, constraint=False), doc="挂账前的状态，恢复时回到它")
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False, doc="督办")
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
@@ -118,3 +122,27 @@ class CaseEvent(SyncedMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseNote(SyncedMixin, Base):
+    """内部备注: a note operators leave on a case; never shown to the public."""
+
+    __tablename__ = "case_notes"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    author: Mapped[str | None] = mapped_column(String(60))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseAttachment(SyncedMixin, Base):
+    """案件照片/附件: a file copied into the managed folder, named by its content hash."""
+
+    __tablename__ = "case_attachments"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(60))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
