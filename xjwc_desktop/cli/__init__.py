@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from xjwc_desktop import __version__
-from xjwc_desktop.cli import data_commands, gui_commands
+from xjwc_desktop.cli import case_commands, data_commands, gui_commands
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.i18n import LANGUAGES, set_language
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=sorted(LANGUAGES), help="界面语言 zh/en")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     data_commands.register(sub)
+    case_commands.register(sub)
     gui_commands.register(sub)
     parser.set_defaults(func=gui_commands.run_app)
     return parser
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except XjwcError as exc:
         print(f"xjwc: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("xjwc: 已中断，未完成的写入已回滚。", file=sys.stderr)
         return 130
