@@ -61,6 +61,19 @@ def register(sub) -> None:
     dup.add_argument("--as", dest="role", required=True, help="角色")
     dup.set_defaults(func=run_duplicate)
 
+    note = verbs.add_parser("note", help="给案件加内部备注")
+    add_db_option(note)
+    note.add_argument("id")
+    note.add_argument("text")
+    note.add_argument("--author")
+    note.set_defaults(func=run_note)
+
+    photo = verbs.add_parser("photo", help="给案件附加照片（复制到数据库旁的 .files 文件夹）")
+    add_db_option(photo)
+    photo.add_argument("id")
+    photo.add_argument("file")
+    photo.set_defaults(func=run_photo)
+
     due = verbs.add_parser("due", help="超期（红灯）与临期（黄灯）案件")
     add_db_option(due)
     due.add_argument("--json", action="store_true")
@@ -200,4 +213,33 @@ def run_due(args) -> int:
         for r in rows:
             print(f"{r.light.label}  {r.case_no}  {r.status.label}  "
                   f"时限 {r.deadline_at:%Y-%m-%d %H:%M}  已用 {r.used_fraction:.0%}")
+    return 0
+
+
+def run_note(args) -> int:
+    from xjwc_desktop.core.workflow.attachments import add_note
+
+    db = _open(args)
+    try:
+        with db.session() as s:
+            add_note(s, args.id, args.text, author=args.author, workstation_id=db.workstation_id)
+    finally:
+        db.close()
+    print("备注已保存")
+    return 0
+
+
+def run_photo(args) -> int:
+    from pathlib import Path
+
+    from xjwc_desktop.core.workflow.attachments import attach_photo, files_folder
+
+    db = _open(args)
+    try:
+        with db.session() as s:
+            row = attach_photo(s, args.id, Path(args.file), files_folder(db.path),
+                               workstation_id=db.workstation_id)
+    finally:
+        db.close()
+    print(f"照片已附加：{row.original_name}（{row.sha256[:12]}）")
     return 0

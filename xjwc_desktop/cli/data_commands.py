@@ -30,6 +30,38 @@ def register(sub) -> None:
     stats.add_argument("--from", dest="date_from", type=parse_date, help="起始日期 YYYY-MM-DD")
     stats.add_argument("--to", dest="date_to", type=parse_date, help="结束日期 YYYY-MM-DD（含）")
     stats.set_defaults(func=run_stats)
+    register_inspectors(sub)
+
+
+def register_inspectors(sub) -> None:
+    cmd = sub.add_parser("inspectors", help="巡查员：所属巡查区、每日发现数（目标 6 件）、待核查")
+    add_db_option(cmd)
+    cmd.add_argument("--from", dest="date_from", type=parse_date, required=True)
+    cmd.add_argument("--to", dest="date_to", type=parse_date, required=True)
+    cmd.add_argument("--json", action="store_true")
+    cmd.set_defaults(func=run_inspectors)
+
+
+def run_inspectors(args) -> int:
+    from xjwc_desktop.core.inspectors import inspector_overview
+    from xjwc_desktop.core.storage.database import open_database
+
+    check_period(args.date_from, args.date_to)
+    db = open_database(db_path(args))
+    try:
+        with db.session() as s:
+            rows = [o.as_dict() for o in inspector_overview(s, args.date_from, args.date_to)]
+    finally:
+        db.close()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for r in rows:
+        print(f"{r['code']} {r['name']}  {r['zone_label']}  发现 {r['found']} 件，"
+              f"日均 {r['per_day']}（目标 {r['target_per_day']}），"
+              f"未达标 {r['days_below_target']} 天，待核查 {r['verification_waiting']} 件")
+    return 0
 
 
 def run_demo(args) -> int:
