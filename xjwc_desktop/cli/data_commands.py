@@ -13,6 +13,7 @@ from xjwc_desktop.cli.options import (
     parse_date,
     positive_int,
 )
+from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.i18n import tr
 
 
@@ -31,6 +32,7 @@ def register(sub) -> None:
     stats.add_argument("--to", dest="date_to", type=parse_date, help="结束日期 YYYY-MM-DD（含）")
     stats.set_defaults(func=run_stats)
     register_inspectors(sub)
+    register_categories(sub)
 
 
 def register_inspectors(sub) -> None:
@@ -61,6 +63,53 @@ def run_inspectors(args) -> int:
         print(f"{r['code']} {r['name']}  {r['zone_label']}  发现 {r['found']} 件，"
               f"日均 {r['per_day']}（目标 {r['target_per_day']}），"
               f"未达标 {r['days_below_target']} 天，待核查 {r['verification_waiting']} 件")
+    return 0
+
+
+def register_categories(sub) -> None:
+    cmd = sub.add_parser("category", help="案件类别：列出，或（管理员）修改处置时限等")
+    add_db_option(cmd)
+    cmd.add_argument("code", nargs="?", help="要修改的类别（代码或小类名称）；省略则列出全部")
+    cmd.add_argument("--as", dest="role", default="管理员", help="角色（只有管理员可以修改）")
+    cmd.add_argument("--time-limit", type=float, help="处置时限数值")
+    cmd.add_argument("--unit", help="时限单位：工作时 / 工作日")
+    cmd.add_argument("--department", help="默认处置部门")
+    cmd.add_argument("--json", action="store_true")
+    cmd.set_defaults(func=run_categories)
+
+
+def run_categories(args) -> int:
+    from xjwc_desktop.core.storage.database import open_database
+    from xjwc_desktop.core.workflow import Actor, Role
+    from xjwc_desktop.core.workflow.categories import list_categories, update_category
+
+    db = open_database(db_path(args))
+    try:
+        with db.session() as s:
+            if args.code:
+                changes = {k: v for k, v in (("time_limit", args.time_limit),
+                                             ("time_limit_unit", args.unit),
+                                             ("default_department", args.department))
+                           if v is not None}
+                try:
+                    role = Role.from_text(args.role)
+                except ValueError as exc:
+                    raise InputError(str(exc)) from exc
+                update_category(s, args.code, Actor(role), workstation_id=db.workstation_id,
+                                **changes)
+            rows = [{"code": c.code, "kind": c.kind.label, "major": c.major, "name": c.name,
+                     "time_limit": c.time_limit, "unit": c.time_limit_unit.label,
+                     "department": c.default_department_code, "active": c.active}
+                    for c in list_categories(s)]
+    finally:
+        db.close()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for r in rows:
+            print(f"{r['code']}  {r['kind']}/{r['major']}/{r['name']}  "
+                  f"{r['time_limit']:g} {r['unit']}  {r['department'] or ''}")
     return 0
 
 
