@@ -178,3 +178,22 @@ def test_notes_and_photos(qtbot, demo_db, runner, tmp_path):
     with qtbot.waitSignal(extras.failed, timeout=10_000) as blocker:
         extras.attach(fake)
     assert "不是可识别的图片" in blocker.args[0]
+
+
+def test_category_editor_saves_for_admins_only(qtbot, demo_db):
+    from xjwc_desktop.gui.qt_category_editor import QtCategoryEditor
+
+    editor = QtCategoryEditor(demo_db, Role.ADMIN)
+    qtbot.addWidget(editor)
+    row = editor.codes.index("E0101")
+    editor.table.cellWidget(row, 4).setValue(2.5)
+    editor.save()
+    assert "已保存" in editor.message.text()
+    with demo_db.engine.connect() as conn:
+        limit = conn.exec_driver_sql(
+            "SELECT time_limit FROM categories WHERE code = 'E0101'").scalar_one()
+    assert limit == 2.5
+    readonly = QtCategoryEditor(demo_db, Role.SUPERVISOR)
+    qtbot.addWidget(readonly)
+    assert not readonly.save_button.isEnabled()
+    assert not readonly.table.cellWidget(row, 4).isEnabled()
