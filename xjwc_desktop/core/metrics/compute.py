@@ -30,6 +30,8 @@ DEFAULT_REGISTER_LIMIT_MINUTES = 60
 DEFAULT_DISPATCH_LIMIT_MINUTES = 60
 _UNIX_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
 ALL_TIME = Period()
+# Dialects asked for times as minutes since 1970 (others hand over datetimes).
+NUMERIC_TIME_DIALECTS = ("sqlite", "postgresql")
 
 # Counts of registered cases, by SQL. Names are MetricRow fields.
 _LIVE = Case.deleted_at.is_(None)
@@ -167,11 +169,11 @@ def _minutes(dialect: str, column: ColumnElement) -> ColumnElement:
 
     Numbers come out of the driver and into numpy far faster than datetimes or text.
     """
+    if dialect not in NUMERIC_TIME_DIALECTS:
+        return column
     if dialect == "sqlite":
         return (func.julianday(column) - _UNIX_JULIAN_DAY) * 1440.0
-    if dialect == "postgresql":
-        return extract("epoch", column) / 60.0
-    return column
+    return extract("epoch", column) / 60.0
 
 
 def _timings(conn: Connection, period: Period, by: str | None, keys: set[Any],
@@ -196,7 +198,7 @@ def _timings(conn: Connection, period: Period, by: str | None, keys: set[Any],
     ).where(*_registered(period))
     result = conn.execute(stmt)
     width = 5 if key is None else 6
-    if dialect in ("sqlite", "postgresql"):
+    if dialect in NUMERIC_TIME_DIALECTS:
         # Plain numbers: the driver's rows need no type processing.
         rows = result.cursor.fetchall()
         result.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, extract, select, type_coerce
+from sqlalchemy import String, extract, literal_column, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from xjwc_desktop.core.model import Case, CaseSource, Category, Department, Inspector, ZoneCode
@@ -46,7 +46,9 @@ def key_expression(by: str | None, when: ColumnElement) -> ColumnElement | None:
     if by is None:
         return None
     if by == "month":
-        return extract("year", when) * 100 + extract("month", when)
+        # A literal, not a bound parameter: PostgreSQL must see the same expression in the
+        # SELECT list and in GROUP BY.
+        return extract("year", when) * literal_column("100") + extract("month", when)
     if by in ("zone", "source"):  # fetched as their stored codes, no enum lookup per row
         return type_coerce(Case.zone_code if by == "zone" else Case.source, String)
     return {
