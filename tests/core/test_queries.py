@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
+from xjwc_desktop.core.geo.chinese_crs import wgs84_to_gcj02
 from xjwc_desktop.core.geo.mapdata import load_map_data
+from xjwc_desktop.core.queries.case_index import CaseIndex
 from xjwc_desktop.core.queries.case_list import (
     ALL_CASES,
     COLUMNS,
@@ -20,10 +23,12 @@ from xjwc_desktop.core.queries.case_list import (
 from xjwc_desktop.core.queries.map_layers import (
     STATUS_ORDER,
     bike_stations_geojson,
-    case_points,
+    case_buffer,
     census_geojson,
     compounds_geojson,
     illegal_structures_geojson,
+    mask_buffer,
+    positions_in_box,
 )
 
 FILTERS = [
@@ -34,6 +39,18 @@ FILTERS = [
     (CaseFilter(statuses=("closed", "voided"), sources=("daliandong",), zone="south"),
      "status IN ('closed', 'voided') AND source = 'daliandong' AND zone_code = 'south'"),
     (CaseFilter(statuses=("nonexistent",)), "0"),
+    (CaseFilter(categories=("E0101", "E0201")), "category_code IN ('E0101', 'E0201')"),
+    (CaseFilter(grid="310110020001"), "substr(grid_code, 1, 12) = '310110020001'"),
+    (CaseFilter(grid="310110020002015"), "grid_code = '310110020002015'"),
+    (CaseFilter(departments=("chengguan", "")),
+     "department_id IS NULL OR department_id = (SELECT id FROM departments "
+     "WHERE code = 'chengguan')"),
+    (CaseFilter(date_from=dt.date(2015, 3, 1), date_to=dt.date(2015, 3, 31)),
+     "date(reported_at) BETWEEN '2015-03-01' AND '2015-03-31'"),
+    (CaseFilter(text="垃圾"), "instr(description, '垃圾') OR instr(address, '垃圾')"),
+    (CaseFilter(text="xjw2015030"), "instr(lower(case_no), 'xjw2015030')"),
+    (CaseFilter(text="_"), "instr(coalesce(external_no, '') || case_no || address "
+                           "|| description, '_')"),
 ]
 
 
@@ -50,14 +67,21 @@ def plain(conn, sql: str, params=()) -> list:
 
 
 def unpack_points(buf: bytes) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """uint32 n | float32 lon[n] | float32 lat[n] | int32 rowid[n] | uint8 status[n]."""
+    """uint32 n, 0 | uint32 x[n] | uint32 y[n] | int32 rowid[n] | uint8 status[n] | ..."""
     n = int(np.frombuffer(buf, "<u4", 1)[0])
-    assert len(buf) == 4 + n * 13
-    lon = np.frombuffer(buf, "<f4", n, 4)
-    lat = np.frombuffer(buf, "<f4", n, 4 + 4 * n)
-    rowid = np.frombuffer(buf, "<i4", n, 4 + 8 * n)
-    status = np.frombuffer(buf, "u1", n, 4 + 12 * n)
-    return n, lon, lat, rowid, status
+    assert len(buf) == 8 + n * 15
+    x = np.frombuffer(buf, "<u4", n, 8)
+    y = np.frombuffer(buf, "<u4", n, 8 + 4 * n)
+    rowid = np.frombuffer(buf, "<i4", n, 8 + 8 * n)
+    status = np.frombuffer(buf, "u1", n, 8 + 12 * n)
+    return n, x, y, rowid, status
+
+
+def lonlat_of_pixels(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    world = float(1 << 32)
+    lon = x / world * 360.0 - 180.0
+    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / world))))
+    return lon, lat
 
 
 @pytest.mark.parametrize(("flt", "where"), FILTERS)
@@ -140,11 +164,20 @@ def test_detail_has_the_history(conn) -> None:
     assert case_detail(conn, 10**9) is None
 
 
-def test_case_points_buffer(conn) -> None:
-    n, lon, lat, rowid, status = unpack_points(case_points(conn))
+@pytest.fixture(scope="module")
+def index(conn):
+    return CaseIndex.load(conn.engine)
+
+
+def test_case_buffer(conn, index) -> None:
+    buf, px, py = case_buffer(index)
+    n, x, y, rowid, status = unpack_points(buf)
     assert n == plain(conn, "SELECT count(*) FROM cases")[0][0]
+    assert np.array_equal(x, px)
+    assert np.array_equal(y, py)
+    lon, lat = lonlat_of_pixels(x, y)
     x0, y0, x1, y1 = load_map_data().boundary.bounds
-    tol = 1e-4  # float32 rounding
+    tol = 1e-6  # a zoom-24 pixel is 1e-7 degrees
     assert lon.min() >= x0 - tol
     assert lon.max() <= x1 + tol
     assert lat.min() >= y0 - tol
@@ -155,21 +188,50 @@ def test_case_points_buffer(conn) -> None:
     got = {STATUS_ORDER[k]: int(v) for k, v in zip(*np.unique(status, return_counts=True),
                                                   strict=True)}
     assert got == counts
+    majors = np.frombuffer(buf, "u1", n, 8 + 14 * n)
+    expected_major = dict(plain(conn, "SELECT c.rowid, k.major FROM cases c "
+                                      "JOIN categories k ON k.code = c.category_code"))
+    names = index.reference.majors
+    assert [names[m] for m in majors[:500]] == [expected_major[r] for r in rowid[:500]]
     # Positions belong to their rowids.
     sample = rowid[:: max(1, n // 200)]
-    exact = dict((r, (x, y)) for r, x, y in plain(
+    exact = dict((r, (a, b)) for r, a, b in plain(
         conn, f"SELECT rowid, lon, lat FROM cases WHERE rowid IN ({','.join('?' * len(sample))})",
         tuple(int(r) for r in sample)))
-    index = {int(r): i for i, r in enumerate(rowid.tolist())}
-    for r, (x, y) in exact.items():
-        assert abs(lon[index[r]] - x) < tol
-        assert abs(lat[index[r]] - y) < tol
+    where = {int(r): i for i, r in enumerate(rowid.tolist())}
+    for r, (a, b) in exact.items():
+        assert abs(lon[where[r]] - a) < tol
+        assert abs(lat[where[r]] - b) < tol
+
+
+def test_gcj02_display_moves_cases_onto_gcj02_tiles(index) -> None:
+    _, x, y = case_buffer(index, "gcj02")
+    lon, lat = lonlat_of_pixels(x, y)
+    expected = wgs84_to_gcj02(index.cols["lon"], index.cols["lat"])
+    assert np.abs(lon - expected[0]).max() < 1e-6
+    assert np.abs(lat - expected[1]).max() < 1e-6
+    assert np.abs(lon - index.cols["lon"]).min() > 0.003  # hundreds of metres east
+    with pytest.raises(ValueError, match="bd09"):
+        case_buffer(index, "bd09")
 
 
 @pytest.mark.parametrize(("flt", "where"), FILTERS)
-def test_case_points_follow_the_filter(conn, flt, where) -> None:
-    n, *_ = unpack_points(case_points(conn, flt))
-    assert n == plain(conn, f"SELECT count(*) FROM cases WHERE {where}")[0][0]
+def test_mask_buffer_follows_the_filter(conn, index, flt, where) -> None:
+    shown = np.frombuffer(mask_buffer(index.mask(flt)), "u1")
+    assert shown.size == len(index)
+    assert int(shown.sum()) == plain(conn, f"SELECT count(*) FROM cases WHERE {where}")[0][0]
+
+
+def test_box_selection_takes_shown_cases_inside(index) -> None:
+    _, x, y = case_buffer(index)
+    mask = index.mask(CaseFilter(zone="north"))
+    box = (int(np.percentile(x, 30)), int(np.percentile(y, 70)),
+           int(np.percentile(x, 60)), int(np.percentile(y, 10)))  # corners in any order
+    got = positions_in_box(x, y, mask, box)
+    inside = (x >= box[0]) & (x <= box[2]) & (y >= box[3]) & (y <= box[1])
+    assert set(got.tolist()) == set(np.flatnonzero(inside & mask).tolist())
+    assert 100 < got.size < mask.sum()
+    assert positions_in_box(x, y, mask, (0, 0, 1, 1)).size == 0
 
 
 def test_register_layers_as_geojson(conn) -> None:
@@ -209,3 +271,15 @@ def test_markup_in_a_description_comes_back_verbatim(demo_db) -> None:
     assert row["address"] == f"政立路505弄{evil}"
     assert detail["description"] == evil
     assert detail["address"] == f"政立路505弄{evil}"
+
+
+def test_register_layers_follow_a_gcj02_basemap(conn) -> None:
+    for layer in (illegal_structures_geojson, census_geojson, bike_stations_geojson,
+                  compounds_geojson):
+        plain_features = json.loads(layer(conn))["features"]
+        shifted = json.loads(layer(conn, "gcj02"))["features"]
+        assert [f["properties"] for f in shifted] == [f["properties"] for f in plain_features]
+        xy = np.array([f["geometry"]["coordinates"] for f in plain_features])
+        expected = np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+        got = np.array([f["geometry"]["coordinates"] for f in shifted])
+        assert np.abs(got - expected).max() < 1e-9

@@ -7,6 +7,7 @@ user scrolls.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,24 +42,74 @@ _LABELS = {
 }
 
 
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere (``%`` and ``_`` taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+TEXT_COLUMNS = ("c.case_no", "c.external_no", "c.address", "c.description")
+
+
 @dataclass(frozen=True)
 class CaseFilter:
-    """What the operator narrowed the list to (empty = everything)."""
+    """What the operator narrowed the list to (empty = everything).
+
+    ``grid`` is a unit grid code or a prefix of one (12 digits: a community); ``departments``
+    holds department codes, ``""`` standing for "not dispatched to anyone yet"; the dates are
+    report dates, both ends included; ``text`` is searched in the case number, the external
+    work-order number, the address and the description.
+    """
 
     statuses: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     zone: str | None = None
+    categories: tuple[str, ...] = ()
+    grid: str | None = None
+    departments: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
 
     def where(self) -> tuple[str, dict]:
+        """The filter as SQL over ``cases c`` (the reference the in-memory index must match)."""
         parts, params = ["c.deleted_at IS NULL"], {}
-        for name, values in (("status", self.statuses), ("source", self.sources)):
+
+        def one_of(column: str, name: str, values: tuple[str, ...]) -> str:
+            keys = [f"{name}{i}" for i in range(len(values))]
+            params.update(zip(keys, values, strict=True))
+            return f"{column} IN ({', '.join(':' + k for k in keys)})"
+
+        for name, column, values in (("status", "c.status", self.statuses),
+                                     ("source", "c.source", self.sources),
+                                     ("category", "c.category_code", self.categories)):
             if values:
-                keys = [f"{name}{i}" for i in range(len(values))]
-                parts.append(f"c.{name} IN ({', '.join(':' + k for k in keys)})")
-                params.update(zip(keys, values, strict=True))
+                parts.append(one_of(column, name, values))
         if self.zone:
             parts.append("c.zone_code = :zone")
             params["zone"] = self.zone
+        if self.grid:
+            parts.append("c.grid_code LIKE :grid ESCAPE '\\'")
+            params["grid"] = like_pattern(self.grid)[1:]  # a prefix: no leading %
+        if self.departments:
+            named = tuple(d for d in self.departments if d)
+            either = []
+            if named:
+                either.append("c.department_id IN (SELECT id FROM departments WHERE "
+                              + one_of("code", "department", named) + ")")
+            if "" in self.departments:
+                either.append("c.department_id IS NULL")
+            parts.append("(" + " OR ".join(either) + ")")
+        if self.date_from:
+            parts.append("c.reported_at >= :date_from")
+            params["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            parts.append("c.reported_at < :date_to")
+            params["date_to"] = (self.date_to + dt.timedelta(days=1)).isoformat()
+        if self.text.strip():
+            parts.append("(" + " OR ".join(f"{c} LIKE :text ESCAPE '\\'" for c in TEXT_COLUMNS)
+                         + ")")
+            params["text"] = like_pattern(self.text.strip())
         return " AND ".join(parts), params
 
 

@@ -1,61 +1,119 @@
 """Map layer payloads: packed binary for cases, GeoJSON for the smaller registers.
 
-Cases travel to the web page as one little-endian buffer (no JSON: a million points parse
-in milliseconds from a typed array, seconds from JSON):
+Cases travel to the web page once, as one little-endian buffer (no JSON: a million points
+arrive in tens of milliseconds as typed arrays, where JSON takes seconds):
 
-    uint32 n | float32 lon[n] | float32 lat[n] | int32 rowid[n] | uint8 status[n]
+    uint32 n | uint32 reserved
+    uint32 x[n] | uint32 y[n]            Web Mercator world pixels at zoom 24
+    int32 rowid[n]
+    uint8 status[n] | uint8 source[n] | uint8 major[n]
 
-Status codes index :data:`STATUS_ORDER`.
+Positions are those of the case index (rowid order). Zoom-24 pixels fit a uint32 exactly
+and are about a centimetre at this latitude; at zoom z a point is at ``x * 2**(z-24)``.
+``status`` indexes :data:`STATUS_ORDER`, ``source`` :data:`SOURCE_ORDER`, ``major`` the
+category majors of the index (255: unknown). A filter change then sends only a mask
+(``uint8[n]``, 1 = shown); the deadline lights (:mod:`case_lights`, ``uint8[n]``) come
+separately when that style is chosen, since they need more columns read.
+
+Positions are projected in the *display* coordinate system: WGS84 normally, GCJ-02 when the
+basemap tiles are GCJ-02 (Amap-style), so our data lands on the right spot of those tiles.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
 from sqlalchemy import Connection
 
-from xjwc_desktop.core.model import CaseStatus, StructureStatus
-from xjwc_desktop.core.queries.case_list import ALL_CASES, CaseFilter
+from xjwc_desktop.core.geo.chinese_crs import convert, transform_geojson
+from xjwc_desktop.core.model import CaseSource, CaseStatus, StructureStatus
+from xjwc_desktop.core.queries.case_index import UNKNOWN, CaseIndex
 
 STATUS_ORDER = [s.value for s in CaseStatus]
+SOURCE_ORDER = [s.value for s in CaseSource]
+DISPLAY_CRS = ("wgs84", "gcj02")
+_WORLD24 = float(1 << 32)
 
 
-def case_points(conn: Connection, flt: CaseFilter = ALL_CASES) -> bytes:
-    """The filtered cases as the packed buffer described in the module docstring."""
-    where, params = flt.where()
-    rows = conn.exec_driver_sql(
-        f"SELECT c.lon, c.lat, c.rowid, c.status FROM cases c WHERE {where}", params
-    ).fetchall()
-    n = len(rows)
-    if n:
-        lon, lat, rowid, status = zip(*rows, strict=True)
-        code = {s: i for i, s in enumerate(STATUS_ORDER)}
-        status_codes = np.fromiter((code[s] for s in status), dtype=np.uint8, count=n)
-    else:
-        lon = lat = rowid = ()
-        status_codes = np.zeros(0, np.uint8)
+def world_pixels(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator world pixel coordinates at zoom 24 (uint32), as Leaflet computes them."""
+    lat = np.clip(lat, -85.0511287798, 85.0511287798)
+    x = (np.asarray(lon) + 180.0) / 360.0
+    phi = np.radians(lat)
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / np.pi) / 2.0
+    return (np.clip(np.round(x * _WORLD24), 0, _WORLD24 - 1).astype(np.uint32),
+            np.clip(np.round(y * _WORLD24), 0, _WORLD24 - 1).astype(np.uint32))
+
+
+def display_coordinates(lon, lat, display: str) -> tuple[np.ndarray, np.ndarray]:
+    """Our WGS84 coordinates as drawn on a basemap in ``display`` (wgs84 or gcj02)."""
+    if display not in DISPLAY_CRS:
+        raise ValueError(f"unknown display coordinate system {display!r}")
+    return convert(lon, lat, "wgs84", display)
+
+
+def case_majors(index: CaseIndex) -> np.ndarray:
+    """Each case's category major (大类) as an index into ``index.reference.majors``."""
+    majors = index.reference.majors
+    lut = np.full(UNKNOWN + 1, 255, dtype=np.uint8)
+    for i, (_code, _name, major) in enumerate(index.reference.categories):
+        lut[i] = majors.index(major)
+    return lut[index.cols["category"]]
+
+
+def case_buffer(index: CaseIndex, display: str = "wgs84"
+                ) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The packed case buffer (module docstring) and the x, y pixels it carries."""
+    cols = index.cols
+    n = len(index)
+    x, y = world_pixels(*display_coordinates(cols["lon"], cols["lat"], display))
     parts = [
-        np.array([n], dtype="<u4").tobytes(),
-        np.asarray(lon, dtype="<f4").tobytes(),
-        np.asarray(lat, dtype="<f4").tobytes(),
-        np.asarray(rowid, dtype="<i4").tobytes(),
-        status_codes.tobytes(),
+        np.array([n, 0], dtype="<u4").tobytes(),
+        x.astype("<u4").tobytes(),
+        y.astype("<u4").tobytes(),
+        cols["rowid"].astype("<i4").tobytes(),
+        cols["status"].astype(np.uint8).tobytes(),
+        cols["source"].astype(np.uint8).tobytes(),
+        case_majors(index).tobytes(),
     ]
-    return b"".join(parts)
+    return b"".join(parts), x, y
 
 
-def _feature_collection(rows, props: list[str]) -> str:
+def lights_buffer(index: CaseIndex, now: dt.datetime) -> bytes:
+    """The deadline light of every case position as of ``now`` (``uint8[n]``)."""
+    return index.traffic_lights(now).astype(np.uint8).tobytes()
+
+
+def mask_buffer(mask: np.ndarray) -> bytes:
+    """A filter result for the page: one byte per case position, 1 = shown."""
+    return np.asarray(mask, dtype=bool).astype(np.uint8).tobytes()
+
+
+def positions_in_box(x: np.ndarray, y: np.ndarray, mask: np.ndarray,
+                     box: tuple[int, int, int, int]) -> np.ndarray:
+    """Positions of shown cases inside a box of zoom-24 pixels (x0, y0, x1, y1), edges in."""
+    x0, y0, x1, y1 = box
+    inside = mask & (x >= min(x0, x1)) & (x <= max(x0, x1)) & (y >= min(y0, y1)) & \
+        (y <= max(y0, y1))
+    return np.flatnonzero(inside)
+
+
+def _feature_collection(rows, props: list[str], display: str = "wgs84") -> str:
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r[0], r[1]]},
          "properties": dict(zip(props, r[2:], strict=True))}
         for r in rows
     ]
-    return json.dumps({"type": "FeatureCollection", "features": features},
-                      ensure_ascii=False, separators=(",", ":"))
+    collection = {"type": "FeatureCollection", "features": features}
+    if display != "wgs84":
+        collection = transform_geojson(
+            collection, lambda lon, lat: display_coordinates(lon, lat, display))
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
 
 
-def illegal_structures_geojson(conn: Connection) -> str:
+def illegal_structures_geojson(conn: Connection, display: str = "wgs84") -> str:
     labels = {s.value: s.label for s in StructureStatus}
     rows = conn.exec_driver_sql(
         "SELECT lon, lat, code, status, area_m2, residential, found_on, demolished_on, "
@@ -63,25 +121,27 @@ def illegal_structures_geojson(conn: Connection) -> str:
     rows = [(*r[:3], r[3], labels.get(r[3], r[3]), *r[4:]) for r in rows]
     return _feature_collection(rows, ["code", "status", "status_label", "area_m2",
                                       "residential", "found_on", "demolished_on",
-                                      "handled_by"])
+                                      "handled_by"], display)
 
 
-def census_geojson(conn: Connection) -> str:
+def census_geojson(conn: Connection, display: str = "wgs84") -> str:
     rows = conn.exec_driver_sql(
         "SELECT lon, lat, code, area_m2, residential, use, surveyed_on FROM census_records "
         "WHERE deleted_at IS NULL").fetchall()
-    return _feature_collection(rows, ["code", "area_m2", "residential", "use", "surveyed_on"])
+    return _feature_collection(rows, ["code", "area_m2", "residential", "use", "surveyed_on"],
+                               display)
 
 
-def bike_stations_geojson(conn: Connection) -> str:
+def bike_stations_geojson(conn: Connection, display: str = "wgs84") -> str:
     rows = conn.exec_driver_sql(
         "SELECT lon, lat, code, name, capacity, bikes, position_approximate FROM bike_stations "
         "WHERE deleted_at IS NULL").fetchall()
-    return _feature_collection(rows, ["code", "name", "capacity", "bikes", "approximate"])
+    return _feature_collection(rows, ["code", "name", "capacity", "bikes", "approximate"],
+                               display)
 
 
-def compounds_geojson(conn: Connection) -> str:
+def compounds_geojson(conn: Connection, display: str = "wgs84") -> str:
     rows = conn.exec_driver_sql(
         "SELECT lon, lat, name, aliases, kind, position_approximate FROM compounds "
         "WHERE deleted_at IS NULL").fetchall()
-    return _feature_collection(rows, ["name", "aliases", "kind", "approximate"])
+    return _feature_collection(rows, ["name", "aliases", "kind", "approximate"], display)

@@ -1,0 +1,190 @@
+"""The in-memory case index: the same answers as SQL, kept current after writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from sqlalchemy import create_engine
+
+from xjwc_desktop.core.queries.case_index import (
+    SOURCE_CODES,
+    STATUS_CODES,
+    UNKNOWN,
+    ZONE_CODES,
+    CaseIndex,
+)
+from xjwc_desktop.core.queries.case_list import COLUMNS, CaseFilter, case_rowids
+
+FILTERS = [
+    CaseFilter(),
+    CaseFilter(statuses=("dispatched",)),
+    CaseFilter(statuses=("closed", "voided"), sources=("daliandong", "wechat")),
+    CaseFilter(zone="south"),
+    CaseFilter(categories=("E0101", "E0102")),
+    CaseFilter(grid="310110020001"),
+    CaseFilter(grid="310110020002015"),
+    CaseFilter(grid="3101100200"),
+    CaseFilter(grid="0310"),
+    CaseFilter(grid="abc"),
+    CaseFilter(departments=("chengguan",)),
+    CaseFilter(departments=("",)),
+    CaseFilter(departments=("housing", "")),
+    CaseFilter(date_from=dt.date(2015, 3, 1)),
+    CaseFilter(date_to=dt.date(2015, 2, 28)),
+    CaseFilter(date_from=dt.date(2015, 5, 1), date_to=dt.date(2015, 5, 1)),
+    CaseFilter(text="垃圾"),
+    CaseFilter(text="  XJW201503 "),
+    CaseFilter(text="100%"),
+    CaseFilter(statuses=("closed",), zone="north", categories=("E0101",),
+               departments=("sanitation",), date_from=dt.date(2015, 6, 1), text="路"),
+    CaseFilter(statuses=("no-such-status",)),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(demo_template):
+    engine = create_engine(f"sqlite:///file:{demo_template}?immutable=1&uri=true")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def index(engine) -> CaseIndex:
+    return CaseIndex.load(engine)
+
+
+def sql_positions(index: CaseIndex, flt: CaseFilter) -> set[int]:
+    with index.engine.connect() as conn:
+        rowids = case_rowids(conn, flt)
+    return set(index.positions_of(rowids).tolist())
+
+
+def test_every_live_case_with_its_columns(index, engine) -> None:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT c.rowid, c.lon, c.lat, c.status, c.source, c.zone_code, c.category_code, "
+            "d.code, c.grid_code, c.reported_at, c.deadline_at FROM cases c "
+            "LEFT JOIN departments d ON d.id = c.department_id "
+            "WHERE c.deleted_at IS NULL ORDER BY c.rowid").fetchall()
+    assert len(index) == len(rows) > 15_000
+    rowid, lon, lat, status, source, zone, cat, dep, grid, reported, deadline = zip(*rows,
+                                                                                   strict=True)
+    assert index.cols["rowid"].tolist() == list(rowid)
+    assert np.abs(index.cols["lon"] - np.array(lon)).max() <= 6e-8  # a centimetre or less
+    assert np.abs(index.cols["lat"] - np.array(lat)).max() <= 6e-8
+    assert [STATUS_CODES[s] for s in index.cols["status"]] == list(status)
+    assert [SOURCE_CODES[s] for s in index.cols["source"]] == list(source)
+    assert [ZONE_CODES[z] or None for z in index.cols["zone"]] == list(zone)
+    codes = [c[0] for c in index.reference.categories]
+    assert [codes[c] for c in index.cols["category"]] == list(cat)
+    deps = [d[1] for d in index.reference.departments] + [None]
+    got = [deps[d] if d != UNKNOWN else None for d in index.cols["department"]]
+    assert got == list(dep)
+    assert [str(g) for g in index.cols["grid"]] == list(grid)
+
+    def seconds(text):
+        if text is None:
+            return 0
+        return int((dt.datetime.fromisoformat(text) - dt.datetime(1970, 1, 1)).total_seconds())
+
+    assert index.cols["reported"].tolist() == [seconds(t) for t in reported]
+    assert index.cols["deadline"].tolist() == [seconds(t) for t in deadline]
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f)[10:70])
+def test_masks_select_what_sql_selects(index, flt) -> None:
+    mask = index.mask(flt)
+    assert set(np.flatnonzero(mask).tolist()) == sql_positions(index, flt)
+
+
+def test_the_filters_are_not_trivial(index) -> None:
+    sizes = {f: int(index.mask(f).sum()) for f in FILTERS}
+    everything = {CaseFilter(), CaseFilter(grid="3101100200")}  # the street's own prefix
+    nothing = {CaseFilter(grid="0310"), CaseFilter(grid="abc"), CaseFilter(text="100%"),
+               CaseFilter(statuses=("no-such-status",))}
+    for flt, size in sizes.items():
+        if flt in everything:
+            assert size == len(index), flt
+        elif flt in nothing:
+            assert size == 0, flt
+        else:
+            assert 0 < size < len(index), flt
+    assert sizes[CaseFilter(grid="310110020002015")] < 200
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("key", [c.key for c in COLUMNS])
+def test_sorted_lists_match_sql_order(index, key, descending) -> None:
+    flt = CaseFilter(sources=("hotline", "wechat", "district_grid"))
+    got = index.cols["rowid"][index.ordered(index.mask(flt), key, descending)]
+    with index.engine.connect() as conn:
+        expected = case_rowids(conn, flt, key, descending)
+    assert len(got) == len(expected) > 200
+    assert got.tolist() == expected.tolist()
+
+
+def test_positions_of_unknown_rowids(index) -> None:
+    first, last = int(index.cols["rowid"][0]), int(index.cols["rowid"][-1])
+    assert index.positions_of([first, last, last + 1, -5]).tolist() == [0, len(index) - 1,
+                                                                        -1, -1]
+
+
+def copy_case(conn, rowid: int, case_no: str) -> int:
+    cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(cases)")]
+    changed = {"id": "'" + case_no.lower().ljust(32, "0") + "'", "case_no": f"'{case_no}'",
+               "external_no": "NULL"}
+    select = ", ".join(changed.get(c, c) for c in cols)
+    conn.exec_driver_sql(f"INSERT INTO cases ({', '.join(cols)}) SELECT {select} FROM cases "
+                         "WHERE rowid = ?", (rowid,))
+    return conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+
+
+def test_apply_changes_follows_updates_inserts_and_deletions(demo_db) -> None:
+    index = CaseIndex.load(demo_db.engine)
+    n, version = len(index), index.version
+    ids = index.cols["rowid"]
+    changed, deleted = int(ids[10]), int(ids[20])
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET status = 'suspended', zone_code = 'south', "
+                             "lon = 121.5, lat = 31.32 WHERE rowid = ?", (changed,))
+        conn.exec_driver_sql("UPDATE cases SET deleted_at = '2016-01-01' WHERE rowid = ?",
+                             (deleted,))
+        added = copy_case(conn, int(ids[30]), "XJW2099010100001")
+    flt = CaseFilter(statuses=("suspended",), zone="south")
+    before = index.mask(flt).sum()
+    change = index.apply_changes([changed, deleted, added, 10**9])
+    assert (change.updated, change.inserted, change.deleted) == (1, 1, 1)
+    assert change.positions_shifted
+    assert len(index) == n
+    assert index.version > version
+    assert np.all(np.diff(index.cols["rowid"]) > 0)
+    assert index.positions_of([deleted]).tolist() == [-1]
+    pos = int(index.positions_of([changed])[0])
+    assert STATUS_CODES[index.cols["status"][pos]] == "suspended"
+    assert index.cols["lon"][pos] == pytest.approx(121.5, abs=1e-7)
+    assert index.mask(flt).sum() == before + 1
+    for f in (flt, CaseFilter(text="XJW2099"), CaseFilter(zone="north")):
+        assert set(np.flatnonzero(index.mask(f)).tolist()) == sql_positions(index, f)
+    fresh = CaseIndex.load(demo_db.engine)
+    for key, values in fresh.cols.items():
+        assert np.array_equal(values, index.cols[key]), key
+    assert index.apply_changes([]).updated == 0
+
+
+def test_a_new_department_means_a_full_refresh(demo_db) -> None:
+    index = CaseIndex.load(demo_db.engine)
+    rowid = int(index.cols["rowid"][5])
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO departments (id, code, name, kind, active, created_at, updated_at, "
+            "written_by) VALUES ('d0000000000000000000000000000001', 'aaa_new', '新部门', "
+            "'其他', 1, '2016-01-01', '2016-01-01', 'test')")
+        conn.exec_driver_sql("UPDATE cases SET department_id = "
+                             "'d0000000000000000000000000000001' WHERE rowid = ?", (rowid,))
+    index.apply_changes([rowid])
+    assert index.reference.departments[0][1] == "aaa_new"
+    assert index.mask(CaseFilter(departments=("aaa_new",))).sum() == 1
+    assert index.mask(CaseFilter(departments=("chengguan",))).sum() == \
+        len(sql_positions(index, CaseFilter(departments=("chengguan",))))

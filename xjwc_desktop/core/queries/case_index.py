@@ -1,0 +1,312 @@
+"""Every live case in memory as numpy columns: filters in milliseconds, sorts precomputed.
+
+The map and the case list both show "the cases that pass the filter". Asking SQLite for
+them on every click re-reads a million rows (seconds); this index reads them once (about a
+second, off the GUI thread) and answers a filter with a boolean mask over its columns and a
+sort with a precomputed permutation, both in milliseconds. Text search, which needs the
+long text columns, stays in SQL (:meth:`CaseIndex.text_positions`) and is intersected.
+
+Positions (0..n-1) are in rowid order, so ``rowid[position]`` is sorted and
+:meth:`CaseIndex.positions_of` is a binary search. Writes keep the index current through
+:meth:`CaseIndex.apply_changes` (the rows a write touched) or :meth:`CaseIndex.refresh`.
+
+Loading goes through SQLite itself: each row is formatted into a fixed-width hex record by
+``printf`` and the records are concatenated by ``group_concat``, so Python sees one string
+per chunk instead of a million tuples (the tuples cost 3 s; this costs about 1 s, nearly
+all of it inside SQLite with the GIL released). Positions are stored to 1e-7 degrees (about
+a centimetre) and times to the second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
+from xjwc_desktop.core.queries.case_filter_mask import filter_mask
+from xjwc_desktop.core.queries.case_list import CaseFilter
+from xjwc_desktop.core.queries.case_order import SortOrders
+
+STATUS_CODES = [s.value for s in CaseStatus]
+SOURCE_CODES = [s.value for s in CaseSource]
+ZONE_CODES = ["", *(z.value for z in ZoneCode)]  # 0: no zone
+UNKNOWN = 0xFFFF  # a category or department not in the reference lists (or none)
+_CHUNK_ROWIDS = 1 << 19  # one group_concat string per half million rowids (~45 MB of hex)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The small lists the coded columns index into, as loaded with the cases."""
+
+    categories: list[tuple[str, str, str]]  # (code, name, major), sorted by code
+    departments: list[tuple[str, str, str]]  # (id, code, name), sorted by code
+
+    @property
+    def majors(self) -> list[str]:
+        """The category majors (大类) in order of first appearance by code."""
+        return list(dict.fromkeys(major for _code, _name, major in self.categories))
+
+
+def _case(column: str, values: list[str], default: int) -> tuple[str, list[str]]:
+    whens = " ".join(f"WHEN ? THEN {i}" for i in range(len(values)))
+    return f"CASE {column} {whens} ELSE {default} END", list(values)
+
+
+def _record_fields(ref: Reference) -> list[tuple[str, str, list, str, str]]:
+    """(name, SQL expression, its parameters, printf format, numpy big-endian dtype)."""
+    status_sql, status_p = _case("status", STATUS_CODES, 255)
+    source_sql, source_p = _case("source", SOURCE_CODES, 255)
+    zone_sql, zone_p = _case("zone_code", ZONE_CODES[1:], -1)
+    cat_sql, cat_p = _case("category_code", [c[0] for c in ref.categories], UNKNOWN)
+    dep_sql, dep_p = _case("department_id", [d[0] for d in ref.departments], UNKNOWN)
+
+    def epoch(column: str) -> str:
+        return f"coalesce(unixepoch({column}), 0)"
+
+    return [
+        ("rowid", "rowid", [], "%08x", ">u4"),
+        # + 0.5 then printf's truncation: rounded to the nearest 1e-7 degree.
+        ("lon", "(lon + 180.0) * 1e7 + 0.5", [], "%08x", ">u4"),
+        ("lat", "(lat + 90.0) * 1e7 + 0.5", [], "%08x", ">u4"),
+        ("status", status_sql, status_p, "%02x", "u1"),
+        ("source", source_sql, source_p, "%02x", "u1"),
+        ("zone", f"{zone_sql} + 1", zone_p, "%02x", "u1"),
+        ("category", cat_sql, cat_p, "%04x", ">u2"),
+        ("department", dep_sql, dep_p, "%04x", ">u2"),
+        # Unit grid codes are 15 digits: as an integer they sort like the text and a
+        # community prefix becomes a numeric range.
+        ("grid", "coalesce(CAST(grid_code AS INTEGER), 0)", [], "%016x", ">u8"),
+        ("reported", epoch("reported_at"), [], "%08x", ">u4"),
+        ("deadline", epoch("deadline_at"), [], "%08x", ">u4"),
+        # Only the deadline traffic light needs these: read on first use (TIMING_FIELDS).
+        ("registered", epoch("registered_at"), [], "%08x", ">u4"),
+        ("handled", epoch("handled_at"), [], "%08x", ">u4"),
+    ]
+
+
+TIMING_FIELDS = ("rowid", "registered", "handled")
+CORE_FIELDS = ("rowid", "lon", "lat", "status", "source", "zone", "category", "department",
+               "grid", "reported", "deadline")
+
+
+def load_reference(conn: Connection) -> Reference:
+    cats = conn.exec_driver_sql("SELECT code, name, major FROM categories ORDER BY code")
+    deps = conn.exec_driver_sql("SELECT id, code, name FROM departments ORDER BY code")
+    return Reference([tuple(r) for r in cats], [tuple(r) for r in deps])
+
+
+def read_columns(conn: Connection, ref: Reference, rowids: np.ndarray | None = None,
+                 names: tuple[str, ...] = CORE_FIELDS) -> dict[str, np.ndarray]:
+    """Coded columns of the live cases (all, or those among ``rowids``), in rowid order."""
+    fields = [f for f in _record_fields(ref) if f[0] in names]
+    fmt = "".join(f[3] for f in fields)
+    exprs = ", ".join(f[1] for f in fields)
+    params = [p for f in fields for p in f[2]]
+    dtype = np.dtype([(f[0], f[4]) for f in fields])
+    # No ORDER BY: a subquery with one would be materialised whole. A rowid range scan
+    # yields rowid order anyway, and the result is re-sorted below if it ever did not.
+    sql = (f"SELECT group_concat(printf('{fmt}', {exprs}), '') FROM cases "
+           "WHERE deleted_at IS NULL AND rowid BETWEEN ? AND ? {extra}")
+    chunks: list[np.ndarray] = []
+    if rowids is None:
+        top = conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
+        ranges = [(lo, lo + _CHUNK_ROWIDS - 1) for lo in range(1, top + 1, _CHUNK_ROWIDS)]
+        for lo, hi in ranges:
+            text = conn.exec_driver_sql(sql.format(extra=""), (*params, lo, hi)).scalar()
+            if text:
+                chunks.append(np.frombuffer(bytes.fromhex(text), dtype))
+    else:
+        wanted = np.unique(np.asarray(rowids, dtype=np.int64))
+        for start in range(0, wanted.size, 500):
+            part = [int(r) for r in wanted[start:start + 500]]
+            extra = f"AND rowid IN ({','.join('?' * len(part))})"
+            text = conn.exec_driver_sql(sql.format(extra=extra),
+                                        (*params, part[0], part[-1], *part)).scalar()
+            if text:
+                chunks.append(np.frombuffer(bytes.fromhex(text), dtype))
+    raw = np.concatenate(chunks) if chunks else np.zeros(0, dtype)
+    if raw.size > 1 and not np.all(raw["rowid"][1:] > raw["rowid"][:-1]):
+        raw = raw[np.argsort(raw["rowid"], kind="stable")]
+    cols = {name: raw[name].astype(raw.dtype[name].newbyteorder("=")) for name in dtype.names}
+    cols["rowid"] = cols["rowid"].astype(np.int64)
+    for name in ("lon", "lat"):
+        if name in cols:
+            cols[name] = cols[name] / 1e7 - (180.0 if name == "lon" else 90.0)
+    for name in ("zone",):
+        if name in cols:
+            cols[name] = cols[name].astype(np.uint8)
+    for name in ("grid", "reported", "registered", "handled", "deadline"):
+        if name in cols:
+            cols[name] = cols[name].astype(np.int64)
+    return cols
+
+
+@dataclass
+class IndexChange:
+    """What :meth:`CaseIndex.apply_changes` did (positions shift when rows come or go)."""
+
+    updated: int = 0
+    inserted: int = 0
+    deleted: int = 0
+
+    @property
+    def positions_shifted(self) -> bool:
+        return bool(self.inserted or self.deleted)
+
+
+@dataclass
+class CaseIndex:
+    """The live cases as columns (see the module docstring)."""
+
+    engine: Engine
+    reference: Reference
+    cols: dict[str, np.ndarray]
+    version: int = 0
+    orders: SortOrders = field(init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _text_cache: dict[tuple[int, str], np.ndarray] = field(default_factory=dict, init=False,
+                                                           repr=False)
+
+    def __post_init__(self) -> None:
+        self.orders = SortOrders(self)
+
+    @classmethod
+    def load(cls, engine: Engine) -> CaseIndex:
+        """Read every live case (about a second for a million; safe in a worker thread)."""
+        with engine.connect() as conn:
+            ref = load_reference(conn)
+            cols = read_columns(conn, ref)
+        return cls(engine, ref, cols)
+
+    def __len__(self) -> int:
+        return int(self.cols["rowid"].size)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    # -- reading --
+    def mask(self, flt: CaseFilter) -> np.ndarray:
+        """Boolean mask over positions of the cases passing ``flt`` (text through SQL)."""
+        with self._lock:
+            m = filter_mask(self, flt)
+            if flt.text.strip():
+                hits = np.zeros(len(self), dtype=bool)
+                hits[self.text_positions(flt.text)] = True
+                m &= hits
+            return m
+
+    def text_positions(self, text: str) -> np.ndarray:
+        """Positions of the cases whose number, address or description contain ``text``."""
+        from xjwc_desktop.core.queries.case_list import TEXT_COLUMNS, like_pattern
+
+        key = (self.version, text.strip())
+        if key not in self._text_cache:
+            where = " OR ".join(f"{c} LIKE ?1 ESCAPE '\\'" for c in TEXT_COLUMNS)
+            with self.engine.connect() as conn:
+                hexed = conn.exec_driver_sql(
+                    "SELECT group_concat(printf('%08x', c.rowid), '') FROM cases c "
+                    f"WHERE c.deleted_at IS NULL AND ({where})", (like_pattern(text.strip()),)
+                ).scalar()
+            rowids = np.frombuffer(bytes.fromhex(hexed or ""), ">u4").astype(np.int64)
+            if len(self._text_cache) > 16:
+                self._text_cache.clear()
+            pos = self.positions_of(rowids)
+            self._text_cache[key] = pos[pos >= 0]
+        return self._text_cache[key]
+
+    def positions_of(self, rowids) -> np.ndarray:
+        """Positions of ``rowids`` (-1 where a rowid is not a live case)."""
+        rowids = np.asarray(rowids, dtype=np.int64)
+        all_ids = self.cols["rowid"]
+        pos = np.searchsorted(all_ids, rowids)
+        pos = np.minimum(pos, max(all_ids.size - 1, 0))
+        found = (all_ids.size > 0) & (all_ids[pos] == rowids) if all_ids.size else \
+            np.zeros(rowids.shape, bool)
+        return np.where(found, pos, -1)
+
+    def ordered(self, mask: np.ndarray, sort_key: str = "reported_at",
+                descending: bool = True) -> np.ndarray:
+        """Positions passing ``mask`` in display order (ties by rowid, same direction)."""
+        with self._lock:
+            perm = self.orders.get(sort_key)
+        if descending:
+            perm = perm[::-1]
+        return perm[mask[perm]]
+
+    def traffic_lights(self, now: dt.datetime) -> np.ndarray:
+        """Deadline light of every case (``case_lights.LIGHT_*``) as of ``now``."""
+        from xjwc_desktop.core.queries.case_lights import traffic_lights
+
+        self.ensure_timing()
+        cols = self.cols
+        return traffic_lights(cols["status"], cols["registered"], cols["handled"],
+                              cols["deadline"], now)
+
+    def ensure_timing(self) -> None:
+        """Read the registration and handling times if not yet loaded (lights need them)."""
+        if "handled" in self.cols:
+            return
+        with self.engine.connect() as conn:
+            extra = read_columns(conn, self.reference, names=TIMING_FIELDS)
+        with self._lock:
+            if np.array_equal(extra["rowid"], self.cols["rowid"]):
+                self.cols = {**self.cols, "registered": extra["registered"],
+                             "handled": extra["handled"]}
+            else:  # cases came or went in between: read everything again, consistently
+                self.refresh(names=CORE_FIELDS + TIMING_FIELDS[1:])
+
+    # -- keeping current --
+    def refresh(self, names: tuple[str, ...] | None = None) -> None:
+        """Re-read everything (after an import or a sync touched many rows)."""
+        with self.engine.connect() as conn:
+            ref = load_reference(conn)
+            cols = read_columns(conn, ref, names=names or tuple(self.cols))
+        with self._lock:
+            self.reference, self.cols = ref, cols
+            self._changed()
+
+    def apply_changes(self, rowids) -> IndexChange:
+        """Re-read the cases a write touched: updated in place, new ones inserted, deleted
+        (or soft-deleted) ones removed. Categories or departments new since loading mean a
+        full :meth:`refresh`."""
+        rowids = np.unique(np.asarray(rowids, dtype=np.int64))
+        change = IndexChange()
+        if rowids.size == 0:
+            return change
+        with self.engine.connect() as conn:
+            if load_reference(conn) != self.reference:
+                self.refresh()
+                return IndexChange(updated=int(rowids.size))
+            fresh = read_columns(conn, self.reference, rowids, names=tuple(self.cols))
+        with self._lock:
+            pos = self.positions_of(rowids)
+            live = np.isin(rowids, fresh["rowid"])
+            gone = pos[(pos >= 0) & ~live]
+            change.deleted = int(gone.size)
+            keep = np.ones(len(self), dtype=bool)
+            keep[gone] = False
+            cols = {k: v[keep] for k, v in self.cols.items()}
+            fpos = np.searchsorted(cols["rowid"], fresh["rowid"])
+            clipped = np.minimum(fpos, max(cols["rowid"].size - 1, 0))
+            exists = (cols["rowid"].size > 0) & (cols["rowid"][clipped] == fresh["rowid"]) \
+                if cols["rowid"].size else np.zeros(fresh["rowid"].size, bool)
+            for k in cols:
+                cols[k][fpos[exists]] = fresh[k][exists]
+                cols[k] = np.insert(cols[k], fpos[~exists], fresh[k][~exists])
+            change.updated = int(exists.sum())
+            change.inserted = int((~exists).sum())
+            self.cols = cols
+            self._changed()
+        return change
+
+    def _changed(self) -> None:
+        self.version += 1
+        self.orders.clear()
+        self._text_cache.clear()
