@@ -33,6 +33,7 @@ def register(sub) -> None:
     stats.set_defaults(func=run_stats)
     register_inspectors(sub)
     register_categories(sub)
+    register_metrics(sub)
 
 
 def register_inspectors(sub) -> None:
@@ -110,6 +111,41 @@ def run_categories(args) -> int:
         for r in rows:
             print(f"{r['code']}  {r['kind']}/{r['major']}/{r['name']}  "
                   f"{r['time_limit']:g} {r['unit']}  {r['department'] or ''}")
+    return 0
+
+
+def register_metrics(sub) -> None:
+    cmd = sub.add_parser("metrics", help="考核指标：结案率、按期结案率、处置率、返工率……")
+    add_db_option(cmd)
+    cmd.add_argument("--from", dest="date_from", type=parse_date, help="立案起始日期")
+    cmd.add_argument("--to", dest="date_to", type=parse_date, help="立案结束日期（含）")
+    cmd.add_argument("--by", choices=["month", "zone", "department", "category", "inspector",
+                                      "source"], help="分组")
+    cmd.add_argument("--json", action="store_true")
+    cmd.set_defaults(func=run_metrics)
+
+
+def run_metrics(args) -> int:
+    from xjwc_desktop.core.metrics import RATE_FIELDS, compute_metrics, percent
+    from xjwc_desktop.core.stats import Period
+    from xjwc_desktop.core.storage.database import open_database
+
+    check_period(args.date_from, args.date_to)
+    db = open_database(db_path(args))
+    try:
+        with db.session() as s:
+            rows = compute_metrics(s, Period(args.date_from, args.date_to), by=args.by)
+    finally:
+        db.close()
+    if args.json:
+        json.dump([r.as_dict() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for r in rows:
+        rates = "，".join(f"{label} {percent(getattr(r, name))}" for name, label in RATE_FIELDS)
+        hours = "—" if r.mean_handling_hours is None else f"{r.mean_handling_hours:.1f}"
+        print(f"{r.label}：应结案 {r.to_close:,}，结案 {r.closed:,}，{rates}，"
+              f"平均处置 {hours} 工作时")
     return 0
 
 

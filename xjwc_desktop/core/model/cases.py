@@ -81,7 +81,7 @@ class Case(SyncedMixin, Base):
     grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
 
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True, doc="受理/上报")
-    registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="立案")
+    registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, doc="立案")
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="派遣")
     handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="处置反馈")
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="核查")
