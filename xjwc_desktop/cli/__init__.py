@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.exc import OperationalError
+
 from xjwc_desktop import __version__
 from xjwc_desktop.cli import case_commands, data_commands, gui_commands
 from xjwc_desktop.core.errors import XjwcError
@@ -38,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     except XjwcError as exc:
         print(f"xjwc: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise
+        print("xjwc: 数据库正被其他程序写入，请稍后重试；本次未做任何改动。", file=sys.stderr)
+        return 3
     except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
         sys.stderr.close()
         return 0

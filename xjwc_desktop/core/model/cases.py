@@ -92,6 +92,8 @@ class Case(SyncedMixin, Base):
     extension_hours: Mapped[float] = mapped_column(Float, default=0.0, doc="批准延期(工作时)")
     extension_requested_hours: Mapped[float] = mapped_column(
         Float, default=0.0, server_default="0", doc="处置部门申请、待批准的延期(工作时)")
+    paused_minutes: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="挂账累计的工作分钟（不计入已用时限）")
     suspended_from: Mapped[CaseStatus | None] = mapped_column(
         enum_type(CaseStatus, constraint=False), doc="挂账前的状态，恢复时回到它")
     rework_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -58,15 +58,18 @@ def light_for(fraction: float | None) -> Light:
 def deadline_state(registered_at: dt.datetime | None, deadline_at: dt.datetime | None,
                    handled_at: dt.datetime | None, status: CaseStatus,
                    suspended_at: dt.datetime | None, now: dt.datetime,
-                   calendar: WorkCalendar | None = None) -> DeadlineState:
+                   calendar: WorkCalendar | None = None,
+                   paused_minutes: int = 0) -> DeadlineState:
     """Time used against the limit. The clock stops when the case is handled (the limit is
     for 处置) and stands still while it is suspended (挂账); voided cases have no limit."""
     cal = calendar or default_calendar()
     if registered_at is None or deadline_at is None or status is CaseStatus.VOIDED:
         return DeadlineState(None, 0, 0, Light.NONE)
     end = handled_at or (suspended_at if status is CaseStatus.SUSPENDED else None) or now
-    allowed = cal.working_minutes_between(registered_at, deadline_at)
-    used = max(0, cal.working_minutes_between(registered_at, end))
+    # Resuming moved the deadline on by the time suspended; that time is neither allowed
+    # nor used.
+    allowed = cal.working_minutes_between(registered_at, deadline_at) - paused_minutes
+    used = max(0, cal.working_minutes_between(registered_at, end) - paused_minutes)
     return DeadlineState(deadline_at, allowed, used,
                          light_for(used / allowed if allowed > 0 else None))
 
@@ -96,16 +99,17 @@ def due_cases(session, now: dt.datetime, *, lights=(Light.RED, Light.YELLOW),
     cal = calendar or default_calendar()
     running = (CaseStatus.REGISTERED, CaseStatus.DISPATCHED)
     rows = session.execute(select(Case.id, Case.case_no, Case.status, Case.registered_at,
-                                  Case.deadline_at).where(
+                                  Case.deadline_at, Case.paused_minutes).where(
         Case.status.in_(running), Case.deleted_at.is_(None),
         Case.deadline_at.is_not(None))).all()
     if not rows:
         return []
     reg = np.array([r.registered_at for r in rows], dtype="datetime64[m]")
     dl = np.array([r.deadline_at for r in rows], dtype="datetime64[m]")
+    paused = np.array([r.paused_minutes or 0 for r in rows], dtype=np.int64)
     start = cal.to_working_minutes(reg)
-    allowed = cal.to_working_minutes(dl) - start
-    used = cal.to_working_minutes(np.datetime64(now, "m")) - start
+    allowed = cal.to_working_minutes(dl) - start - paused
+    used = cal.to_working_minutes(np.datetime64(now, "m")) - start - paused
     fraction = np.where(allowed > 0, used / np.maximum(allowed, 1), np.inf)
     wanted = {light.value for light in lights}
     order = np.argsort(-fraction, kind="stable")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core.errors import XjwcError
@@ -131,7 +132,8 @@ def _changes(case: Case, action: Action, at: dt.datetime,
         to = case.suspended_from or CaseStatus.REGISTERED
         # The clock stood still while the case was suspended: the deadline moves on by it.
         paused = cal.working_minutes_between(case.suspended_at, at) if case.suspended_at else 0
-        values |= {"suspended_from": None, "suspended_at": None}
+        values |= {"suspended_from": None, "suspended_at": None,
+                   "paused_minutes": case.paused_minutes + max(paused, 0)}
         if case.deadline_at is not None:
             values["deadline_at"] = cal.add(case.deadline_at, max(paused, 0))
     elif action is Action.ESCALATE:
@@ -166,11 +168,18 @@ def act(session: Session, ref: str, action: Action, actor: Actor, *, workstation
     from_status = case.status
     to, values = _changes(case, action, at, dept, hours, cal)
     values |= {"updated_at": now_local(), "written_by": workstation_id}
-    # Guarded write: if another writer moved the case since we read it, refuse.
-    done = session.execute(
-        update(Case).where(Case.id == case.id, Case.status == from_status,
-                           Case.updated_at == case.updated_at).values(**values)
-        .execution_options(synchronize_session=False))
+    # Guarded write: if another writer moved the case since we read it, refuse. SQLite says
+    # the same thing its own way: a read snapshot older than the last commit cannot write.
+    try:
+        done = session.execute(
+            update(Case).where(Case.id == case.id, Case.status == from_status,
+                               Case.updated_at == case.updated_at).values(**values)
+            .execution_options(synchronize_session=False))
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise
+        raise WorkflowError(f"案件 {case.case_no} 刚被其他人修改（或数据库正忙），"
+                            "请刷新后重试。") from exc
     if done.rowcount != 1:
         raise WorkflowError(f"案件 {case.case_no} 刚被其他人修改，请刷新后重试。")
     seq = (session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
@@ -186,8 +195,12 @@ def act(session: Session, ref: str, action: Action, actor: Actor, *, workstation
 
 def act_many(session: Session, refs: Iterable[str], action: Action, actor: Actor,
              **kwargs) -> list[StepResult]:
-    """The same step on many cases (bulk dispatch, ...): all succeed or none is changed."""
+    """The same step on many cases (bulk dispatch, ...): all succeed or none is changed.
+
+    Atomic on its own (a savepoint around the batch), whatever the caller does next.
+    """
     results, refused = [], []
+    batch = session.begin_nested()
     for ref in refs:
         try:
             with session.begin_nested():
@@ -195,6 +208,8 @@ def act_many(session: Session, refs: Iterable[str], action: Action, actor: Actor
         except WorkflowError as exc:
             refused.append(str(exc))
     if refused:
+        batch.rollback()
         raise WorkflowError(f"批量“{action.label}”未执行，{len(refused)} 件案件不符合条件：\n"
                             + "\n".join(refused[:20]))
+    batch.commit()
     return results

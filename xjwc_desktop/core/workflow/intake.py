@@ -90,6 +90,12 @@ def create_case(session: Session, *, source: str, category: str, workstation_id:
             or_(Inspector.code == inspector, Inspector.name == inspector)))
         if insp is None:
             raise WorkflowError(f"未知的巡查员“{inspector}”。")
+    if external_no:
+        existing = session.scalar(select(Case.case_no).where(
+            Case.source == src, Case.external_no == external_no))
+        if existing:
+            raise WorkflowError(f"{src.label}工单“{external_no}”已受理过（案卷号 {existing}），"
+                                "不再重复受理。")
     at = at or now_local()
     actor = actor or Actor(Role.INSPECTOR if src is CaseSource.PATROL else Role.INTAKE)
     duplicates = find_duplicates(session, cat, lon, lat, at)

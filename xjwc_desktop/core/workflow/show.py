@@ -30,7 +30,8 @@ def case_as_dict(session: Session, case: Case, now: dt.datetime | None = None) -
     insp = session.get(Inspector, case.inspector_id) if case.inspector_id else None
     out["inspector_name"] = insp.name if insp else None
     out["deadline"] = deadline_state(case.registered_at, case.deadline_at, case.handled_at,
-                                     case.status, case.suspended_at, now).as_dict()
+                                     case.status, case.suspended_at, now,
+                                     paused_minutes=case.paused_minutes).as_dict()
     out["allowed_actions"] = [a.value for a in allowed_actions(case.status)]
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                              .order_by(CaseEvent.seq))
