@@ -197,3 +197,22 @@ def test_category_editor_saves_for_admins_only(qtbot, demo_db):
     qtbot.addWidget(readonly)
     assert not readonly.save_button.isEnabled()
     assert not readonly.table.cellWidget(row, 4).isEnabled()
+
+
+def test_workflow_panel_shows_the_light_and_follows_a_step(qtbot, demo_db, runner):
+    from xjwc_desktop.gui.qt_workflow_panel import QtWorkflowPanel
+
+    case_id = new_case(demo_db)
+    panel = QtWorkflowPanel(demo_db, runner)
+    qtbot.addWidget(panel)
+    panel.show_case_id(case_id)
+    assert "受理" in panel.header.text()
+    assert "无处置时限" in panel.light.text()
+    panel.actions.set_role(Role.INTAKE)
+    fill_next_dialog(qtbot)
+    with qtbot.waitSignal(panel.case_changed, timeout=10_000):
+        panel.actions.buttons[Action.REGISTER].click()
+    # Registered just now: a 暴露垃圾 case has one working day (8 h) and has used none.
+    assert "立案" in panel.header.text()
+    assert panel.light.text().startswith("绿灯")
+    assert "/ 8 工作时" in panel.light.text()
