@@ -11,11 +11,13 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
+    QWebEngineSettings,
     QWebEngineUrlRequestInfo,
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
+from xjwc_desktop.core.queries.tile_sources import NO_TILES, TileSource
 from xjwc_desktop.gui.qt_map_bridge import QtMapBridge
 from xjwc_desktop.gui.qt_scheme import QtXjwcSchemeHandler
 
@@ -24,19 +26,29 @@ LOCAL_SCHEMES = {"xjwc", "qrc", "data", "blob"}
 
 
 class QtOfflineGuard(QWebEngineUrlRequestInterceptor):
-    """Records every request the page makes and blocks any that would leave the machine."""
+    """Records every request the page makes; lets through only our own scheme and the
+    servers of the tile source the user configured (none by default), blocks the rest."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.tile_source: TileSource = NO_TILES
         self.requested: list[str] = []
         self.blocked: list[str] = []
+        self.to_tiles: list[str] = []
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
         url = info.requestUrl()
-        self.requested.append(url.toString())
-        if url.scheme() not in LOCAL_SCHEMES:
-            self.blocked.append(url.toString())
-            info.block(True)
+        text = url.toString()
+        self.requested.append(text)
+        scheme = url.scheme()
+        if scheme in LOCAL_SCHEMES:
+            return
+        if scheme in ("http", "https") and self.tile_source.allows(scheme, url.host(),
+                                                                    url.port()):
+            self.to_tiles.append(text)
+            return
+        self.blocked.append(text)
+        info.block(True)
 
 
 class QtMapView(QWebEngineView):
@@ -44,24 +56,30 @@ class QtMapView(QWebEngineView):
 
     ready = Signal(int, float)
 
-    def __init__(self, routes: dict[str, tuple[Callable[[], bytes], str]], initial_state: dict,
-                 parent=None) -> None:
+    def __init__(self, initial_state: Callable[[], dict], parent=None) -> None:
         super().__init__(parent)
         # An off-the-record profile: no disk cache, no cookies, nothing persisted by Chromium.
         self.profile = QWebEngineProfile(self)
         self.scheme_handler = QtXjwcSchemeHandler(self.profile)
-        for path, (producer, mime) in routes.items():
-            self.scheme_handler.add_route(path, producer, mime)
         self.profile.installUrlSchemeHandler(b"xjwc", self.scheme_handler)
         self.guard = QtOfflineGuard(self.profile)
         self.profile.setUrlRequestInterceptor(self.guard)
         self._page = QWebEnginePage(self.profile, self)
+        # Our page is a secure origin; an intranet tile server may be plain http. Only the
+        # configured tile hosts get through the guard in any case.
+        self._page.settings().setAttribute(
+            QWebEngineSettings.WebAttribute.AllowRunningInsecureContent, True)
         self.setPage(self._page)
         self.bridge = QtMapBridge(initial_state, self)
         self.channel = QWebChannel(self._page)
         self.channel.registerObject("bridge", self.bridge)
         self._page.setWebChannel(self.channel)
         self.bridge.ready.connect(self._on_ready)
+        self.is_ready = False
+
+    def start(self, tile_source: TileSource = NO_TILES) -> None:
+        """Load (or reload, after the tile source changed) the page."""
+        self.guard.tile_source = tile_source
         self.is_ready = False
         self.load(PAGE_URL)
 

@@ -1,21 +1,26 @@
-"""The ``xjwc://app/...`` URL scheme: the map page, its assets and its data.
+"""The ``xjwc://app/...`` URL scheme: the map page, its assets, its data and local tiles.
 
 Serving through a scheme handler avoids ``setHtml``'s 2 MB limit and lets the page
-``fetch()`` binary data (a ``file://`` page could not).
+``fetch()`` binary data (a ``file://`` page could not). A route may be *not ready yet* (the
+case index still loading): its requests are held and answered by :meth:`resume`, so the
+page can load in parallel with the data instead of after it.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlSchemeHandler
 
 from xjwc_desktop.core.resources import RESOURCES_DIR
 
 Producer = Callable[[], bytes]
+PrefixProducer = Callable[[str], tuple[bytes, str] | None]
 
 
 def _leaflet_dir() -> Path:
@@ -34,25 +39,43 @@ def _qt_resource(path: str) -> bytes:
         f.close()
 
 
+@dataclass
+class Route:
+    producer: Producer
+    mime: str
+    ready: Callable[[], bool] | None = None
+
+
 class QtXjwcSchemeHandler(QWebEngineUrlSchemeHandler):
     """Answers ``xjwc://app/<path>`` from registered producers and asset folders."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._routes: dict[str, tuple[Producer, str]] = {}
+        self._routes: dict[str, Route] = {}
+        self._prefixes: dict[str, PrefixProducer] = {}
         self._folders = {"assets/leaflet/": _leaflet_dir(), "web/": RESOURCES_DIR / "web"}
+        self._held: list[QWebEngineUrlRequestJob] = []
         self.add_route("web/qwebchannel.js",
                        lambda: _qt_resource(":/qtwebchannel/qwebchannel.js"),
                        "application/javascript")
         self.served: list[str] = []
 
-    def add_route(self, path: str, producer: Producer, mime: str) -> None:
-        self._routes[path] = (producer, mime)
+    def add_route(self, path: str, producer: Producer, mime: str,
+                  ready: Callable[[], bool] | None = None) -> None:
+        """Serve ``path`` from ``producer``; while ``ready()`` is false, hold the requests."""
+        self._routes[path] = Route(producer, mime, ready)
+
+    def add_prefix(self, prefix: str, producer: PrefixProducer) -> None:
+        """Serve every path under ``prefix``: ``producer(rest)`` gives (data, mime) or None."""
+        self._prefixes[prefix] = producer
 
     def _resolve(self, path: str) -> tuple[bytes, str] | None:
         if path in self._routes:
-            producer, mime = self._routes[path]
-            return producer(), mime
+            route = self._routes[path]
+            return route.producer(), route.mime
+        for prefix, producer in self._prefixes.items():
+            if path.startswith(prefix):
+                return producer(path[len(prefix):])
         for prefix, folder in self._folders.items():
             if path.startswith(prefix):
                 target = (folder / path[len(prefix):]).resolve()
@@ -69,6 +92,13 @@ class QtXjwcSchemeHandler(QWebEngineUrlSchemeHandler):
         if url.host() != "app":
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        route = self._routes.get(path)
+        if route is not None and route.ready is not None and not route.ready():
+            self._held.append(job)
+            return
+        self._answer(job, path)
+
+    def _answer(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         try:
             found = self._resolve(path)
         except Exception:  # a failing producer must not take the page down with it
@@ -82,3 +112,16 @@ class QtXjwcSchemeHandler(QWebEngineUrlSchemeHandler):
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(mime.encode(), buffer)
+
+    def resume(self) -> None:
+        """Answer the held requests whose routes are ready now."""
+        held, self._held = self._held, []
+        for job in held:
+            if not shiboken6.isValid(job):  # the page went away (reload, close) meanwhile
+                continue
+            path = job.requestUrl().path().lstrip("/")
+            route = self._routes.get(path)
+            if route is not None and route.ready is not None and not route.ready():
+                self._held.append(job)
+            else:
+                self._answer(job, path)

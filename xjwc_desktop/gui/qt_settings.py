@@ -16,8 +16,11 @@ class Setting:
     doc: str
 
 
-MAP_LAYERS = Setting("map/layers", {}, "地图图层的显示状态 {图层: 是否显示}")
-MAP_VIEW = Setting("map/view", None, "上次的地图中心与缩放 {lon, lat, zoom}")
+MAP_LAYERS = Setting("map/layers", {}, "地图图层 {图层: {visible: 是否显示, opacity: 0–1}}")
+MAP_VIEW = Setting("map/view", None, "上次的地图中心（WGS84）与缩放 {lon, lat, zoom}")
+CASE_STYLE = Setting("map/case_style", "status", "案件着色 status/light/source/category")
+CASE_MODE = Setting("map/case_mode", "auto", "案件绘制方式 auto/points/cluster/heatmap")
+TILE_SOURCE = Setting("map/tile_source", None, "底图瓦片来源（见 tile_sources.TileSource）")
 LANGUAGE = Setting("ui/language", "zh", "界面语言 zh/en")
 
 
@@ -39,9 +42,36 @@ class QtSettingsStore:
     def set(self, setting: Setting, value: Any) -> None:
         self._q.setValue(setting.key, json.dumps(value, ensure_ascii=False))
 
-    def get_layers(self) -> dict[str, bool]:
+    def get_layers(self) -> dict[str, dict]:
+        """``{layer: {"visible": bool, "opacity": float}}`` for the layers the user touched.
+
+        Older settings stored just ``{layer: bool}``; those still count as visibility.
+        """
         value = self.get(MAP_LAYERS)
-        return value if isinstance(value, dict) else {}
+        if not isinstance(value, dict):
+            return {}
+        layers = {}
+        for key, state in value.items():
+            if isinstance(state, bool):
+                state = {"visible": state}
+            if not isinstance(state, dict):
+                continue
+            clean = {}
+            if isinstance(state.get("visible"), bool):
+                clean["visible"] = state["visible"]
+            if isinstance(state.get("opacity"), (int, float)):
+                clean["opacity"] = min(1.0, max(0.0, float(state["opacity"])))
+            layers[str(key)] = clean
+        return layers
+
+    def set_layer(self, key: str, **state) -> None:
+        layers = self.get_layers()
+        layers[key] = {**layers.get(key, {}), **state}
+        self.set(MAP_LAYERS, layers)
+
+    def get_choice(self, setting: Setting, choices: list[str]) -> str:
+        value = self.get(setting)
+        return value if value in choices else setting.default
 
     def sync(self) -> None:
         self._q.sync()

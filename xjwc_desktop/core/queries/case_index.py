@@ -221,6 +221,10 @@ class CaseIndex:
             self._text_cache[key] = pos[pos >= 0]
         return self._text_cache[key]
 
+    def has_text(self, text: str) -> bool:
+        """Whether a text search for ``text`` is cached (a mask with it is then instant)."""
+        return (self.version, text.strip()) in self._text_cache
+
     def positions_of(self, rowids) -> np.ndarray:
         """Positions of ``rowids`` (-1 where a rowid is not a live case)."""
         rowids = np.asarray(rowids, dtype=np.int64)

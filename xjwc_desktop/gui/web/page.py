@@ -1,23 +1,31 @@
-"""Build the map page with folium: skeleton, basemap layers, and our own script.
+"""Build the map page with folium: skeleton, basemap layers, and our own scripts.
 
 folium's defaults point at CDNs; this page replaces them per map instance with assets
-served by the ``xjwc://`` scheme, so it loads with no network at all.
+served by the ``xjwc://`` scheme, so it loads with no network at all. Everything the page
+needs to know (layer names, style colours, tile sources) goes in one JSON config whose
+``<`` are escaped, so no text can close the script element.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from dataclasses import dataclass
 
 import folium
 
+from xjwc_desktop.core.geo.chinese_crs import transform_geojson
 from xjwc_desktop.core.geo.mapdata import load_map_data
-from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.model import CaseStatus
-from xjwc_desktop.core.queries.map_layers import STATUS_ORDER
+from xjwc_desktop.core.i18n import language, tr
+from xjwc_desktop.core.model import CaseSource, CaseStatus, StructureStatus, ZoneCode
+from xjwc_desktop.core.queries.case_lights import LIGHT_LABELS
+from xjwc_desktop.core.queries.map_layers import STATUS_ORDER, display_coordinates
+from xjwc_desktop.core.queries.tile_sources import NO_TILES, TileSource
 
 ORIGIN = "xjwc://app"
 CENTER = (31.3290, 121.5075)
 ATTRIBUTION = "地图数据 © OpenStreetMap contributors, ODbL 1.0"
+SCRIPTS = ("qwebchannel.js", "registers.js", "legend.js", "cases.js", "map.js")
 
 # The traffic light of the loop: open steps warm, finished ones cool, voided grey.
 STATUS_COLORS = {
@@ -30,6 +38,12 @@ STATUS_COLORS = {
     CaseStatus.VOIDED: "#95a5a6",
     CaseStatus.SUSPENDED: "#34495e",
 }
+LIGHT_COLORS = ["#95a5a6", "#27ae60", "#f1c40f", "#e74c3c", "#34495e"]
+SOURCE_COLORS = ["#2980b9", "#e74c3c", "#8e44ad", "#f39c12", "#16a085"]
+CATEGORY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+# Finished cases are drawn under open ones and a size smaller: the open ones matter.
+FINISHED = {CaseStatus.CLOSED, CaseStatus.VOIDED}
 
 BASEMAP_STYLES = {
     "patrol_zones": {"weight": 1, "color": "#2c3e50", "fillOpacity": 0.05},
@@ -39,13 +53,43 @@ BASEMAP_STYLES = {
     "boundary": {"weight": 3, "color": "#c0392b", "fillOpacity": 0.0},
 }
 ZONE_FILL = {"north": "#2980b9", "south": "#16a085"}
-BASEMAP_NAMES = {
-    "patrol_zones": "巡查区（殷行路南北）",
-    "unit_grids": "单元网格",
-    "roads": "道路",
-    "yinhang_road": "殷行路分界线",
-    "boundary": "街道边界",
-}
+
+#: Every layer of the map, top to bottom as the layer panel lists them, with its title.
+LAYERS = [
+    ("cases", "案件"),
+    ("illegal_structures", "违法建筑"),
+    ("census", "无证建筑普查"),
+    ("bike_stations", "公益自行车站点"),
+    ("compounds", "小区"),
+    ("road_labels", "道路名称"),
+    ("boundary", "街道边界"),
+    ("yinhang_road", "殷行路分界线"),
+    ("roads", "道路"),
+    ("unit_grids", "单元网格"),
+    ("patrol_zones", "巡查区（殷行路南北）"),
+    ("tiles", "底图瓦片"),
+]
+HIDDEN_AT_FIRST = {"census"}  # 1,586 census points stay off until asked for
+CASE_STYLES = [("status", "按状态"), ("light", "按红黄绿灯（时限）"), ("source", "按来源"),
+               ("category", "按类别（大类）")]
+CASE_MODES = [("auto", "自动（低缩放聚合）"), ("points", "逐点"), ("cluster", "聚合"),
+              ("heatmap", "热力图")]
+PAGE_TEXT = ("案件", "违法建筑", "无证建筑普查", "公益自行车站点", "小区", "图例", "辆", "桩",
+             "㎡", "位置为示意", "住宅", "非住宅", "密度：低 → 高", "聚合（圆内为件数）",
+             "大小表示面积", "圈为桩数，实心为在桩车辆", "车辆不足 30%", "30%–70%", "70% 以上",
+             "聚合")
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """What varies between page builds: the tiles (and so the display CRS), the majors."""
+
+    tiles: TileSource = NO_TILES
+    category_majors: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        return self.tiles.crs if self.tiles.kind != "none" else "wgs84"
 
 
 def _style(name: str):
@@ -55,8 +99,23 @@ def _style(name: str):
     return lambda _f: base
 
 
-def build_map_page() -> str:
+def case_styles(majors: tuple[str, ...]) -> dict:
+    return {
+        "status": {"title": tr("状态"), "labels": [tr(s.label) for s in CaseStatus],
+                   "colors": [STATUS_COLORS[s] for s in CaseStatus]},
+        "light": {"title": tr("红黄绿灯"), "labels": [tr(t) for t in LIGHT_LABELS],
+                  "colors": LIGHT_COLORS},
+        "source": {"title": tr("来源"), "labels": [tr(s.label) for s in CaseSource],
+                   "colors": SOURCE_COLORS},
+        "category": {"title": tr("类别（大类）"), "labels": [tr(m) for m in majors],
+                     "colors": [CATEGORY_COLORS[i % len(CATEGORY_COLORS)]
+                                for i in range(len(majors))]},
+    }
+
+
+def build_map_page(options: PageOptions | None = None) -> str:
     """The HTML of the map page (a few hundred KB: the basemap is embedded)."""
+    options = options or PageOptions()
     maps = load_map_data()
     m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
                    control_scale=True, max_zoom=19, min_zoom=11)
@@ -64,29 +123,42 @@ def build_map_page() -> str:
     m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
     basemap = {}
     for name in ("patrol_zones", "unit_grids", "roads", "yinhang_road", "boundary"):
-        layer = folium.GeoJson(json.loads(maps.geojson_text(name)), name=tr(BASEMAP_NAMES[name]),
-                               style_function=_style(name), interactive=False, control=False)
+        data = json.loads(maps.geojson_text(name))
+        if options.display != "wgs84":  # the street moves with GCJ-02 tiles, as our cases do
+            data = transform_geojson(
+                data, lambda lon, lat: display_coordinates(lon, lat, options.display))
+        layer = folium.GeoJson(data, name=tr(dict(LAYERS)[name]), style_function=_style(name),
+                               interactive=False, control=False)
         layer.add_to(m)
         basemap[name] = layer.get_name()
+    status = list(CaseStatus)
     config = {
         "map": m.get_name(),
         "basemap": basemap,
-        "basemapNames": {k: tr(v) for k, v in BASEMAP_NAMES.items()},
+        "layerTitles": {k: tr(t) for k, t in LAYERS},
+        "defaultVisible": {k: k not in HIDDEN_AT_FIRST for k, _t in LAYERS},
         "statusOrder": STATUS_ORDER,
-        "statusLabels": {s.value: tr(s.label) for s in CaseStatus},
-        "statusColors": {s.value: c for s, c in STATUS_COLORS.items()},
+        "styles": case_styles(options.category_majors),
+        "statusRank": [0 if s in FINISHED else 1 if s == CaseStatus.SUSPENDED else 2
+                       for s in status],
+        "statusSmall": [s in FINISHED for s in status],
+        "clusterBelowZoom": 16,
+        "clusterAbove": 3000,
+        "countUnit": ["万", 10000] if language() == "zh" else ["k", 1000],
+        "font": "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
+        "structureStatus": [{"code": s.value, "label": tr(s.label)} for s in StructureStatus],
+        "zones": [{"label": tr(z.label), "color": ZONE_FILL[z.value]} for z in ZoneCode],
+        # Leaflet puts attributions in as HTML; a tile file's metadata is not ours to trust.
+        "tiles": [{**t, "attribution": html.escape(str(t.get("attribution") or ""))}
+                  for t in options.tiles.leaflet_layers()],
         "attribution": ATTRIBUTION,
-        "text": {k: tr(k) for k in ("案件", "违法建筑", "无证建筑普查", "公益自行车站点", "小区",
-                                     "图例", "案件状态", "辆", "桩", "㎡", "已拆除", "未拆除",
-                                     "位置为示意", "住宅", "非住宅")},
+        "text": {k: tr(k) for k in PAGE_TEXT},
     }
     root = m.get_root()
     root.header.add_child(folium.Element(f'<link rel="stylesheet" href="{ORIGIN}/web/map.css"/>'))
     # In the body: after Leaflet, which folium loads in the head.
     root.html.add_child(folium.Element(
-        f'<script src="{ORIGIN}/web/qwebchannel.js"></script>'
-        f'<script src="{ORIGIN}/web/map.js"></script>'))
-    # JSON inside <script>: escape "<" so no text can close the element.
+        "".join(f'<script src="{ORIGIN}/web/{name}"></script>' for name in SCRIPTS)))
     payload = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     root.script.add_child(folium.Element(f"window.XJWC_CONFIG = {payload};"))
     return root.render()

@@ -1,0 +1,487 @@
+/* xjwc map page: the case layer — a million points on one canvas, no WebGL.
+ *
+ * Data arrive once as typed arrays (see core/queries/map_layers.py); a filter change only
+ * replaces the mask. At load the points are bucketed by a counting sort into a coarse
+ * spatial grid (and by drawing rank, so open cases land on top of finished ones): a redraw
+ * visits only the grid cells in view, and nothing allocates per point.
+ *
+ * Three ways to draw: points (pixels written into ImageData), clusters (counts per screen
+ * bin, cached per zoom and drawn as rings split by class), and a heatmap (counts on a
+ * quarter-resolution grid, blurred, coloured). "auto" clusters at low zoom when many cases
+ * are in view and shows points otherwise.
+ */
+(function () {
+  "use strict";
+
+  const Z24 = 24;
+  const CLUSTER_BIN = 56;       // screen pixels per cluster bin
+  const HEAT_CELL = 4;          // screen pixels per heatmap cell
+  const MAX_RINGS = 20000;      // selection rings drawn; beyond that a dot marks each one
+
+  function abgr(hex) {
+    const v = parseInt(hex.slice(1), 16);
+    return ((255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16)) >>> 0;
+  }
+
+  function palette(colors) {
+    const pal = new Uint32Array(256).fill(abgr("#7f8c8d"));
+    colors.forEach(function (c, i) { pal[i] = abgr(c); });
+    return pal;
+  }
+
+  const HEAT_RAMP = (function () {
+    // blue → cyan → lime → yellow → red, 256 steps, as ABGR with rising alpha.
+    const stops = [[0, 0, 0, 255], [0.25, 0, 255, 255], [0.5, 0, 255, 0], [0.75, 255, 255, 0],
+                   [1, 255, 0, 0]];
+    const ramp = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      const t = i / 255;
+      let k = 0;
+      while (k < stops.length - 2 && t > stops[k + 1][0]) k++;
+      const a = stops[k], b = stops[k + 1], f = (t - a[0]) / (b[0] - a[0]);
+      const r = a[1] + f * (b[1] - a[1]), g = a[2] + f * (b[2] - a[2]), bl = a[3] + f * (b[3] - a[3]);
+      const alpha = Math.min(255, 40 + 215 * Math.sqrt(t));
+      ramp[i] = ((alpha << 24) | (bl << 16) | (g << 8) | r) >>> 0;
+    }
+    return ramp;
+  })();
+
+  const CaseLayer = L.Layer.extend({
+    initialize: function (cfg) {
+      this.cfg = cfg;
+      this.n = 0;
+      this.styleName = "status";
+      this.mode = "auto";
+      this.opacity = 1;
+      this.selected = new Int32Array(0);
+      this.clusterCache = null;
+      this.lastDrawMs = 0;
+      this.lastMode = "";
+    },
+
+    setData: function (buffer) {
+      const n = new DataView(buffer).getUint32(0, true);
+      let off = 8;
+      this.x = new Uint32Array(buffer, off, n); off += 4 * n;
+      this.y = new Uint32Array(buffer, off, n); off += 4 * n;
+      this.rowid = new Int32Array(buffer, off, n); off += 4 * n;
+      this.classes = {
+        status: new Uint8Array(buffer, off, n),
+        source: new Uint8Array(buffer, off + n, n),
+        category: new Uint8Array(buffer, off + 2 * n, n),
+        light: new Uint8Array(n)
+      };
+      this.n = n;
+      this.mask = new Uint8Array(n).fill(1);
+      this.shown = n;
+      this.selected = new Int32Array(0);
+      this.buildGrid();
+      this.invalidate();
+    },
+
+    setMask: function (buffer) {
+      const mask = new Uint8Array(buffer);
+      if (mask.length !== this.n) throw new Error("mask of " + mask.length + " for " + this.n);
+      let shown = 0;
+      for (let i = 0; i < mask.length; i++) shown += mask[i];
+      this.mask = mask;
+      this.shown = shown;
+      this.invalidate();
+      return shown;
+    },
+
+    setLights: function (buffer) {
+      const lights = new Uint8Array(buffer);
+      if (lights.length === this.n) this.classes.light = lights;
+      this.invalidate();
+    },
+
+    setStyle: function (name) {
+      if (!this.cfg.styles[name]) return false;
+      this.styleName = name;
+      this.invalidate();
+      return true;
+    },
+
+    setMode: function (mode) {
+      this.mode = mode;
+      this.invalidate();
+    },
+
+    setOpacity: function (o) {
+      this.opacity = o;
+      if (this.canvas) this.canvas.style.opacity = String(o);
+    },
+
+    invalidate: function () {
+      this.clusterCache = null;
+      if (this._map) this.redraw();
+    },
+
+    /* Counting sort by (rank, cell): cells are 2^shift zoom-24 pixels square. */
+    buildGrid: function () {
+      const n = this.n, x = this.x, y = this.y;
+      let x0 = 4294967295, y0 = 4294967295, x1 = 0, y1 = 0;
+      for (let i = 0; i < n; i++) {
+        const a = x[i], b = y[i];
+        if (a < x0) x0 = a; if (a > x1) x1 = a;
+        if (b < y0) y0 = b; if (b > y1) y1 = b;
+      }
+      if (!n) { x0 = y0 = x1 = y1 = 0; }
+      let shift = 0;
+      while (Math.max(x1 - x0, y1 - y0) / Math.pow(2, shift) >= 256) shift++;
+      const cell = Math.pow(2, shift);
+      const gw = Math.floor((x1 - x0) / cell) + 1, gh = Math.floor((y1 - y0) / cell) + 1;
+      const cells = gw * gh;
+      const rankOf = this.cfg.statusRank;  // 0 finished, 1 suspended, 2 open
+      const status = this.classes.status;
+      const key = new Uint32Array(n);
+      const start = new Uint32Array(3 * cells + 1);
+      for (let i = 0; i < n; i++) {
+        const k = rankOf[status[i]] * cells + Math.floor((y[i] - y0) / cell) * gw +
+          Math.floor((x[i] - x0) / cell);
+        key[i] = k;
+        start[k + 1]++;
+      }
+      for (let k = 0; k < 3 * cells; k++) start[k + 1] += start[k];
+      const fill = start.slice(0, 3 * cells);
+      const order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[fill[key[i]]++] = i;
+      this.grid = { x0: x0, y0: y0, cell: cell, gw: gw, gh: gh, cells: cells, start: start,
+                    order: order };
+    },
+
+    onAdd: function (m) {
+      this.canvas = L.DomUtil.create("canvas", "xjwc-cases leaflet-zoom-hide");
+      this.canvas.style.opacity = String(this.opacity);
+      (m.getPane("xjwcCases") || m.getPanes().overlayPane).appendChild(this.canvas);
+      m.on("moveend zoomend resize viewreset", this.redraw, this);
+      this.redraw();
+    },
+
+    onRemove: function (m) {
+      L.DomUtil.remove(this.canvas);
+      m.off("moveend zoomend resize viewreset", this.redraw, this);
+    },
+
+    /* The view in zoom-24 pixels: screen (sx, sy) = (X * k - ox, Y * k - oy). */
+    frame: function () {
+      const m = this._map;
+      const size = m.getSize();
+      const tl = m.containerPointToLayerPoint([0, 0]);
+      const origin = m.getPixelOrigin();
+      const k = Math.pow(2, m.getZoom() - Z24);
+      return { w: size.x, h: size.y, k: k, ox: origin.x + tl.x, oy: origin.y + tl.y, tl: tl,
+               zoom: m.getZoom() };
+    },
+
+    /* Calls visit(i, sx, sy) for shown cases whose cell touches the view grown by pad px. */
+    forEachInView: function (f, pad, visit) {
+      const g = this.grid;
+      if (!g || !this.n) return;
+      const inv = 1 / f.k;
+      const X0 = (f.ox - pad) * inv, X1 = (f.ox + f.w + pad) * inv;
+      const Y0 = (f.oy - pad) * inv, Y1 = (f.oy + f.h + pad) * inv;
+      const cx0 = Math.max(0, Math.floor((X0 - g.x0) / g.cell));
+      const cx1 = Math.min(g.gw - 1, Math.floor((X1 - g.x0) / g.cell));
+      const cy0 = Math.max(0, Math.floor((Y0 - g.y0) / g.cell));
+      const cy1 = Math.min(g.gh - 1, Math.floor((Y1 - g.y0) / g.cell));
+      if (cx0 > cx1 || cy0 > cy1) return;
+      const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
+      for (let rank = 0; rank < 3; rank++) {
+        for (let cy = cy0; cy <= cy1; cy++) {
+          const row = rank * g.cells + cy * g.gw;
+          const end = start[row + cx1 + 1];
+          for (let j = start[row + cx0]; j < end; j++) {
+            const i = order[j];
+            if (mask[i]) visit(i, x[i] * f.k - f.ox, y[i] * f.k - f.oy);
+          }
+        }
+      }
+    },
+
+    countInView: function (f) {
+      let count = 0;
+      this.forEachInView(f, 0, function (i, sx, sy) {
+        if (sx >= 0 && sy >= 0 && sx < f.w && sy < f.h) count++;
+      });
+      return count;
+    },
+
+    drawMode: function (f) {
+      if (this.mode !== "auto") return this.mode;
+      if (f.zoom >= this.cfg.clusterBelowZoom) return "points";
+      return this.shown > this.cfg.clusterAbove && this.countInView(f) > this.cfg.clusterAbove
+        ? "cluster" : "points";
+    },
+
+    redraw: function () {
+      const m = this._map;
+      if (!m || !this.canvas) return;
+      const t0 = performance.now();
+      const f = this.frame();
+      L.DomUtil.setPosition(this.canvas, f.tl);
+      if (this.canvas.width !== f.w || this.canvas.height !== f.h) {
+        this.canvas.width = f.w; this.canvas.height = f.h;
+      }
+      const ctx = this.canvas.getContext("2d");
+      ctx.clearRect(0, 0, f.w, f.h);
+      const mode = this.drawMode(f);
+      if (mode === "heatmap") this.drawHeatmap(ctx, f);
+      else if (mode === "cluster") this.drawClusters(ctx, f);
+      else this.drawPoints(ctx, f);
+      this.drawSelection(ctx, f);
+      this.lastMode = mode;
+      this.lastDrawMs = performance.now() - t0;
+    },
+
+    radius: function (zoom) {
+      return zoom <= 14 ? 1 : zoom <= 16 ? 2 : zoom <= 17 ? 3 : 4;
+    },
+
+    drawPoints: function (ctx, f) {
+      const w = f.w, h = f.h;
+      const img = ctx.createImageData(w, h);
+      const px = new Uint32Array(img.data.buffer);
+      const pal = palette(this.cfg.styles[this.styleName].colors);
+      const cls = this.classes[this.styleName];
+      const status = this.classes.status, small = this.cfg.statusSmall;
+      const r = this.radius(f.zoom);
+      this.forEachInView(f, r + 1, function (i, sx, sy) {
+        const cx = sx | 0, cy = sy | 0;
+        const rr = small[status[i]] ? r - 1 : r;
+        const c = pal[cls[i]];
+        const lim = rr * rr + 1;
+        for (let dy = -rr; dy <= rr; dy++) {
+          const yy = cy + dy;
+          if (yy < 0 || yy >= h) continue;
+          const row = yy * w;
+          for (let dx = -rr; dx <= rr; dx++) {
+            const xx = cx + dx;
+            if (xx >= 0 && xx < w && dx * dx + dy * dy <= lim) px[row + xx] = c;
+          }
+        }
+      });
+      ctx.putImageData(img, 0, 0);
+    },
+
+    /* Counts per (bin, class) for the whole data set at this zoom; kept until it changes. */
+    clusters: function (f) {
+      const key = f.zoom + "|" + this.styleName;
+      if (this.clusterCache && this.clusterCache.key === key) return this.clusterCache;
+      const nClass = this.cfg.styles[this.styleName].colors.length + 1;
+      const g = this.grid, kb = f.k / CLUSTER_BIN;
+      const bx0 = Math.floor(g.x0 * kb), by0 = Math.floor(g.y0 * kb);
+      const bw = Math.floor((g.x0 + g.gw * g.cell) * kb) - bx0 + 1;
+      const bh = Math.floor((g.y0 + g.gh * g.cell) * kb) - by0 + 1;
+      const total = new Uint32Array(bw * bh);
+      const counts = new Uint32Array(bw * bh * nClass);
+      const sumX = new Float64Array(bw * bh), sumY = new Float64Array(bw * bh);
+      const x = this.x, y = this.y, mask = this.mask;
+      const cls = this.classes[this.styleName];
+      for (let i = 0; i < this.n; i++) {
+        if (!mask[i]) continue;
+        const b = (Math.floor(y[i] * kb) - by0) * bw + Math.floor(x[i] * kb) - bx0;
+        total[b]++;
+        counts[b * nClass + Math.min(cls[i], nClass - 1)]++;
+        sumX[b] += x[i]; sumY[b] += y[i];
+      }
+      const bins = [];
+      for (let b = 0; b < total.length; b++) {
+        if (total[b]) bins.push(b);
+      }
+      this.clusterCache = { key: key, bins: Uint32Array.from(bins), total: total,
+                            counts: counts, sumX: sumX, sumY: sumY, nClass: nClass };
+      return this.clusterCache;
+    },
+
+    clusterRadius: function (count) {
+      return Math.min(30, 9 + 4.5 * Math.log10(count));
+    },
+
+    drawClusters: function (ctx, f) {
+      const cc = this.clusters(f);
+      const colors = this.cfg.styles[this.styleName].colors;
+      const singles = [];
+      ctx.font = "bold 11px " + this.cfg.font;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let j = 0; j < cc.bins.length; j++) {
+        const b = cc.bins[j], n = cc.total[b];
+        const sx = cc.sumX[b] / n * f.k - f.ox, sy = cc.sumY[b] / n * f.k - f.oy;
+        const r = this.clusterRadius(n);
+        if (sx < -r || sy < -r || sx > f.w + r || sy > f.h + r) continue;
+        if (n === 1) { singles.push(sx, sy, b); continue; }
+        let angle = -Math.PI / 2;
+        for (let c = 0; c < cc.nClass; c++) {
+          const part = cc.counts[b * cc.nClass + c];
+          if (!part) continue;
+          const sweep = 2 * Math.PI * part / n;
+          ctx.beginPath();
+          ctx.moveTo(sx, sy);
+          ctx.arc(sx, sy, r, angle, angle + sweep);
+          ctx.closePath();
+          ctx.fillStyle = colors[c] || "#7f8c8d";
+          ctx.fill();
+          angle += sweep;
+        }
+        ctx.beginPath();
+        ctx.arc(sx, sy, r * 0.62, 0, 2 * Math.PI);
+        ctx.fillStyle = "rgba(255,255,255,0.92)";
+        ctx.fill();
+        ctx.fillStyle = "#2c3e50";
+        ctx.fillText(this.formatCount(n), sx, sy);
+      }
+      for (let j = 0; j < singles.length; j += 3) {
+        const b = singles[j + 2];
+        let c = 0;
+        while (c < cc.nClass && !cc.counts[b * cc.nClass + c]) c++;
+        ctx.beginPath();
+        ctx.arc(singles[j], singles[j + 1], 4, 0, 2 * Math.PI);
+        ctx.fillStyle = colors[c] || "#7f8c8d";
+        ctx.fill();
+      }
+    },
+
+    formatCount: function (n) {
+      const unit = this.cfg.countUnit;
+      if (n < unit[1]) return String(n);
+      const v = n / unit[1];
+      return (v < 10 ? v.toFixed(1) : Math.round(v)) + unit[0];
+    },
+
+    drawHeatmap: function (ctx, f) {
+      const gw = Math.ceil(f.w / HEAT_CELL), gh = Math.ceil(f.h / HEAT_CELL);
+      const grid = new Float32Array(gw * gh);
+      const pad = 6 * HEAT_CELL;
+      this.forEachInView(f, pad, function (i, sx, sy) {
+        const cx = Math.floor(sx / HEAT_CELL), cy = Math.floor(sy / HEAT_CELL);
+        if (cx >= 0 && cy >= 0 && cx < gw && cy < gh) grid[cy * gw + cx] += 1;
+      });
+      const radius = Math.max(2, Math.round(f.zoom - 11));
+      const tmp = new Float32Array(gw * gh);
+      for (let pass = 0; pass < 3; pass++) {  // three box blurs ≈ a Gaussian
+        boxBlur(grid, tmp, gw, gh, radius, true);
+        boxBlur(tmp, grid, gw, gh, radius, false);
+      }
+      let max = 0;
+      for (let i = 0; i < grid.length; i++) if (grid[i] > max) max = grid[i];
+      if (max <= 0) return;
+      const small = document.createElement("canvas");
+      small.width = gw; small.height = gh;
+      const sctx = small.getContext("2d");
+      const img = sctx.createImageData(gw, gh);
+      const px = new Uint32Array(img.data.buffer);
+      const scale = 255 / Math.log1p(max);
+      for (let i = 0; i < grid.length; i++) {
+        if (grid[i] > max * 1e-4) px[i] = HEAT_RAMP[Math.min(255, (Math.log1p(grid[i]) * scale) | 0)];
+      }
+      sctx.putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(small, 0, 0, gw * HEAT_CELL, gh * HEAT_CELL);
+    },
+
+    setSelection: function (positions) {
+      this.selected = positions;
+      if (this._map) this.redraw();
+    },
+
+    drawSelection: function (ctx, f) {
+      const sel = this.selected;
+      if (!sel.length) return;
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = "#00e5ff";
+      ctx.fillStyle = "#00e5ff";
+      const ring = sel.length <= MAX_RINGS;
+      for (let j = 0; j < sel.length; j++) {
+        const i = sel[j];
+        const sx = this.x[i] * f.k - f.ox, sy = this.y[i] * f.k - f.oy;
+        if (sx < -10 || sy < -10 || sx > f.w + 10 || sy > f.h + 10) continue;
+        if (ring) { ctx.beginPath(); ctx.arc(sx, sy, 8, 0, 2 * Math.PI); ctx.stroke(); }
+        else ctx.fillRect(sx - 1.5, sy - 1.5, 3, 3);
+      }
+    },
+
+    /* Shown cases inside a box of zoom-24 pixels [x0, y0, x1, y1]: positions, ascending.
+     * The same rule as positions_in_box() in Python, which selects the table rows. */
+    positionsInBox: function (box) {
+      const f = this.frame(), x = this.x, y = this.y;
+      const found = [];
+      this.forEachInView(f, 0, function (i) {
+        if (x[i] >= box[0] && x[i] <= box[2] && y[i] >= box[1] && y[i] <= box[3]) found.push(i);
+      });
+      return Int32Array.from(found).sort();
+    },
+
+    /* The rectangle in zoom-24 pixels, rounded inwards (x0, y0, x1, y1). */
+    boxToWorld: function (a, b, f) {
+      const inv = 1 / f.k;
+      return [Math.ceil((Math.min(a.x, b.x) + f.ox) * inv), Math.ceil((Math.min(a.y, b.y) + f.oy) * inv),
+              Math.floor((Math.max(a.x, b.x) + f.ox) * inv), Math.floor((Math.max(a.y, b.y) + f.oy) * inv)];
+    },
+
+    /* Nearest shown case to a container point within maxPx, as a position (or -1). */
+    nearest: function (pt, maxPx) {
+      const f = this.frame();
+      let best = -1, bestD = maxPx * maxPx;
+      this.forEachInView(f, maxPx, function (i, sx, sy) {
+        const dx = sx - pt.x, dy = sy - pt.y, d = dx * dx + dy * dy;
+        if (d <= bestD) { bestD = d; best = i; }
+      });
+      return best;
+    },
+
+    /* A cluster under a container point in cluster mode: its bin's bounds, else null. */
+    clusterAt: function (pt) {
+      if (this.lastMode !== "cluster" || !this.clusterCache) return null;
+      const f = this.frame(), cc = this.clusterCache;
+      for (let j = 0; j < cc.bins.length; j++) {
+        const b = cc.bins[j], n = cc.total[b];
+        if (n < 2) continue;
+        const sx = cc.sumX[b] / n * f.k - f.ox, sy = cc.sumY[b] / n * f.k - f.oy;
+        const r = this.clusterRadius(n);
+        if ((sx - pt.x) * (sx - pt.x) + (sy - pt.y) * (sy - pt.y) <= r * r) {
+          return L.point(sx, sy);
+        }
+      }
+      return null;
+    },
+
+    positionOf: function (rowid) {
+      let lo = 0, hi = this.n - 1;
+      const ids = this.rowid;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (ids[mid] === rowid) return mid;
+        if (ids[mid] < rowid) lo = mid + 1; else hi = mid - 1;
+      }
+      return -1;
+    },
+
+    latLngOf: function (i) {
+      const X = this.x[i] / 4294967296, Y = this.y[i] / 4294967296;
+      return L.latLng(Math.atan(Math.sinh(Math.PI * (1 - 2 * Y))) * 180 / Math.PI, X * 360 - 180);
+    }
+  });
+
+  function boxBlur(src, dst, w, h, r, horizontal) {
+    const norm = 1 / (2 * r + 1);
+    const outer = horizontal ? h : w, inner = horizontal ? w : h;
+    const step = horizontal ? 1 : w, lineStep = horizontal ? w : 1;
+    for (let o = 0; o < outer; o++) {
+      const base = o * lineStep;
+      let acc = 0;
+      for (let k = -r; k <= r; k++) {
+        const idx = Math.min(inner - 1, Math.max(0, k));
+        acc += src[base + idx * step];
+      }
+      for (let i = 0; i < inner; i++) {
+        dst[base + i * step] = acc * norm;
+        const add = Math.min(inner - 1, i + r + 1), sub = Math.max(0, i - r);
+        acc += src[base + add * step] - src[base + sub * step];
+      }
+    }
+  }
+
+  window.XjwcCaseLayer = CaseLayer;
+})();

@@ -1,0 +1,71 @@
+/* xjwc map page: the legend, rebuilt for the visible layers and the chosen case style. */
+(function () {
+  "use strict";
+
+  function Legend(cfg) {
+    this.cfg = cfg;
+    this.control = L.control({ position: "bottomright" });
+    const self = this;
+    this.control.onAdd = function () {
+      self.box = XjwcRegisters.el("div", "xjwc-legend");
+      L.DomEvent.disableClickPropagation(self.box);
+      L.DomEvent.disableScrollPropagation(self.box);
+      return self.box;
+    };
+  }
+
+  Legend.prototype.addTo = function (map) { this.control.addTo(map); return this; };
+
+  Legend.prototype.update = function (visible, caseStyle, caseMode) {
+    const el = XjwcRegisters.el, cfg = this.cfg, text = cfg.text, box = this.box;
+    if (!box) return;
+    box.textContent = "";
+    const section = function (title) {
+      box.appendChild(el("div", "xjwc-legend-title", title));
+    };
+    const row = function (color, label, shape) {
+      const line = el("div", "xjwc-legend-row");
+      const mark = el("span", "xjwc-dot" + (shape ? " xjwc-" + shape : ""));
+      if (shape === "ring") mark.style.borderColor = color; else mark.style.background = color;
+      line.appendChild(mark);
+      line.appendChild(el("span", "", label));
+      box.appendChild(line);
+    };
+    if (visible.cases) {
+      const style = cfg.styles[caseStyle];
+      section(text["案件"] + " · " + style.title);
+      if (caseMode === "heatmap") {
+        const bar = el("div", "xjwc-heat-bar");
+        box.appendChild(bar);
+        box.appendChild(el("div", "xjwc-legend-note", text["密度：低 → 高"]));
+      } else {
+        style.labels.forEach(function (label, i) { row(style.colors[i], label); });
+        if (caseMode !== "points") box.appendChild(el("div", "xjwc-legend-note", text["聚合"]));
+      }
+    }
+    if (visible.illegal_structures) {
+      section(text["违法建筑"] + " · " + text["大小表示面积"]);
+      cfg.structureStatus.forEach(function (s) {
+        row(XjwcRegisters.STRUCTURE[s.code][1], s.label);
+      });
+    }
+    if (visible.census) {
+      section(text["无证建筑普查"] + " · " + text["大小表示面积"]);
+      row("#a569bd", text["住宅"]);
+      row("#566573", text["非住宅"]);
+    }
+    if (visible.bike_stations) {
+      section(text["公益自行车站点"]);
+      box.appendChild(el("div", "xjwc-legend-note", text["圈为桩数，实心为在桩车辆"]));
+      row(XjwcRegisters.bikeColor(0.1), text["车辆不足 30%"]);
+      row(XjwcRegisters.bikeColor(0.5), text["30%–70%"]);
+      row(XjwcRegisters.bikeColor(0.9), text["70% 以上"]);
+    }
+    if (visible.patrol_zones) {
+      section(cfg.layerTitles.patrol_zones);
+      cfg.zones.forEach(function (z) { row(z.color, z.label); });
+    }
+  };
+
+  window.XjwcLegend = Legend;
+})();

@@ -1,0 +1,185 @@
+/* xjwc map page: the registers (illegal structures, census, bike stations, compounds) and
+ * the labels of the basemap. Every layer here gets a setOpacity() adapter so the layer
+ * panel can fade it; text reaches the DOM only through textContent (el()).
+ */
+(function () {
+  "use strict";
+
+  const PANE = "xjwcRegisters";  // above the cases' canvas: a few hundred markers on a million
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function lines(parts) {
+    const box = el("div", "xjwc-tip");
+    parts.forEach(function (p, i) {
+      if (p !== "") box.appendChild(el("div", i === 0 ? "xjwc-tip-title" : "", p));
+    });
+    return box;
+  }
+
+  /* Remember each vector's own style so opacity scales it instead of replacing it. */
+  function fadeable(group) {
+    group.setOpacity = function (o) {
+      group.eachLayer(function visit(layer) {
+        if (layer.eachLayer) { layer.eachLayer(visit); return; }
+        const base = layer._xjwcBase || (layer._xjwcBase = {
+          opacity: layer.options.opacity === undefined ? 1 : layer.options.opacity,
+          fillOpacity: layer.options.fillOpacity === undefined ? 0.2 : layer.options.fillOpacity
+        });
+        if (layer.setStyle) {
+          layer.setStyle({ opacity: base.opacity * o, fillOpacity: base.fillOpacity * o });
+        }
+        const tip = layer.getTooltip && layer.getTooltip();
+        if (tip && tip.options.permanent) tip.setOpacity(o);
+      });
+    };
+    return group;
+  }
+
+  function pointLayer(geojson, style, tip) {
+    return fadeable(L.geoJSON(geojson, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, Object.assign({ pane: PANE }, style(f.properties)));
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(function () { return lines(tip(f.properties)); }, { sticky: true });
+      }
+    }));
+  }
+
+  const STRUCTURE = { standing: ["#c0392b", "#e74c3c"], rectifying: ["#d35400", "#f39c12"],
+                      demolished: ["#7f8c8d", "#bdc3c7"] };
+
+  /* Radius in pixels for an area in m², so the disc's area tracks the building's. */
+  function areaRadius(area, k, min, max) {
+    return Math.max(min, Math.min(max, k * Math.sqrt(Math.max(area, 0))));
+  }
+
+  function structures(data, cfg) {
+    return pointLayer(data, function (p) {
+      const c = STRUCTURE[p.status] || STRUCTURE.standing;
+      return { radius: areaRadius(p.area_m2, 0.45, 3, 22), color: c[0], fillColor: c[1],
+               fillOpacity: p.status === "demolished" ? 0.35 : 0.65, weight: 1.5,
+               dashArray: p.status === "demolished" ? "3 3" : null };
+    }, function (p) {
+      return [cfg.text["违法建筑"] + " " + p.code,
+              p.status_label + " · " + p.area_m2 + " " + cfg.text["㎡"],
+              p.demolished_on ? p.demolished_on : p.found_on, p.handled_by || ""];
+    });
+  }
+
+  function census(data, cfg) {
+    return pointLayer(data, function (p) {
+      return { radius: areaRadius(p.area_m2, 0.12, 2, 16),
+               color: p.residential ? "#8e44ad" : "#2c3e50",
+               fillColor: p.residential ? "#a569bd" : "#566573", fillOpacity: 0.5, weight: 1 };
+    }, function (p) {
+      return [cfg.text["无证建筑普查"] + " " + p.code,
+              (p.residential ? cfg.text["住宅"] : cfg.text["非住宅"]) + " · " + (p.use || ""),
+              p.area_m2 + " " + cfg.text["㎡"]];
+    });
+  }
+
+  function bikeColor(ratio) {
+    return ratio < 0.3 ? "#e74c3c" : ratio < 0.7 ? "#f39c12" : "#27ae60";
+  }
+
+  /* A bike station: a ring as big as its docks, filled as far as it has bikes. */
+  function bikes(data, cfg) {
+    const group = L.featureGroup();
+    data.features.forEach(function (f) {
+      const p = f.properties, c = f.geometry.coordinates, at = [c[1], c[0]];
+      const ratio = p.capacity ? Math.min(1, p.bikes / p.capacity) : 0;
+      const outer = 4 + 1.6 * Math.sqrt(p.capacity || 0);
+      const ring = L.circleMarker(at, { pane: PANE, radius: outer, color: "#1e6f3c", weight: 2,
+                                        fillColor: "#ffffff", fillOpacity: 0.85 });
+      const fill = L.circleMarker(at, { pane: PANE, radius: Math.max(2, outer * Math.sqrt(ratio)),
+                                        stroke: false, fillColor: bikeColor(ratio),
+                                        fillOpacity: 0.95 });
+      const tip = function () {
+        return lines([p.name, p.bikes + " " + cfg.text["辆"] + " / " + p.capacity + " " +
+                      cfg.text["桩"], p.approximate ? cfg.text["位置为示意"] : ""]);
+      };
+      ring.bindTooltip(tip, { sticky: true });
+      fill.bindTooltip(tip, { sticky: true });
+      group.addLayer(ring);
+      group.addLayer(fill);
+    });
+    return fadeable(group);
+  }
+
+  function compounds(data) {
+    const group = L.layerGroup();
+    data.features.forEach(function (f) {
+      const c = f.geometry.coordinates;
+      const marker = L.circleMarker([c[1], c[0]], { pane: PANE, radius: 4, color: "#34495e",
+                                                    weight: 1,
+                                                    fillColor: "#ecf0f1", fillOpacity: 1 });
+      marker.bindTooltip(el("span", "xjwc-label", f.properties.name),
+                         { permanent: true, direction: "right", className: "xjwc-compound" });
+      group.addLayer(marker);
+    });
+    return fadeable(group);
+  }
+
+  function roadLabels(roads) {
+    const longest = {};
+    roads.eachLayer(function (layer) {
+      const name = layer.feature.properties.name;
+      const pts = layer.getLatLngs();
+      let len = 0;
+      for (let i = 1; i < pts.length; i++) len += pts[i - 1].distanceTo(pts[i]);
+      if (!longest[name] || longest[name].len < len) longest[name] = { len: len, pts: pts };
+    });
+    const group = L.layerGroup();
+    Object.keys(longest).forEach(function (name) {
+      const pts = longest[name].pts;
+      group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "xjwc-road" })
+        .setLatLng(pts[Math.floor(pts.length / 2)]).setContent(el("span", "", name)));
+    });
+    group.setOpacity = function (o) { group.eachLayer(function (t) { t.setOpacity(o); }); };
+    return group;
+  }
+
+  /* Unit grid codes: only from zoom 17, where a grid is big enough to hold its label. */
+  function gridLabels(map, grids, isOn) {
+    const group = L.layerGroup();
+    grids.eachLayer(function (layer) {
+      group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "xjwc-grid" })
+        .setLatLng(layer.getBounds().getCenter())
+        .setContent(el("span", "", layer.feature.properties.code)));
+    });
+    const show = function () {
+      const want = map.getZoom() >= 17 && isOn();
+      if (want && !map.hasLayer(group)) group.addTo(map);
+      else if (!want && map.hasLayer(group)) map.removeLayer(group);
+    };
+    map.on("zoomend", show);
+    return { group: group, update: show };
+  }
+
+  /* folium's GeoJSON layers carry a style function: scale its opacities. */
+  function fadeBasemap(layer) {
+    const styleOf = layer.options.style;
+    layer.setOpacity = function (o) {
+      layer.setStyle(function (f) {
+        const s = typeof styleOf === "function" ? styleOf(f) : (styleOf || {});
+        return Object.assign({}, s, {
+          opacity: (s.opacity === undefined ? 1 : s.opacity) * o,
+          fillOpacity: (s.fillOpacity === undefined ? 0.2 : s.fillOpacity) * o
+        });
+      });
+    };
+    return layer;
+  }
+
+  window.XjwcRegisters = { el: el, lines: lines, structures: structures, census: census,
+                           bikes: bikes, bikeColor: bikeColor, compounds: compounds,
+                           roadLabels: roadLabels, gridLabels: gridLabels,
+                           fadeBasemap: fadeBasemap, STRUCTURE: STRUCTURE };
+})();
