@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-from xjwc_desktop.cli.options import add_db_option, db_path
+from xjwc_desktop.cli.options import add_db_option, opened_database, print_json
 from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.workflow.rules import Action, Role
 
@@ -81,12 +80,6 @@ def register(sub) -> None:
     due.set_defaults(func=run_due)
 
 
-def _open(args):
-    from xjwc_desktop.core.storage.database import open_database
-
-    return open_database(db_path(args))
-
-
 def _role(text: str) -> Role:
     from xjwc_desktop.core.workflow import WorkflowError
 
@@ -101,8 +94,7 @@ def _print_case(session, case_ref: str, as_json: bool) -> None:
 
     data = case_as_dict(session, find_case(session, case_ref))
     if as_json:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(data)
         return
     d = data["deadline"]
     print(f"{data['case_no']}  {data['status_label']}  {data['source_label']}  "
@@ -119,8 +111,7 @@ def _print_case(session, case_ref: str, as_json: bool) -> None:
 def run_new(args) -> int:
     from xjwc_desktop.core.workflow import create_case
 
-    db = _open(args)
-    try:
+    with opened_database(args) as db:
         with db.session() as s:
             made = create_case(
                 s, source=args.source, category=args.category, lon=args.lon, lat=args.lat,
@@ -136,15 +127,12 @@ def run_new(args) -> int:
                 data["possible_duplicates"] = [
                     {"case_id": d.case_id, "case_no": d.case_no, "distance_m": d.distance_m}
                     for d in made.duplicates]
-                json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-                print()
+                print_json(data)
             else:
                 print(f"已受理 {made.case_no}（id {made.case_id}，{made.grid_code}）")
         for d in made.duplicates:
             print(f"注意：{d.distance_m:.0f} 米内有同类未结案件 {d.case_no}，可能重复"
                   f"（xjwc case duplicate {made.case_no} --of {d.case_no}）", file=sys.stderr)
-    finally:
-        db.close()
     return 0
 
 
@@ -153,8 +141,7 @@ def run_act(args) -> int:
 
     hours = args.hours if args.hours is not None else (
         args.days * 8 if args.days is not None else None)
-    db = _open(args)
-    try:
+    with opened_database(args) as db:
         with db.session() as s:
             result = act(s, args.id, Action(args.action), Actor(_role(args.role), args.actor),
                          workstation_id=db.workstation_id, department=args.dept,
@@ -165,50 +152,36 @@ def run_act(args) -> int:
             else:
                 print(f"{result.case_no}：{result.action.label}，"
                       f"{result.from_status.label} → {result.to_status.label}")
-    finally:
-        db.close()
     return 0
 
 
 def run_show(args) -> int:
-    db = _open(args)
-    try:
-        with db.session() as s:
-            _print_case(s, args.id, args.json)
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        _print_case(s, args.id, args.json)
     return 0
 
 
 def run_duplicate(args) -> int:
     from xjwc_desktop.core.workflow import Actor, link_duplicate
 
-    db = _open(args)
-    try:
+    with opened_database(args) as db:
         with db.session() as s:
             result = link_duplicate(s, args.id, args.original, Actor(_role(args.role)),
                                     workstation_id=db.workstation_id)
         print(f"{result.case_no} 已作为重复案件作废，并入 {args.original}")
-    finally:
-        db.close()
     return 0
 
 
 def run_due(args) -> int:
     from xjwc_desktop.core.workflow.deadlines import due_cases
 
-    db = _open(args)
-    try:
-        with db.session() as s:
-            rows = due_cases(s, now_local(), limit=args.limit)
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        rows = due_cases(s, now_local(), limit=args.limit)
     if args.json:
-        json.dump([{"case_id": r.case_id, "case_no": r.case_no, "status": r.status.value,
+        print_json([{"case_id": r.case_id, "case_no": r.case_no, "status": r.status.value,
                     "deadline_at": r.deadline_at.isoformat(sep=" "),
                     "used_percent": round(r.used_fraction * 100, 1), "light": r.light.value}
-                   for r in rows], sys.stdout, ensure_ascii=False, indent=2)
-        print()
+                    for r in rows])
     else:
         for r in rows:
             print(f"{r.light.label}  {r.case_no}  {r.status.label}  "
@@ -219,12 +192,8 @@ def run_due(args) -> int:
 def run_note(args) -> int:
     from xjwc_desktop.core.workflow.attachments import add_note
 
-    db = _open(args)
-    try:
-        with db.session() as s:
-            add_note(s, args.id, args.text, author=args.author, workstation_id=db.workstation_id)
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        add_note(s, args.id, args.text, author=args.author, workstation_id=db.workstation_id)
     print("备注已保存")
     return 0
 
@@ -234,12 +203,8 @@ def run_photo(args) -> int:
 
     from xjwc_desktop.core.workflow.attachments import attach_photo, files_folder
 
-    db = _open(args)
-    try:
-        with db.session() as s:
-            row = attach_photo(s, args.id, Path(args.file), files_folder(db.path),
-                               workstation_id=db.workstation_id)
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        row = attach_photo(s, args.id, Path(args.file), files_folder(db.path),
+                           workstation_id=db.workstation_id)
     print(f"照片已附加：{row.original_name}（{row.sha256[:12]}）")
     return 0

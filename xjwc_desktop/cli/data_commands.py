@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
@@ -10,8 +9,10 @@ from xjwc_desktop.cli.options import (
     add_db_option,
     check_period,
     db_path,
+    opened_database,
     parse_date,
     positive_int,
+    print_json,
 )
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.i18n import tr
@@ -47,18 +48,12 @@ def register_inspectors(sub) -> None:
 
 def run_inspectors(args) -> int:
     from xjwc_desktop.core.inspectors import inspector_overview
-    from xjwc_desktop.core.storage.database import open_database
 
     check_period(args.date_from, args.date_to)
-    db = open_database(db_path(args))
-    try:
-        with db.session() as s:
-            rows = [o.as_dict() for o in inspector_overview(s, args.date_from, args.date_to)]
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        rows = [o.as_dict() for o in inspector_overview(s, args.date_from, args.date_to)]
     if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(rows)
         return 0
     for r in rows:
         print(f"{r['code']} {r['name']}  {r['zone_label']}  发现 {r['found']} 件，"
@@ -80,33 +75,27 @@ def register_categories(sub) -> None:
 
 
 def run_categories(args) -> int:
-    from xjwc_desktop.core.storage.database import open_database
     from xjwc_desktop.core.workflow import Actor, Role
     from xjwc_desktop.core.workflow.categories import list_categories, update_category
 
-    db = open_database(db_path(args))
-    try:
-        with db.session() as s:
-            if args.code:
-                changes = {k: v for k, v in (("time_limit", args.time_limit),
-                                             ("time_limit_unit", args.unit),
-                                             ("default_department", args.department))
-                           if v is not None}
-                try:
-                    role = Role.from_text(args.role)
-                except ValueError as exc:
-                    raise InputError(str(exc)) from exc
-                update_category(s, args.code, Actor(role), workstation_id=db.workstation_id,
-                                **changes)
-            rows = [{"code": c.code, "kind": c.kind.label, "major": c.major, "name": c.name,
-                     "time_limit": c.time_limit, "unit": c.time_limit_unit.label,
-                     "department": c.default_department_code, "active": c.active}
-                    for c in list_categories(s)]
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        if args.code:
+            changes = {k: v for k, v in (("time_limit", args.time_limit),
+                                         ("time_limit_unit", args.unit),
+                                         ("default_department", args.department))
+                       if v is not None}
+            try:
+                role = Role.from_text(args.role)
+            except ValueError as exc:
+                raise InputError(str(exc)) from exc
+            update_category(s, args.code, Actor(role), workstation_id=db.workstation_id,
+                            **changes)
+        rows = [{"code": c.code, "kind": c.kind.label, "major": c.major, "name": c.name,
+                 "time_limit": c.time_limit, "unit": c.time_limit_unit.label,
+                 "department": c.default_department_code, "active": c.active}
+                for c in list_categories(s)]
     if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(rows)
     else:
         for r in rows:
             print(f"{r['code']}  {r['kind']}/{r['major']}/{r['name']}  "
@@ -128,18 +117,12 @@ def register_metrics(sub) -> None:
 def run_metrics(args) -> int:
     from xjwc_desktop.core.metrics import RATE_FIELDS, compute_metrics, percent
     from xjwc_desktop.core.stats import Period
-    from xjwc_desktop.core.storage.database import open_database
 
     check_period(args.date_from, args.date_to)
-    db = open_database(db_path(args))
-    try:
-        with db.session() as s:
-            rows = compute_metrics(s, Period(args.date_from, args.date_to), by=args.by)
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        rows = compute_metrics(s, Period(args.date_from, args.date_to), by=args.by)
     if args.json:
-        json.dump([r.as_dict() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json([r.as_dict() for r in rows])
         return 0
     for r in rows:
         rates = "，".join(f"{label} {percent(getattr(r, name))}" for name, label in RATE_FIELDS)
@@ -161,18 +144,12 @@ def run_demo(args) -> int:
 
 def run_stats(args) -> int:
     from xjwc_desktop.core.stats import Period, street_figures
-    from xjwc_desktop.core.storage.database import open_database
 
     check_period(args.date_from, args.date_to)
-    db = open_database(db_path(args))
-    try:
-        with db.session() as s:
-            figures = street_figures(s, Period(args.date_from, args.date_to))
-    finally:
-        db.close()
+    with opened_database(args) as db, db.session() as s:
+        figures = street_figures(s, Period(args.date_from, args.date_to))
     if args.json:
-        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print_json(figures)
     else:
         print(format_figures(figures))
     return 0

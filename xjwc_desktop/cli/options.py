@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import json
+import sys
 from pathlib import Path
 
 from xjwc_desktop.core.errors import InputError
@@ -45,3 +48,20 @@ def positive_int(text: str) -> int:
 def check_period(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and start > end:
         raise InputError(f"起始日期 {start} 晚于结束日期 {end}。")
+
+
+@contextlib.contextmanager
+def opened_database(args: argparse.Namespace):
+    """The --db database, opened (and closed again whatever happens)."""
+    from xjwc_desktop.core.storage.database import open_database
+
+    db = open_database(db_path(args))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    print()
