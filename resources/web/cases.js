@@ -40,7 +40,7 @@
       while (k < stops.length - 2 && t > stops[k + 1][0]) k++;
       const a = stops[k], b = stops[k + 1], f = (t - a[0]) / (b[0] - a[0]);
       const r = a[1] + f * (b[1] - a[1]), g = a[2] + f * (b[2] - a[2]), bl = a[3] + f * (b[3] - a[3]);
-      const alpha = Math.min(255, 40 + 215 * Math.sqrt(t));
+      const alpha = Math.min(255, 30 + 170 * Math.sqrt(t));  // the streets stay readable
       ramp[i] = ((alpha << 24) | (bl << 16) | (g << 8) | r) >>> 0;
     }
     return ramp;
@@ -431,7 +431,19 @@
       return best;
     },
 
-    /* A cluster under a container point in cluster mode: its bin's bounds, else null. */
+    /* The clusters drawn now: [x, y, count] in container points (for tests and tools). */
+    clustersInView: function () {
+      if (this.lastMode !== "cluster" || !this.clusterCache) return [];
+      const f = this.frame(), cc = this.clusterCache, out = [];
+      for (let j = 0; j < cc.bins.length; j++) {
+        const b = cc.bins[j], n = cc.total[b];
+        const sx = cc.sumX[b] / n * f.k - f.ox, sy = cc.sumY[b] / n * f.k - f.oy;
+        if (sx >= 0 && sy >= 0 && sx < f.w && sy < f.h) out.push([sx, sy, n]);
+      }
+      return out;
+    },
+
+    /* A cluster under a container point in cluster mode: its centre, else null. */
     clusterAt: function (pt) {
       if (this.lastMode !== "cluster" || !this.clusterCache) return null;
       const f = this.frame(), cc = this.clusterCache;

@@ -225,6 +225,37 @@
       const f = cases.frame();
       return [cases.x[i] * f.k - f.ox, cases.y[i] * f.k - f.oy];
     },
+    latLngOf: function (rowid) {
+      const i = cases.positionOf(rowid);
+      if (i < 0) return null;
+      const ll = cases.latLngOf(i);
+      return [ll.lat, ll.lng];
+    },
+    legendText: function () {
+      const box = document.querySelector(".xjwc-legend");
+      return box ? Array.from(box.children, function (c) { return c.textContent; }) : [];
+    },
+    clusters: function () { return cases.clustersInView(); },
+    latLngAt: function (x, y) {
+      const ll = map.containerPointToLatLng([x, y]);
+      return [ll.lat, ll.lng];
+    },
+    /* The drawn style of a register layer's markers (what a user sees: size, colours). */
+    markerStyles: function (key) {
+      const out = [];
+      const layer = layers[key];
+      if (!layer || !layer.eachLayer) return out;
+      layer.eachLayer(function visit(l) {
+        if (l.eachLayer) { l.eachLayer(visit); return; }
+        if (!l.options || l.options.radius === undefined) return;
+        const ll = l.getLatLng();
+        out.push({ lat: ll.lat, lon: ll.lng, radius: l.options.radius, color: l.options.color,
+                   fillColor: l.options.fillColor, opacity: l.options.opacity,
+                   role: l.options.role || null,
+                   props: l.feature ? l.feature.properties : null });
+      });
+      return out;
+    },
     caseCount: function () { return cases.shown; },
     totalCases: function () { return cases.n; },
     lastDrawMs: function () { return cases.lastDrawMs; },

@@ -85,8 +85,9 @@
     });
   }
 
+  /* Shades of their own, so a station never reads as a case's status colour. */
   function bikeColor(ratio) {
-    return ratio < 0.3 ? "#e74c3c" : ratio < 0.7 ? "#f39c12" : "#27ae60";
+    return ratio < 0.3 ? "#ff7675" : ratio < 0.7 ? "#fdcb6e" : "#00b894";
   }
 
   /* A bike station: a ring as big as its docks, filled as far as it has bikes. */
@@ -105,6 +106,9 @@
         return lines([p.name, p.bikes + " " + cfg.text["辆"] + " / " + p.capacity + " " +
                       cfg.text["桩"], p.approximate ? cfg.text["位置为示意"] : ""]);
       };
+      ring.feature = fill.feature = f;
+      ring.options.role = "docks";
+      fill.options.role = "bikes";
       ring.bindTooltip(tip, { sticky: true });
       fill.bindTooltip(tip, { sticky: true });
       group.addLayer(ring);

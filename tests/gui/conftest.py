@@ -63,3 +63,15 @@ def layer_labels(qtbot, window) -> list[str]:
     """The names in the map's layer control, as the user reads them."""
     return run_script(qtbot, window, "Array.from(document.querySelectorAll("
                       "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+
+
+def wait_filtered(qtbot, window) -> None:
+    """Until the map shows the filter the panel last produced (list is synchronous)."""
+    qtbot.waitUntil(lambda: window.applied_mask_version == window.data.mask_version
+                    and window.data.mask is not None and not window.data.busy(),
+                    timeout=20_000)
+
+
+def count(db, sql: str, *params) -> int:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql(sql, params).scalar_one()

@@ -1,16 +1,15 @@
-"""The first main window: real street, layers, case list, offline, linked selection."""
+"""The main window: list and map together, offline, layers, linked selection, safe text."""
 
 from __future__ import annotations
+
+import http.server
+import threading
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.conftest import layer_labels, run_js, run_script
-
-
-def count(db, sql: str, *params) -> int:
-    with db.engine.connect() as conn:
-        return conn.exec_driver_sql(sql, params).scalar_one()
+from tests.gui.conftest import count, run_js, run_script, wait_filtered
+from xjwc_desktop.gui.qt_settings import MAP_VIEW
 
 
 def test_list_and_map_show_every_case(qtbot, make_window, demo_db):
@@ -19,69 +18,124 @@ def test_list_and_map_show_every_case(qtbot, make_window, demo_db):
     assert total > 15_000
     assert window.table.model.rowCount() == total
     assert run_js(qtbot, window, "caseCount") == total
+    assert run_js(qtbot, window, "totalCases") == total
     assert f"{total:,}" in window.table.count_label.text()
+    assert f"{total:,}" in window.filters.count_label.text()
 
 
-def test_no_request_leaves_the_machine(make_window):
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server API)
+        self.server.paths.append(self.path)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args):
+        pass
+
+
+def loopback_server(host: str = "127.0.0.1"):
+    server = http.server.ThreadingHTTPServer((host, 0), _Recorder)
+    server.paths = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_no_request_leaves_the_machine(qtbot, make_window):
     window = make_window()
     guard = window.map.guard
     assert guard.requested, "the interceptor saw no request at all"
     assert guard.blocked == []
+    assert guard.to_tiles == []
     assert all(url.startswith("xjwc://app/") for url in guard.requested), guard.requested
     served = set(window.map.scheme_handler.served)
-    assert {"map.html", "assets/leaflet/leaflet.js", "web/map.js", "data/cases.bin"} <= served
+    assert {"map.html", "assets/leaflet/leaflet.js", "web/map.js", "web/cases.js",
+            "data/cases.bin"} <= served
+    # Anything the page might try is stopped before it leaves: a loopback server stands in
+    # for the outside world and must hear nothing.
+    outside = loopback_server()
+    try:
+        url = f"http://127.0.0.1:{outside.server_address[1]}/probe"
+        run_script(qtbot, window, f"(fetch('{url}').catch(() => 0), "
+                                  f"document.body.appendChild(Object.assign("
+                                  f"document.createElement('img'), {{src: '{url}?img'}})), 1)")
+        qtbot.waitUntil(lambda: len(guard.blocked) >= 2, timeout=10_000)
+        qtbot.wait(300)
+        assert outside.paths == []
+        assert all(u.startswith(url) for u in guard.blocked)
+    finally:
+        outside.shutdown()
 
 
-def test_every_layer_is_on_the_map_and_switchable(qtbot, make_window):
+def test_every_layer_is_on_the_map_and_switchable(qtbot, make_window, settings_store):
     window = make_window()
     state = run_js(qtbot, window, "layerState")
-    for layer in ("cases", "illegal_structures", "bike_stations", "boundary", "roads",
-                  "patrol_zones", "unit_grids", "yinhang_road"):
+    for layer in ("cases", "illegal_structures", "bike_stations", "compounds", "boundary",
+                  "roads", "road_labels", "patrol_zones", "unit_grids", "yinhang_road"):
         assert state[layer] is True, layer
+        assert window.layers.checks[layer].isChecked(), layer
     assert state["census"] is False  # 1,586 census points stay off until asked for
-    assert run_js(qtbot, window, "setLayerVisible", "illegal_structures", False) is True
-    assert run_js(qtbot, window, "layerState")["illegal_structures"] is False
+    assert "tiles" not in state  # no tile source configured
+    assert not window.layers.checks["tiles"].isEnabled()
+    for layer in ("illegal_structures", "census", "unit_grids", "cases"):
+        check = window.layers.checks[layer]
+        check.click()
+        qtbot.waitUntil(lambda k=layer, c=check: run_js(qtbot, window, "layerState")[k]
+                        is c.isChecked())
+        assert settings_store.get_layers()[layer]["visible"] is check.isChecked()
 
 
-def test_layer_choice_persists_for_the_next_window(qtbot, make_window, settings_store):
+def test_layer_choice_and_look_persist_for_the_next_window(qtbot, make_window, settings_store):
     window = make_window()
-    labels = layer_labels(qtbot, window)
-    index = labels.index("公益自行车站点")
-    run_script(qtbot, window, "(document.querySelectorAll('.leaflet-control-layers-selector')"
-                              f"[{index}].click(), true)")
-    qtbot.waitUntil(lambda: settings_store.get_layers().get("bike_stations") is False)
+    window.layers.checks["bike_stations"].click()
+    window.layers.sliders["patrol_zones"].setValue(40)
+    window.layers.style_box.setCurrentIndex(window.layers.style_box.findData("source"))
+    window.layers.mode_box.setCurrentIndex(window.layers.mode_box.findData("heatmap"))
+    run_js(qtbot, window, "setView", 31.33, 121.50, 16)
+    qtbot.waitUntil(lambda: (settings_store.get_layers().get("bike_stations") or {})
+                    .get("visible") is False)
+    qtbot.waitUntil(lambda: (settings_store.get(MAP_VIEW) or {}).get("zoom") == 16)
     window.close()
     again = make_window()
     assert run_js(qtbot, again, "layerState")["bike_stations"] is False
-
-
-def test_status_filter_drives_table_and_map(qtbot, make_window, demo_db):
-    window = make_window()
-    box = window.status_box
-    box.setCurrentIndex(box.findData("dispatched"))
-    expected = count(demo_db, "SELECT count(*) FROM cases WHERE status = 'dispatched'")
-    assert 0 < expected < 1000
-    assert window.table.model.rowCount() == expected
-    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == expected, timeout=10_000)
+    assert not again.layers.checks["bike_stations"].isChecked()
+    assert run_js(qtbot, again, "layerOpacity", "patrol_zones") == 0.4
+    assert again.layers.sliders["patrol_zones"].value() == 40
+    assert run_js(qtbot, again, "caseStyle") == "source"
+    assert run_js(qtbot, again, "drawnMode") == "heatmap"
+    view = run_js(qtbot, again, "view")
+    assert view["zoom"] == 16
+    assert abs(view["lat"] - 31.33) < 1e-6
+    assert abs(view["lon"] - 121.50) < 1e-6
 
 
 def test_click_on_a_case_shows_its_detail_and_row(qtbot, make_window, demo_db):
     window = make_window()
-    box = window.status_box
-    box.setCurrentIndex(box.findData("suspended"))  # few, well separated points
-    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == window.table.model.rowCount())
+    window.filters.status_checks["suspended"].setChecked(True)  # few, well separated points
+    wait_filtered(qtbot, window)
+    assert run_js(qtbot, window, "drawnMode") == "points"
     rowid = window.table.model.rowid_at(0)
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
-    target = window.map.focusProxy()
-    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(round(x), round(y)))
+    QTest.mouseClick(window.map.focusProxy(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
     qtbot.waitUntil(lambda: window.detail.current is not None, timeout=10_000)
-    with demo_db.engine.connect() as conn:
-        case_no = conn.exec_driver_sql("SELECT case_no FROM cases WHERE rowid = ?",
-                                       (rowid,)).scalar_one()
+    case_no = count(demo_db, "SELECT case_no FROM cases WHERE rowid = ?", rowid)
     assert window.detail.current["case_no"] == case_no
     assert window.table.view.selectionModel().selectedRows()[0].row() == 0
     assert window.detail.history.rowCount() >= 3  # reported, registered, dispatched, ...
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [rowid])
+
+
+def test_click_on_a_cluster_zooms_in(qtbot, make_window):
+    window = make_window()
+    assert run_js(qtbot, window, "drawnMode") == "cluster"  # 15,789 cases at street zoom
+    zoom = run_js(qtbot, window, "view")["zoom"]
+    clusters = run_js(qtbot, window, "clusters")
+    assert sum(n for _x, _y, n in clusters) > 15_000  # the street is in view: every case
+    x, y, _n = max(clusters, key=lambda c: c[2])
+    QTest.mouseClick(window.map.focusProxy(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "view")["zoom"] == zoom + 2)
+    assert window.detail.current is None
 
 
 def test_selected_rows_are_highlighted_on_the_map(qtbot, make_window):
@@ -89,16 +143,23 @@ def test_selected_rows_are_highlighted_on_the_map(qtbot, make_window):
     window.table.view.selectRow(3)
     rowid = window.table.model.rowid_at(3)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [rowid])
-    assert run_js(qtbot, window, "zoomToSelection") is True
+    window.zoom_action.trigger()
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "view")["zoom"] == 18)
+    x, y = run_js(qtbot, window, "containerPointOf", rowid)
+    size = window.map.size()
+    assert abs(x - size.width() / 2) < 3
+    assert abs(y - size.height() / 2) < 3
 
 
-def test_untrusted_description_is_shown_as_text(qtbot, make_window, demo_db):
+def test_untrusted_text_is_shown_as_text(qtbot, make_window, demo_db):
     payload = "<img src=x onerror=alert(1)>"
     with demo_db.engine.begin() as conn:
         rowid = conn.exec_driver_sql("SELECT rowid FROM cases ORDER BY reported_at DESC "
                                      "LIMIT 1").scalar_one()
         conn.exec_driver_sql("UPDATE cases SET description = ? WHERE rowid = ?",
                              (payload, rowid))
+        conn.exec_driver_sql("UPDATE compounds SET name = ? WHERE name = '橡树湾'",
+                             ("橡树湾" + payload,))
     window = make_window()
     window.table.view.selectRow(window.table.model.row_of(rowid))
     qtbot.waitUntil(lambda: window.detail.current is not None)
@@ -108,6 +169,10 @@ def test_untrusted_description_is_shown_as_text(qtbot, make_window, demo_db):
                   if window.table.model.headerData(i, Qt.Orientation.Horizontal) == "问题描述")
     index = window.table.model.index(window.table.model.row_of(rowid), column)
     assert window.table.model.data(index) == payload
+    labels = run_script(qtbot, window, "Array.from(document.querySelectorAll('.xjwc-compound'))"
+                                       ".map(t => t.textContent)")
+    assert "橡树湾" + payload in labels
+    assert run_script(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0
 
 
 def test_english_interface(qtbot, make_window):
@@ -119,9 +184,11 @@ def test_english_interface(qtbot, make_window):
         headers = [window.table.model.headerData(i, Qt.Orientation.Horizontal)
                    for i in range(window.table.model.columnCount())]
         assert headers[:4] == ["Case no.", "Source", "Category", "Status"]
-        labels = layer_labels(qtbot, window)
+        labels = window.layers.labels()
         assert "Illegal structures" in labels
         assert "Street boundary" in labels
-        assert window.status_box.itemText(window.status_box.findData("closed")) == "Closed"
+        assert window.filters.status_checks["closed"].text() == "Closed"
+        legend = run_js(qtbot, window, "legendText")
+        assert "Cases · Status" in legend
     finally:
         set_language("zh")

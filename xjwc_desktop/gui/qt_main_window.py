@@ -63,6 +63,7 @@ class QtMainWindow(QMainWindow):
         self.case_mode = self.settings.get_choice(CASE_MODE, [v for v, _ in CASE_MODES])
         self._from_box = False
         self._mbtiles: MBTiles | None = None
+        self.applied_mask_version = 0  # the filter the map shows (tests and benchmarks wait)
         self.setWindowTitle(tr("新江湾城街道网格化管理中心") + f" — {db.path.name}")
 
         self.data = QtCaseData(db, self)
@@ -219,6 +220,7 @@ class QtMainWindow(QMainWindow):
         self.map.call("loadMask", version)
 
     def _on_mask_applied(self, version: int, shown: int, ms: float) -> None:
+        self.applied_mask_version = version
         if version == self.data.mask_version:
             self.map_status.setText(tr("地图显示") + f" {shown:,} " + tr("件案件")
                                     + f"（{ms:.0f} ms）")

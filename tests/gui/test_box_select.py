@@ -1,0 +1,91 @@
+"""A box drawn on the map selects exactly the shown cases inside it, in the list too."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import run_js, wait_filtered
+
+
+def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
+    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else \
+        Qt.MouseButton.NoButton
+    pos = QPointF(point)
+    event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(qtbot, window, start: QPoint, end: QPoint, modifiers) -> None:
+    """Press, move in steps, release: a real drag through the view's input widget."""
+    target = window.map.focusProxy()
+    left = Qt.MouseButton.LeftButton
+    mouse(target, QEvent.Type.MouseButtonPress, start, left, modifiers)
+    for i in range(1, 6):
+        point = start + (end - start) * i / 5
+        mouse(target, QEvent.Type.MouseMove, point, left, modifiers)
+        qtbot.wait(20)
+    mouse(target, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton, modifiers)
+
+
+def cases_in(demo_db, window, qtbot, a: QPoint, b: QPoint, where: str = "1") -> set[int]:
+    """Rowids inside the geographic rectangle under two screen points (independent SQL)."""
+    lat0, lon0 = run_js(qtbot, window, "latLngAt", a.x(), a.y())
+    lat1, lon1 = run_js(qtbot, window, "latLngAt", b.x(), b.y())
+    with demo_db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT rowid FROM cases WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? "
+            f"AND {where}", (min(lon0, lon1), max(lon0, lon1), min(lat0, lat1),
+                             max(lat0, lat1))).fetchall()
+    return {r[0] for r in rows}
+
+
+def selected_rowids(window) -> set[int]:
+    return set(window.table.model.rowids_at(window.table.selected_rows()).tolist())
+
+
+def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
+    window = make_window()
+    run_js(qtbot, window, "setView", 31.3290, 121.5050, 16)
+    qtbot.wait(200)
+    a, b = QPoint(180, 160), QPoint(460, 380)
+    expected = cases_in(demo_db, window, qtbot, a, b)
+    assert 100 < len(expected) < 5000
+    drag(qtbot, window, a, b, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0, timeout=10_000)
+    assert selected_rowids(window) == expected
+    assert set(run_js(qtbot, window, "selectedRowids")) == expected
+    assert f"{len(expected):,}" in window.map_status.text()
+    assert run_js(qtbot, window, "view")["zoom"] == 16  # a box selects, it does not zoom
+
+
+def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_window, demo_db):
+    window = make_window()
+    window.filters.status_checks["closed"].setChecked(True)
+    wait_filtered(qtbot, window)
+    run_js(qtbot, window, "setView", 31.3200, 121.5000, 16)
+    window.box_action.setChecked(True)
+    qtbot.wait(200)
+    a, b = QPoint(500, 420), QPoint(200, 150)  # dragged up and left
+    expected = cases_in(demo_db, window, qtbot, a, b, "status = 'closed'")
+    assert len(expected) > 50
+    center = run_js(qtbot, window, "view")
+    drag(qtbot, window, a, b, Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0, timeout=10_000)
+    assert selected_rowids(window) == expected
+    assert run_js(qtbot, window, "view") == center  # box mode: the drag did not pan
+    window.box_action.setChecked(False)
+    drag(qtbot, window, QPoint(300, 300), QPoint(200, 300), Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "view") != center)  # panning again
+
+
+def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
+    window = make_window()
+    window.table.view.selectRow(0)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) == 1)
+    run_js(qtbot, window, "setView", 31.40, 121.60, 16)  # far outside the street
+    qtbot.wait(200)
+    drag(qtbot, window, QPoint(100, 100), QPoint(300, 300), Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) == 0, timeout=10_000)
+    assert run_js(qtbot, window, "selectedRowids") == []

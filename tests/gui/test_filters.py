@@ -1,0 +1,135 @@
+"""Every part of the filter panel narrows the list and the map to the same cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QDate
+
+from tests.gui.conftest import count, run_js, wait_filtered
+
+
+def choose(box, data) -> None:
+    (index,) = [i for i in range(box.count()) if box.itemData(i) == data]
+    box.setCurrentIndex(index)
+
+
+# (what the user does in the panel, the same filter in SQL)
+CASES = {
+    "status": (lambda w: w.filters.status_checks["dispatched"].setChecked(True),
+               "status = 'dispatched'"),
+    "two statuses": (lambda w: (w.filters.status_checks["handled"].setChecked(True),
+                                w.filters.status_checks["verified"].setChecked(True)),
+                     "status IN ('handled', 'verified')"),
+    "source": (lambda w: w.filters.source_checks["hotline"].setChecked(True),
+               "source = 'hotline'"),
+    "category major": (lambda w: choose(w.filters.category_box, tuple(
+        c for c, _n, major in w.data.reference.categories if major == "市容环境")),
+                       "category_code IN (SELECT code FROM categories WHERE major = '市容环境')"),
+    "category": (lambda w: choose(w.filters.category_box, ("E0201",)),
+                 "category_code = 'E0201'"),
+    "zone": (lambda w: choose(w.filters.zone_box, "north"), "zone_code = 'north'"),
+    "unit grid": (lambda w: w.filters.grid_edit.setText("310110020002015"),
+                  "grid_code = '310110020002015'"),
+    "community": (lambda w: w.filters.grid_edit.setText("310110020001"),
+                  "grid_code LIKE '310110020001%'"),
+    "department": (lambda w: choose(w.filters.department_box, ("housing",)),
+                   "department_id = (SELECT id FROM departments WHERE code = 'housing')"),
+    "no department": (lambda w: choose(w.filters.department_box, ("",)),
+                      "department_id IS NULL"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_filter_narrows_list_and_map_alike(qtbot, make_window, demo_db, name):
+    action, where = CASES[name]
+    window = make_window()
+    action(window)
+    wait_filtered(qtbot, window)
+    expected = count(demo_db, f"SELECT count(*) FROM cases WHERE {where}")
+    assert 0 < expected < 15_000
+    assert window.table.model.rowCount() == expected
+    assert run_js(qtbot, window, "caseCount") == expected
+    assert f"{expected:,}" in window.filters.count_label.text()
+    assert f"{expected:,}" in window.table.count_label.text()
+    rowids = window.table.model.rowids[:50].tolist()
+    matching = count(demo_db, f"SELECT count(*) FROM cases WHERE ({where}) AND rowid IN "
+                              f"({','.join(map(str, rowids))})")
+    assert matching == len(rowids)
+
+
+def test_the_category_list_has_majors_and_their_categories(make_window):
+    box = make_window().filters.category_box
+    texts = [box.itemText(i) for i in range(box.count())]
+    assert texts[0] == "全部"
+    assert "市容环境（大类）" in texts
+    assert "　暴露垃圾" in texts
+    assert box.itemData(texts.index("　暴露垃圾")) == ("E0101",)
+
+
+def test_report_date_range(qtbot, make_window, demo_db):
+    window = make_window()
+    panel = window.filters
+    assert panel.date_from.date() == QDate(2015, 1, 1)  # the span of the data
+    assert panel.date_to.date() == QDate(2015, 10, 31)
+    panel.date_check.setChecked(True)
+    panel.date_from.setDate(QDate(2015, 3, 1))
+    panel.date_to.setDate(QDate(2015, 3, 31))
+    wait_filtered(qtbot, window)
+    assert panel.current_filter().date_from == dt.date(2015, 3, 1)
+    expected = count(demo_db, "SELECT count(*) FROM cases WHERE reported_at >= '2015-03-01' "
+                              "AND reported_at < '2015-04-01'")
+    assert 1000 < expected < 3000
+    assert window.table.model.rowCount() == expected
+    assert run_js(qtbot, window, "caseCount") == expected
+
+
+def test_text_search_runs_in_the_background_and_combines(qtbot, make_window, demo_db):
+    window = make_window()
+    window.filters.zone_box.setCurrentIndex(window.filters.zone_box.findData("south"))
+    window.filters.text_edit.setText("垃圾")
+    qtbot.waitUntil(lambda: window.filters.current_filter().text == "垃圾")
+    qtbot.waitUntil(lambda: window.data.mask is not None
+                    and window.case_filter.text == "垃圾" and not window.data.busy(),
+                    timeout=10_000)
+    wait_filtered(qtbot, window)
+    expected = count(demo_db, "SELECT count(*) FROM cases WHERE zone_code = 'south' AND "
+                              "(description LIKE '%垃圾%' OR address LIKE '%垃圾%' OR "
+                              "case_no LIKE '%垃圾%' OR external_no LIKE '%垃圾%')")
+    assert 100 < expected < 5000
+    assert window.table.model.rowCount() == expected
+    assert run_js(qtbot, window, "caseCount") == expected
+
+
+def test_filters_combine_and_reset_brings_everything_back(qtbot, make_window, demo_db):
+    window = make_window()
+    panel = window.filters
+    panel.status_checks["closed"].setChecked(True)
+    panel.source_checks["patrol"].setChecked(True)
+    panel.zone_box.setCurrentIndex(panel.zone_box.findData("south"))
+    wait_filtered(qtbot, window)
+    expected = count(demo_db, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
+                              "source = 'patrol' AND zone_code = 'south'")
+    assert window.table.model.rowCount() == expected
+    panel.reset_button.click()
+    wait_filtered(qtbot, window)
+    total = count(demo_db, "SELECT count(*) FROM cases")
+    assert window.table.model.rowCount() == total
+    assert run_js(qtbot, window, "caseCount") == total
+
+
+def test_a_written_case_shows_up_in_list_and_map(qtbot, make_window, demo_db):
+    window = make_window()
+    window.filters.status_checks["suspended"].setChecked(True)
+    wait_filtered(qtbot, window)
+    before = window.table.model.rowCount()
+    with demo_db.engine.begin() as conn:
+        rowid = conn.exec_driver_sql("SELECT rowid FROM cases WHERE status = 'dispatched' "
+                                     "LIMIT 1").scalar_one()
+        conn.exec_driver_sql("UPDATE cases SET status = 'suspended' WHERE rowid = ?", (rowid,))
+    window.cases_changed([rowid])
+    wait_filtered(qtbot, window)
+    assert window.table.model.rowCount() == before + 1
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == before + 1)
+    assert window.table.select_rowid(rowid)

@@ -1,0 +1,166 @@
+"""What the map looks like: case styles and modes, legend, opacity, register symbols."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from tests.gui.conftest import run_js, run_script
+
+
+def colour_count(window, rgb: str, tolerance: int = 24) -> int:
+    """Pixels of the map view close to ``rgb`` (every second pixel sampled)."""
+    image = window.map.grab().toImage()
+    want = QColor(rgb)
+    hits = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if (abs(c.red() - want.red()) + abs(c.green() - want.green())
+                    + abs(c.blue() - want.blue())) < tolerance:
+                hits += 1
+    return hits
+
+
+def heat_count(window) -> int:
+    """Pixels in the lime-to-cyan band of the heatmap ramp (no case colour is there)."""
+    image = window.map.grab().toImage()
+    hits = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if c.green() > 200 and c.red() < 130:
+                hits += 1
+    return hits
+
+
+def settle(qtbot, window) -> None:
+    qtbot.wait(250)  # two frames: the canvas has been composited into the view
+
+
+def only_cases(qtbot, window) -> None:
+    """Hide the register layers so pixel counts see the cases alone."""
+    for key in ("illegal_structures", "bike_stations", "compounds"):
+        window.layers.checks[key].setChecked(False)
+    qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["compounds"])
+
+
+def set_box(box, value) -> None:
+    box.setCurrentIndex(box.findData(value))
+
+
+def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
+    window = make_window()
+    only_cases(qtbot, window)
+    layers = window.layers
+    set_box(layers.mode_box, "points")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
+    settle(qtbot, window)
+    green = colour_count(window, "#27ae60")  # closed cases, most of them
+    assert green > 1000
+    assert "案件 · 状态" in run_js(qtbot, window, "legendText")
+
+    set_box(layers.style_box, "source")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "source")
+    settle(qtbot, window)
+    assert colour_count(window, "#2980b9") > 1000  # patrol finds, most of the cases
+    assert colour_count(window, "#27ae60") < green / 4
+    legend = run_js(qtbot, window, "legendText")
+    assert "案件 · 来源" in legend
+    assert any("12345热线" in line for line in legend)
+
+    set_box(layers.style_box, "category")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "category")
+    assert any("市容环境" in line for line in run_js(qtbot, window, "legendText"))
+
+    set_box(layers.style_box, "light")
+    qtbot.waitUntil(lambda: window.data.lights is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "light")
+    settle(qtbot, window)
+    # Closed demo cases were mostly handled in time: green lights; some late: red.
+    assert colour_count(window, "#27ae60") > 1000
+    assert colour_count(window, "#e74c3c") > 20
+    assert any("红灯" in line for line in run_js(qtbot, window, "legendText"))
+
+
+def test_cluster_points_and_heatmap_modes(qtbot, make_window):
+    window = make_window()
+    only_cases(qtbot, window)
+    layers = window.layers
+    assert run_js(qtbot, window, "drawnMode") == "cluster"  # auto, street zoom, 15k cases
+    run_js(qtbot, window, "setView", 31.3300, 121.5050, 17)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")  # auto, close up
+    run_js(qtbot, window, "fitStreet")
+    set_box(layers.mode_box, "heatmap")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "heatmap")
+    settle(qtbot, window)
+    assert heat_count(window) > 5000  # the density surface covers the street
+    assert any("密度" in line for line in run_js(qtbot, window, "legendText"))
+    set_box(layers.mode_box, "points")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
+    settle(qtbot, window)
+    assert heat_count(window) < 100
+    set_box(layers.mode_box, "cluster")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "cluster")
+    assert len(run_js(qtbot, window, "clusters")) > 20
+
+
+def test_opacity_fades_a_layer(qtbot, make_window):
+    window = make_window()
+    only_cases(qtbot, window)
+    set_box(window.layers.mode_box, "points")
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
+    settle(qtbot, window)
+    before = colour_count(window, "#27ae60")
+    window.layers.sliders["cases"].setValue(0)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "cases") == 0)
+    settle(qtbot, window)
+    assert colour_count(window, "#27ae60") < before / 20
+    window.layers.sliders["illegal_structures"].setValue(50)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "illegal_structures") == 0.5)
+    styles = run_js(qtbot, window, "markerStyles", "illegal_structures")
+    assert {round(s["opacity"], 2) for s in styles} == {0.5}
+
+
+def test_bike_stations_show_docks_and_bikes(qtbot, make_window, demo_db):
+    window = make_window()
+    markers = run_js(qtbot, window, "markerStyles", "bike_stations")
+    docks = [m for m in markers if m["role"] == "docks"]
+    bikes = {m["props"]["code"]: m for m in markers if m["role"] == "bikes"}
+    assert len(docks) == len(bikes) == 10
+    by_capacity = sorted(docks, key=lambda m: m["props"]["capacity"])
+    assert by_capacity[0]["radius"] < by_capacity[-1]["radius"]  # ring grows with docks
+    for ring in docks:
+        p = ring["props"]
+        inner = bikes[p["code"]]
+        assert inner["radius"] <= ring["radius"]
+        ratio = p["bikes"] / p["capacity"]
+        expected = "#ff7675" if ratio < 0.3 else "#fdcb6e" if ratio < 0.7 else "#00b894"
+        assert inner["fillColor"] == expected
+    assert sum(m["props"]["bikes"] for m in docks) == 300
+
+
+def test_structures_show_demolished_apart_and_size_by_area(qtbot, make_window):
+    window = make_window()
+    markers = run_js(qtbot, window, "markerStyles", "illegal_structures")
+    assert len(markers) == 120
+    demolished = [m for m in markers if m["props"]["status"] == "demolished"]
+    assert len(demolished) == 103
+    assert {m["color"] for m in demolished} == {"#7f8c8d"}
+    assert "#7f8c8d" not in {m["color"] for m in markers if m not in demolished}
+    by_area = sorted(markers, key=lambda m: m["props"]["area_m2"])
+    assert by_area[0]["radius"] < by_area[-1]["radius"]
+    legend = run_js(qtbot, window, "legendText")
+    assert any("已拆除" in line for line in legend)
+    window.layers.checks["illegal_structures"].click()
+    qtbot.waitUntil(lambda: not any("已拆除" in line
+                                    for line in run_js(qtbot, window, "legendText")))
+
+
+def test_unit_grid_codes_appear_from_zoom_17(qtbot, make_window):
+    window = make_window()
+    labels = "document.querySelectorAll('.xjwc-grid').length"
+    assert run_script(qtbot, window, labels) == 0
+    run_js(qtbot, window, "setView", 31.3300, 121.5050, 17)
+    qtbot.waitUntil(lambda: run_script(qtbot, window, labels) > 100)
+    window.layers.checks["unit_grids"].click()
+    qtbot.waitUntil(lambda: run_script(qtbot, window, labels) == 0)
