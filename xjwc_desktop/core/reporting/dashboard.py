@@ -1,0 +1,155 @@
+"""All dashboard figures of a period in one call: KPIs, every chart's data, the registers.
+
+:func:`dashboard_figures` is what the GUI's dashboard shows, what ``xjwc stats --json``
+carries under ``"dashboard"``, and what the work report is cut from. It runs a fixed
+number of SQL aggregates (each returns at most a few thousand rows), so its cost grows
+with the number of cases in the period, not with the work done on them in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from xjwc_desktop.core.reporting.buildings import demolished_by_year
+from xjwc_desktop.core.reporting.case_figures import (
+    case_cube,
+    category_counts,
+    closed_in_period,
+    grid_counts,
+    overdue_count,
+    summarise_cube,
+)
+from xjwc_desktop.core.reporting.performance import department_performance, inspector_days
+from xjwc_desktop.core.reporting.periods import months_of, period_label
+from xjwc_desktop.core.stats import Period, bike_counts, census_counts
+from xjwc_desktop.core.worktime import WorkCalendar
+
+TOP_CATEGORIES = 10
+ALL_TIME = Period()
+READERS = 2  # connections reading at once: the machines have two cores
+
+#: KPI tiles in display order: (key, Chinese label, kind) where kind is "count" or "rate".
+KPI_TILES: tuple[tuple[str, str, str], ...] = (
+    ("open", "未结案件", "count"),
+    ("overdue", "超期案件", "count"),
+    ("closed_in_period", "本期结案", "count"),
+    ("closure_rate", "结案率", "rate"),
+    ("closure_on_time_rate", "按期结案率", "rate"),
+    ("rework_rate", "返工率", "rate"),
+)
+
+
+@contextlib.contextmanager
+def connection(target: Any) -> Iterator[Connection]:
+    """The Connection to read with: a Session's own, one lent by an Engine or a Database
+    (anything with ``.engine``), or the Connection given."""
+    if isinstance(target, Session):
+        yield target.connection()
+        return
+    engine = getattr(target, "engine", target)
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            yield conn
+    else:
+        yield target
+
+
+def _jobs(now: dt.datetime, calendar: WorkCalendar | None) -> dict[str, Callable]:
+    """The independent queries, heaviest first (so two readers finish together)."""
+    return {
+        "cube": case_cube,
+        "departments": department_performance,
+        "grids": grid_counts,
+        "categories": category_counts,
+        "closed": closed_in_period,
+        "inspectors": inspector_days,
+        "overdue": lambda conn, p: overdue_count(conn, p, now, calendar),
+        "demolished": lambda conn, _p: demolished_by_year(conn),
+        "census": lambda conn, _p: census_counts(conn),
+        "bikes": lambda conn, _p: bike_counts(conn),
+    }
+
+
+def _parallel_engine(target: Any) -> Engine | None:
+    """The engine to open several readers on, if ``target`` lends connections and they
+    see the same data (a file; each connection to ``:memory:`` is a database of its own)."""
+    engine = getattr(target, "engine", target)
+    if not isinstance(engine, Engine):
+        return None
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    return engine
+
+
+def _run(target: Any, period: Period, jobs: dict[str, Callable], readers: int) -> dict:
+    engine = _parallel_engine(target) if readers > 1 else None
+    if engine is None:
+        with connection(target) as conn:
+            return {name: job(conn, period) for name, job in jobs.items()}
+
+    def run(job: Callable):
+        with engine.connect() as conn:
+            return job(conn, period)
+
+    # SQLite runs a query without holding the GIL, so two readers scan in parallel (WAL
+    # lets them run beside a writer). Each has its own snapshot: a write landing between
+    # them can show in one figure and not yet in another, until the next refresh.
+    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="xjwc-dashboard") as pool:
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def dashboard_figures(target: Any, period: Period = ALL_TIME, *,
+                      now: dt.datetime | None = None, top_categories: int = TOP_CATEGORIES,
+                      calendar: WorkCalendar | None = None,
+                      readers: int = READERS) -> dict[str, Any]:
+    """Every dashboard figure for cases reported in ``period`` (JSON-ready dict).
+
+    KPIs: ``open`` and ``overdue`` (red light at ``now``) among the period's cases,
+    ``closed_in_period`` (结案 dated in the period), and 结案率 / 按期结案率 / 返工率 as
+    ``compute_metrics`` defines them (cases *registered* in the period). Charts: cases per
+    month by source, top categories, per patrol zone and per unit grid, inspectors' finds per
+    day against their target, departments' on-time handling; and the registers: demolitions
+    per year with area, the census, the bike stations. ``now`` defaults to the clock.
+
+    ``target`` is a Database, Engine, Session or Connection; with a Database or an Engine
+    on a file the queries run on ``readers`` connections at once.
+    """
+    now = now or dt.datetime.now().replace(microsecond=0)
+    got = _run(target, period, _jobs(now, calendar), readers)
+    months = months_of(period) or sorted({row[0] for row in got["cube"] if row[0]})
+    cases = summarise_cube(got["cube"], months)
+    total = got["departments"]["total"]
+    kpis = {
+        "reported": cases["total"],
+        "open": cases["open"],
+        "overdue": got["overdue"],
+        "closed_in_period": got["closed"],
+        **{k: total[k] for k in ("registered", "to_close", "closed", "closed_on_time",
+                                 "handled", "reworked", "closure_rate",
+                                 "closure_on_time_rate", "handling_on_time_rate",
+                                 "rework_rate")},
+    }
+    return {
+        "period": {**period.as_dict(), "label": period_label(period), "months": months},
+        "as_of": now.isoformat(sep=" "),
+        "kpis": kpis,
+        "cases": {k: cases[k] for k in ("total", "by_source", "by_status")},
+        "cases_by_month": cases["by_month"],
+        "top_categories": got["categories"][:top_categories],
+        "category_count": len(got["categories"]),
+        "by_zone": cases["by_zone"],
+        "by_grid": got["grids"],
+        "inspectors": got["inspectors"],
+        "departments": got["departments"]["departments"],
+        "demolished_by_year": got["demolished"],
+        "census": got["census"],
+        "bikes": got["bikes"],
+    }
