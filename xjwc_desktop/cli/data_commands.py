@@ -146,13 +146,26 @@ def run_stats(args) -> int:
     from xjwc_desktop.core.stats import Period, street_figures
 
     check_period(args.date_from, args.date_to)
+    period = Period(args.date_from, args.date_to)
     with opened_database(args) as db, db.session() as s:
-        figures = street_figures(s, Period(args.date_from, args.date_to))
+        figures = street_figures(s, period)
+        if args.json:  # scripts and the district get every dashboard figure too
+            figures.update(dashboard_json(s, period))
     if args.json:
         print_json(figures)
     else:
         print(format_figures(figures))
     return 0
+
+
+def dashboard_json(session, period) -> dict:
+    """The dashboard's figures, hotspots and bike coverage, beside street_figures' keys."""
+    from xjwc_desktop.core.reporting import bike_coverage, dashboard_figures, find_hotspots
+
+    conn = session.connection()
+    return {"dashboard": dashboard_figures(session, period),
+            "hotspots": find_hotspots(conn, period),
+            "bike_coverage": bike_coverage(conn)}
 
 
 def format_figures(f: dict) -> str:
