@@ -16,7 +16,7 @@ from xjwc_desktop.core.reporting.coverage import (
     coverage_geojson,
     haversine_m,
 )
-from xjwc_desktop.core.reporting.dashboard import KPI_TILES, dashboard_figures
+from xjwc_desktop.core.reporting.dashboard import KPI_TILES, dashboard_figures, latest_period
 from xjwc_desktop.core.reporting.hotspots import find_hotspots, hotspots_geojson
 from xjwc_desktop.core.reporting.periods import (
     month_period,
@@ -34,6 +34,7 @@ __all__ = [
     "find_hotspots",
     "haversine_m",
     "hotspots_geojson",
+    "latest_period",
     "month_period",
     "months_of",
     "parse_month_period",

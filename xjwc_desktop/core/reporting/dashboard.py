@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.reporting.buildings import demolished_by_year
 from xjwc_desktop.core.reporting.case_figures import (
     case_cube,
@@ -27,7 +28,7 @@ from xjwc_desktop.core.reporting.case_figures import (
     summarise_cube,
 )
 from xjwc_desktop.core.reporting.performance import department_performance, inspector_days
-from xjwc_desktop.core.reporting.periods import months_of, period_label
+from xjwc_desktop.core.reporting.periods import month_period, months_of, period_label
 from xjwc_desktop.core.stats import Period, bike_counts, census_counts
 from xjwc_desktop.core.worktime import WorkCalendar
 
@@ -59,6 +60,20 @@ def connection(target: Any) -> Iterator[Connection]:
             yield conn
     else:
         yield target
+
+
+def latest_period(target: Any) -> Period:
+    """From January to the month of the latest case report (2015-01..2015-10 on the demo):
+    the period the dashboard opens with, so it opens on data, not on an empty month."""
+    with connection(target) as conn:
+        latest = conn.execute(select(func.max(Case.reported_at))
+                              .where(Case.deleted_at.is_(None))).scalar()
+    if latest is None:
+        today = dt.date.today()
+        return month_period((today.year, 1), (today.year, today.month))
+    if isinstance(latest, str):
+        latest = dt.datetime.fromisoformat(latest)
+    return month_period((latest.year, 1), (latest.year, latest.month))
 
 
 def _jobs(now: dt.datetime, calendar: WorkCalendar | None) -> dict[str, Callable]:
