@@ -1,0 +1,182 @@
+"""Dashboard refresh after a period change, at a million cases, beside a pandas baseline.
+
+Ours: :func:`dashboard_figures` (SQL GROUP BY aggregates on two SQLite readers).
+Baseline, measured in the same run on the same database: the same figures computed with
+pandas from the period's rows read through SQLAlchemy (``select(...)`` of the columns the
+figures need, typed by SQLAlchemy, into a DataFrame, then ``groupby``). The baseline's
+figures are checked against ours, so both did the same work. Target: ≤ 1 s per refresh.
+
+The database: ``--db PATH``, else a work copy of ``/tmp/d1m.sqlite`` if it exists (the
+original is never opened), else ``xjwc demo --cases 1000000`` (about 40 s).
+
+Usage: python bench/bench_dashboard.py [--db PATH] [--periods 2025-01..2025-12 ...]
+                                       [--repeat 3] [--no-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED_1M = Path("/tmp/d1m.sqlite")
+WORK_COPY = Path("/tmp/xjwc_bench_dashboard_1m.sqlite")
+# A year, the report's ten months, one month, and all eleven years of the 1M demo.
+PERIODS = ["2025-01..2025-12", "2026-01..2026-10", "2026-10", "2016-01..2026-10"]
+NOW = dt.datetime(2026, 11, 1, 9, 0)
+
+
+def database(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    if not WORK_COPY.exists():
+        if SHARED_1M.exists():
+            print(f"copying {SHARED_1M} to {WORK_COPY} (the original is left untouched)")
+            shutil.copyfile(SHARED_1M, WORK_COPY)
+        else:
+            print(f"creating {WORK_COPY} with xjwc demo --cases 1000000 …")
+            subprocess.run([sys.executable, "-m", "xjwc_desktop", "demo", "--db", str(WORK_COPY),
+                            "--cases", "1000000"], cwd=ROOT, check=True)
+    return WORK_COPY
+
+
+def pandas_figures(db, period, now: dt.datetime) -> dict:
+    """The dashboard's figures the pandas way: rows through SQLAlchemy, then groupby."""
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy import or_, select
+
+    from xjwc_desktop.core.model import Case, CaseSource, Category, Department, UnitGrid
+    from xjwc_desktop.core.worktime import default_calendar
+
+    columns = [Case.reported_at, Case.source, Case.zone_code, Case.status, Case.category_code,
+               Case.grid_code, Case.registered_at, Case.dispatched_at, Case.handled_at,
+               Case.closed_at, Case.deadline_at, Case.rework_count, Case.department_id,
+               Case.inspector_id]
+    # Every row any figure needs: reported, registered or closed in the period.
+    wanted = or_(*(and_all(c, period) for c in (Case.reported_at, Case.registered_at,
+                                                 Case.closed_at)))
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*columns).where(Case.deleted_at.is_(None), wanted)).all()
+        categories = dict(conn.execute(select(Category.code, Category.name)).all())
+        areas = dict(conn.execute(select(UnitGrid.code, UnitGrid.area_m2)).all())
+        departments = dict(conn.execute(select(Department.id, Department.code)).all())
+    df = pd.DataFrame(rows, columns=[c.key for c in columns])
+    for col in ("source", "zone_code", "status"):
+        df[col] = df[col].map(lambda v: v.value if v is not None else "")
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end + dt.timedelta(days=1))
+    rep = df[(df.reported_at >= start) & (df.reported_at < end)]
+    out: dict = {"reported": len(rep)}
+    out["open"] = int((~rep.status.isin(["closed", "voided"])).sum())
+    out["by_month_source"] = rep.groupby([rep.reported_at.dt.strftime("%Y-%m"),
+                                          "source"]).size().to_dict()
+    out["by_zone"] = rep.groupby("zone_code").size().to_dict()
+    out["by_status"] = rep.groupby("status").size().to_dict()
+    cats = rep.groupby("category_code").size().sort_values(ascending=False)
+    out["top_categories"] = [(categories[c], int(n)) for c, n in cats.head(10).items()]
+    grids = rep.dropna(subset=["grid_code"]).groupby("grid_code").size()
+    out["grid_density"] = (grids / grids.index.map(areas) * 10_000).to_dict()
+    out["closed_in_period"] = int(((df.status == "closed") & (df.closed_at >= start)
+                                   & (df.closed_at < end)).sum())
+    reg = df[(df.registered_at >= start) & (df.registered_at < end)]
+    assessed = reg[~reg.status.isin(["suspended", "voided"])]
+    handled = assessed[assessed.dispatched_at.notna() & assessed.handled_at.notna()]
+    closed = assessed.status == "closed"
+    per_dept = assessed.assign(
+        closed=closed, closed_on_time=closed & (assessed.handled_at <= assessed.deadline_at),
+    ).groupby(assessed.department_id.fillna("")).agg(
+        to_close=("status", "size"), closed=("closed", "sum"), on_time=("closed_on_time", "sum"))
+    out["department_closure"] = {departments.get(k): row.closed / row.to_close
+                                 for k, row in per_dept.iterrows()}
+    out["closure_rate"] = per_dept.closed.sum() / per_dept.to_close.sum()
+    out["rework_rate"] = ((handled.rework_count > 0).sum() / len(handled)) if len(handled) else None
+    patrol = rep[(rep.source == CaseSource.PATROL.value) & rep.inspector_id.notna()]
+    out["inspector_days"] = patrol.groupby(["inspector_id", patrol.reported_at.dt.date]).size()
+    running = rep[rep.status.isin(["registered", "dispatched"]) & rep.deadline_at.notna()
+                  & (rep.deadline_at < now)]
+    cal = default_calendar()
+    reg_m = cal.to_working_minutes(running.registered_at.to_numpy("datetime64[m]"))
+    limit = cal.to_working_minutes(running.deadline_at.to_numpy("datetime64[m]"))
+    used = cal.to_working_minutes(np.datetime64(now, "m"))
+    out["overdue"] = int(((limit > reg_m) & (used > limit)).sum())
+    return out
+
+
+def and_all(column, period):
+    from sqlalchemy import and_
+
+    return and_(*period.clause(column))
+
+
+def check_same(ours: dict, theirs: dict) -> None:
+    """The baseline computed the same figures (else the comparison means nothing)."""
+    k = ours["kpis"]
+    assert theirs["reported"] == k["reported"], (theirs["reported"], k["reported"])
+    assert theirs["open"] == k["open"]
+    assert theirs["closed_in_period"] == k["closed_in_period"]
+    assert theirs["overdue"] == k["overdue"]
+    assert abs(theirs["closure_rate"] - (k["closure_rate"] or 0)) < 1e-12
+    assert theirs["rework_rate"] == k["rework_rate"] or abs(
+        theirs["rework_rate"] - k["rework_rate"]) < 1e-12
+    months = {(m["month"], s): n for m in ours["cases_by_month"]
+              for s, n in m["by_source"].items() if n}
+    assert months == theirs["by_month_source"]
+    assert [(c["name"], c["count"]) for c in ours["top_categories"]] == theirs["top_categories"]
+    assert {g["code"] for g in ours["by_grid"]} == set(theirs["grid_density"])
+    closure = {d["key"]: d["closure_rate"] for d in ours["departments"]}
+    assert closure.keys() == theirs["department_closure"].keys()
+    assert all(abs(closure[key] - rate) < 1e-12
+               for key, rate in theirs["department_closure"].items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db")
+    parser.add_argument("--periods", nargs="+", default=PERIODS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+
+    from xjwc_desktop.core.reporting import dashboard_figures, parse_month_period
+    from xjwc_desktop.core.storage.database import open_database
+
+    path = database(args.db)
+    db = open_database(path)
+    with db.engine.connect() as conn:
+        total = conn.exec_driver_sql("SELECT count(*) FROM cases WHERE deleted_at IS NULL "
+                                     "AND length(description) >= 0").scalar()  # warms the cache
+    print(f"database: {path} ({total:,} live cases)\n")
+    print(f"{'period':<20}{'cases in period':>16}{'dashboard (s)':>15}{'pandas (s)':>12}"
+          f"{'speed-up':>10}{'≤ 1 s':>8}")
+    for text in args.periods:
+        period = parse_month_period(text)
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            ours = dashboard_figures(db, period, now=NOW)
+            times.append(time.perf_counter() - started)
+        ours_s = statistics.median(times)
+        base_s = float("nan")
+        if not args.no_baseline:
+            started = time.perf_counter()
+            theirs = pandas_figures(db, period, NOW)
+            base_s = time.perf_counter() - started
+            check_same(ours, theirs)
+        n = ours["kpis"]["reported"]
+        print(f"{text:<20}{n:>16,}{ours_s:>15.3f}{base_s:>12.2f}{base_s / ours_s:>9.1f}x"
+              f"{'yes' if ours_s <= 1.0 else 'NO':>8}")
+    db.close()
+    print(f"\ndashboard: median of {args.repeat} refreshes; pandas: one run, figures checked "
+          "equal to the dashboard's.")
+
+
+if __name__ == "__main__":
+    main()
