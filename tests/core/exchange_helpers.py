@@ -37,3 +37,30 @@ def add_hostile_cases(db) -> dict[str, str]:
                                workstation_id=WS, at=dt.datetime(2015, 10, 30, 9 + i))
             made[name] = case.case_no
     return made
+
+
+def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
+    import csv
+
+    with Path(path).open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return Path(path)
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return Path(path)
+
+
+def table_counts(db_path: Path) -> dict[str, int]:
+    from xjwc_desktop.core.exchange.snapshot import read_only
+
+    with read_only(db_path) as conn:
+        return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
+                for t in ("cases", "case_events", "illegal_structures", "census_records",
+                          "bike_stations")}
