@@ -8,7 +8,13 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 from xjwc_desktop import __version__
-from xjwc_desktop.cli import case_commands, data_commands, gui_commands, report_commands
+from xjwc_desktop.cli import (
+    case_commands,
+    data_commands,
+    exchange_commands,
+    gui_commands,
+    report_commands,
+)
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.i18n import LANGUAGES, set_language
 
@@ -25,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令")
     data_commands.register(sub)
     case_commands.register(sub)
+    exchange_commands.register(sub)
     report_commands.register(sub)
     gui_commands.register(sub)
     parser.set_defaults(func=gui_commands.run_app)
