@@ -64,8 +64,10 @@ def run_application(path: Path | None) -> int:
         return exc.exit_code
     dialog.close()
     from xjwc_desktop.gui.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.qt_workflow_dock import install_workflow
 
     window = QtMainWindow(db)
+    install_workflow(window)
     window.resize(1500, 950)
     window.show()
     try:
