@@ -60,6 +60,7 @@
     },
 
     setData: function (buffer) {
+      const t0 = performance.now();
       const n = new DataView(buffer).getUint32(0, true);
       let off = 8;
       this.x = new Uint32Array(buffer, off, n); off += 4 * n;
@@ -76,7 +77,9 @@
       this.shown = n;
       this.selected = new Int32Array(0);
       this.buildGrid();
+      const t1 = performance.now();
       this.invalidate();
+      this.loadTimings = { grid: t1 - t0, firstDraw: performance.now() - t1 };
     },
 
     setMask: function (buffer) {
@@ -115,6 +118,7 @@
 
     invalidate: function () {
       this.clusterCache = null;
+      this.version = (this.version || 0) + 1;
       if (this._map) this.redraw();
     },
 
@@ -156,6 +160,7 @@
       this.canvas.style.opacity = String(this.opacity);
       (m.getPane("xjwcCases") || m.getPanes().overlayPane).appendChild(this.canvas);
       m.on("moveend zoomend resize viewreset", this.redraw, this);
+      this.drawnKey = null;
       this.redraw();
     },
 
@@ -220,6 +225,10 @@
       if (!m || !this.canvas) return;
       const t0 = performance.now();
       const f = this.frame();
+      // A zoom fires viewreset, zoomend and moveend in a row: draw the frame once.
+      const key = [f.zoom, f.ox, f.oy, f.w, f.h, this.version, this.selected.length].join("|");
+      if (key === this.drawnKey) return;
+      this.drawnKey = key;
       L.DomUtil.setPosition(this.canvas, f.tl);
       if (this.canvas.width !== f.w || this.canvas.height !== f.h) {
         this.canvas.width = f.w; this.canvas.height = f.h;
@@ -239,29 +248,49 @@
       return zoom <= 14 ? 1 : zoom <= 16 ? 2 : zoom <= 17 ? 3 : 4;
     },
 
+    /* Points as small discs written straight into ImageData. The hot loop touches only
+     * typed arrays: cells in view, then a precomputed disc of pixel offsets per point
+     * (edge checks only for points near the border). */
     drawPoints: function (ctx, f) {
-      const w = f.w, h = f.h;
+      const w = f.w, h = f.h, g = this.grid;
       const img = ctx.createImageData(w, h);
       const px = new Uint32Array(img.data.buffer);
+      if (!g || !this.n) { ctx.putImageData(img, 0, 0); return; }
       const pal = palette(this.cfg.styles[this.styleName].colors);
       const cls = this.classes[this.styleName];
       const status = this.classes.status, small = this.cfg.statusSmall;
       const r = this.radius(f.zoom);
-      this.forEachInView(f, r + 1, function (i, sx, sy) {
-        const cx = sx | 0, cy = sy | 0;
-        const rr = small[status[i]] ? r - 1 : r;
-        const c = pal[cls[i]];
-        const lim = rr * rr + 1;
-        for (let dy = -rr; dy <= rr; dy++) {
-          const yy = cy + dy;
-          if (yy < 0 || yy >= h) continue;
-          const row = yy * w;
-          for (let dx = -rr; dx <= rr; dx++) {
-            const xx = cx + dx;
-            if (xx >= 0 && xx < w && dx * dx + dy * dy <= lim) px[row + xx] = c;
+      const discs = [disc(r, w), disc(Math.max(0, r - 1), w)];
+      const smallOf = new Uint8Array(256);
+      small.forEach(function (v, i) { smallOf[i] = v ? 1 : 0; });
+      const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
+      const k = f.k, ox = f.ox, oy = f.oy, pad = r + 1, inv = 1 / k;
+      const cx0 = Math.max(0, Math.floor(((ox - pad) * inv - g.x0) / g.cell));
+      const cx1 = Math.min(g.gw - 1, Math.floor(((ox + w + pad) * inv - g.x0) / g.cell));
+      const cy0 = Math.max(0, Math.floor(((oy - pad) * inv - g.y0) / g.cell));
+      const cy1 = Math.min(g.gh - 1, Math.floor(((oy + h + pad) * inv - g.y0) / g.cell));
+      for (let rank = 0; rank < 3; rank++) {
+        for (let cy = cy0; cy <= cy1; cy++) {
+          const row = rank * g.cells + cy * g.gw;
+          const end = start[row + cx1 + 1];
+          for (let j = start[row + cx0]; j < end; j++) {
+            const i = order[j];
+            if (!mask[i]) continue;
+            const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
+            const d = discs[smallOf[status[i]]];
+            const rr = d.r, c = pal[cls[i]];
+            if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
+              const base = sy * w + sx, offs = d.offs;
+              for (let q = 0; q < offs.length; q++) px[base + offs[q]] = c;
+            } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
+              for (let q = 0; q < d.dx.length; q++) {
+                const xx = sx + d.dx[q], yy = sy + d.dy[q];
+                if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
+              }
+            }
           }
         }
-      });
+      }
       ctx.putImageData(img, 0, 0);
     },
 
@@ -383,6 +412,7 @@
 
     setSelection: function (positions) {
       this.selected = positions;
+      this.drawnKey = null;
       if (this._map) this.redraw();
     },
 
@@ -475,6 +505,18 @@
       return L.latLng(Math.atan(Math.sinh(Math.PI * (1 - 2 * Y))) * 180 / Math.PI, X * 360 - 180);
     }
   });
+
+  /* The pixels of a disc of radius r: offsets in a row-major image of width w. */
+  function disc(r, w) {
+    const dx = [], dy = [];
+    for (let j = -r; j <= r; j++) {
+      for (let i = -r; i <= r; i++) {
+        if (i * i + j * j <= r * r + 1) { dx.push(i); dy.push(j); }
+      }
+    }
+    return { r: r, dx: Int32Array.from(dx), dy: Int32Array.from(dy),
+             offs: Int32Array.from(dx.map(function (v, q) { return dy[q] * w + v; })) };
+  }
 
   function boxBlur(src, dst, w, h, r, horizontal) {
     const norm = 1 / (2 * r + 1);

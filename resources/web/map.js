@@ -157,9 +157,7 @@
       if (!layer || !layer.setOpacity) return false;
       opacity[key] = Math.max(0, Math.min(1, Number(value)));
       layer.setOpacity(opacity[key]);
-      if (key === "unit_grids" && gridLabels) {
-        gridLabels.group.eachLayer(function (t) { t.setOpacity(opacity[key]); });
-      }
+      if (key === "unit_grids" && gridLabels) gridLabels.group.setOpacity(opacity[key]);
       if (!quiet) refreshLegend();
       return true;
     },
@@ -236,6 +234,7 @@
       return box ? Array.from(box.children, function (c) { return c.textContent; }) : [];
     },
     clusters: function () { return cases.clustersInView(); },
+    gridCodesDrawn: function () { return gridLabels ? gridLabels.group.drawn : 0; },
     latLngAt: function (x, y) {
       const ll = map.containerPointToLatLng([x, y]);
       return [ll.lat, ll.lng];
@@ -259,6 +258,7 @@
     caseCount: function () { return cases.shown; },
     totalCases: function () { return cases.n; },
     lastDrawMs: function () { return cases.lastDrawMs; },
+    loadTimings: function () { return cases.loadTimings; },
     fitStreet: function () {
       map.fitBounds(window[cfg.basemap.boundary].getBounds(), { padding: [10, 10],
                                                                 animate: false });
@@ -279,15 +279,18 @@
     map.attributionControl.addAttribution(cfg.attribution);
     map.createPane("xjwcCases").style.zIndex = 450;
     map.createPane("xjwcRegisters").style.zIndex = 500;
+    map.createPane("xjwcLabels").style.zIndex = 520;
+    map.getPane("xjwcLabels").style.pointerEvents = "none";
     cases = new XjwcCaseLayer(cfg);
     new QWebChannel(qt.webChannelTransport, function (channel) {
       bridge = channel.objects.bridge;
       bridge.initialState(function (text) {
         const initial = JSON.parse(text || "{}");
         loadData().then(function (ms) {
-          install(initial);
+          // The view first, the layers after: each layer then draws once, at the right zoom.
           if (initial.view) api.setView(initial.view.lat, initial.view.lon, initial.view.zoom);
           else api.fitStreet();
+          install(initial);
           map.on("moveend", function () {
             const c = map.getCenter();
             bridge.viewChanged(c.lng, c.lat, map.getZoom());

@@ -90,6 +90,8 @@ def test_every_live_case_with_its_columns(index, engine) -> None:
         return int((dt.datetime.fromisoformat(text) - dt.datetime(1970, 1, 1)).total_seconds())
 
     assert index.cols["reported"].tolist() == [seconds(t) for t in reported]
+    assert "deadline" not in index.cols  # read when first needed (deadline sort, lights)
+    index.ensure_timing()
     assert index.cols["deadline"].tolist() == [seconds(t) for t in deadline]
 
 
@@ -188,3 +190,35 @@ def test_a_new_department_means_a_full_refresh(demo_db) -> None:
     assert index.mask(CaseFilter(departments=("aaa_new",))).sum() == 1
     assert index.mask(CaseFilter(departments=("chengguan",))).sum() == \
         len(sql_positions(index, CaseFilter(departments=("chengguan",))))
+
+
+def test_the_helper_process_reads_the_same_records(engine, monkeypatch) -> None:
+    from xjwc_desktop.core.queries import case_loader
+    from xjwc_desktop.core.queries.case_index import read_columns
+
+    with engine.connect() as conn:
+        ref = CaseIndex.load(engine).reference
+        alone = read_columns(conn, ref)
+        started = []
+        real_start = case_loader._start_helper
+
+        def counting_start(*args):
+            proc = real_start(*args)
+            started.append(proc)
+            return proc
+
+        monkeypatch.setattr(case_loader, "MIN_ROWIDS_FOR_HELPER", 0)
+        monkeypatch.setattr(case_loader, "_start_helper", counting_start)
+        shared = read_columns(conn, ref)
+        assert len(started) == 1
+        assert started[0] is not None
+        assert started[0].returncode == 0
+        for key in alone:
+            assert np.array_equal(alone[key], shared[key]), key
+        # A helper that cannot start, or fails, leaves the reading to this process.
+        monkeypatch.setattr(case_loader.sys, "executable", "/nonexistent/python")
+        fallback = read_columns(conn, ref)
+        assert np.array_equal(fallback["rowid"], alone["rowid"])
+        monkeypatch.setattr(case_loader.sys, "executable", "/bin/false")
+        failed = read_columns(conn, ref)
+        assert np.array_equal(failed["lat"], alone["lat"])

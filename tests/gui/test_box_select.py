@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import run_js, wait_filtered
+from tests.gui.conftest import count, run_js, wait_filtered
 
 
 def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
@@ -58,6 +58,30 @@ def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
     assert set(run_js(qtbot, window, "selectedRowids")) == expected
     assert f"{len(expected):,}" in window.map_status.text()
     assert run_js(qtbot, window, "view")["zoom"] == 16  # a box selects, it does not zoom
+    # The list shows what the box caught, together; one click lists everything again.
+    assert window.table.model.rowCount() == len(expected)
+    assert f"框选 {len(expected):,} 件" in window.table.count_label.text()
+    assert window.table.show_all_button.isVisible()
+    assert run_js(qtbot, window, "caseCount") == count(demo_db, "SELECT count(*) FROM cases")
+    window.table.show_all_button.click()
+    assert window.table.model.rowCount() == count(demo_db, "SELECT count(*) FROM cases")
+    assert not window.table.show_all_button.isVisible()
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [])
+
+
+def test_clicking_a_case_outside_the_box_lists_everything_again(qtbot, make_window):
+    window = make_window()
+    run_js(qtbot, window, "setView", 31.3290, 121.5050, 17)
+    qtbot.wait(200)
+    assert run_js(qtbot, window, "boxSelect", 10, 10, 200, 200) > 0
+    qtbot.waitUntil(lambda: window.table.model.subset_active)
+    inside = set(window.table.model.rowids.tolist())
+    outside = next(r for r in window.data.index.cols["rowid"][::-1].tolist()
+                   if r not in inside)
+    window.show_case(outside)
+    assert not window.table.model.subset_active
+    assert window.table.model.rowid_at(window.table.selected_rows()[0]) == outside
+    qtbot.waitUntil(lambda: window.detail.current is not None)
 
 
 def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_window, demo_db):

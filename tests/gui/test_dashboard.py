@@ -158,3 +158,27 @@ def test_the_work_report_from_the_gui(qtbot, dashboard, tmp_path) -> None:
     text = "".join(p.extract_text() for p in PdfReader(out).pages).replace("\n", "")
     assert "12345工单125起" in text
     assert dashboard.report_button.isEnabled()
+
+
+def test_hotspot_and_coverage_tables_and_layers(qtbot, dashboard, demo_db) -> None:
+    hotspots, coverage = [], []
+    dashboard.hotspots_ready.connect(hotspots.append)
+    dashboard.coverage_ready.connect(coverage.append)
+    with qtbot.waitSignal(dashboard.coverage_ready, timeout=60_000):
+        dashboard.refresh()
+    table = dashboard.tables.hotspots
+    assert table.rowCount() >= 3
+    assert [table.item(r, 1).text() for r in range(2)] == ["国伟路", "国权北路"]
+    layer = hotspots[-1]
+    assert layer["type"] == "FeatureCollection"
+    assert layer["features"][0]["properties"]["name"] == "国伟路"
+    reach = [f for f in coverage[-1]["features"] if f["properties"]["layer"] == "reach"]
+    assert len(reach) == 10
+    assert dashboard.tables.coverage.rowCount() == 12
+    assert "500" in dashboard.tables.coverage_note.text()
+    # Double-clicking a hotspot filters map and list to its unit grid in the period.
+    code = table.item(0, 2).text()
+    with qtbot.waitSignal(dashboard.filter_requested, timeout=5_000) as got:
+        table.cellDoubleClicked.emit(0, 1)
+    assert got.args[0] == {"grid": code, "date_from": SEED.start, "date_to": SEED.end}
+    assert count_cases(demo_db.path, CaseFilter(**got.args[0])) > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from tests.gui.conftest import run_js, run_script
+from tests.gui.conftest import run_js
 
 
 def colour_count(window, rgb: str, tolerance: int = 24) -> int:
@@ -158,9 +158,26 @@ def test_structures_show_demolished_apart_and_size_by_area(qtbot, make_window):
 
 def test_unit_grid_codes_appear_from_zoom_17(qtbot, make_window):
     window = make_window()
-    labels = "document.querySelectorAll('.xjwc-grid').length"
-    assert run_script(qtbot, window, labels) == 0
+    assert run_js(qtbot, window, "gridCodesDrawn") == 0
     run_js(qtbot, window, "setView", 31.3300, 121.5050, 17)
-    qtbot.waitUntil(lambda: run_script(qtbot, window, labels) > 100)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "gridCodesDrawn") > 30)
+    drawn = run_js(qtbot, window, "gridCodesDrawn")
+    assert drawn < 200  # only those in view, not all 953
+    settle(qtbot, window)
+    with_codes = dark_count(window)
     window.layers.checks["unit_grids"].click()
-    qtbot.waitUntil(lambda: run_script(qtbot, window, labels) == 0)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "gridCodesDrawn") == 0)
+    settle(qtbot, window)
+    assert with_codes - dark_count(window) > 500  # the codes' grey text left the screen
+
+
+def dark_count(window) -> int:
+    """Dark grey pixels (text) in the map view."""
+    image = window.map.grab().toImage()
+    hits = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if c.red() < 130 and abs(c.red() - c.green()) < 12 and abs(c.green() - c.blue()) < 12:
+                hits += 1
+    return hits

@@ -84,13 +84,23 @@ class QtCaseData(QObject):
         return bool(self._workers)
 
     # -- the index --
-    def start_loading(self) -> None:
-        self.run(lambda: CaseIndex.load(self.db.engine), self._loaded)
+    def start_loading(self, first_sort: str) -> None:
+        """Load the index, and what the list and the page need first, off the GUI thread."""
+        display = self.display
 
-    def _loaded(self, index: CaseIndex) -> None:
+        def work():
+            index = CaseIndex.load(self.db.engine)
+            index.orders.get(first_sort)
+            data, x, y = map_layers.case_buffer(index, display)
+            return index, ((index.version, display), data, x, y)
+
+        self.run(work, self._loaded)
+
+    def _loaded(self, result) -> None:
+        index, buffer = result
         self.index = index
         self.reference = index.reference
-        self._buffer = None
+        self._buffer = buffer if buffer[0][1] == self.display else None
         self.index_loaded.emit(index)
 
     def set_display(self, display: str) -> None:

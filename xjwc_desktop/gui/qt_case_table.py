@@ -10,16 +10,16 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QItemSelection,
-    QItemSelectionModel,
     QModelIndex,
     Qt,
     Signal,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +40,7 @@ class QtCaseTableModel(QAbstractTableModel):
         self._engine = engine
         self._index: CaseIndex | None = None
         self._mask: np.ndarray | None = None
+        self._subset: np.ndarray | None = None  # a box on the map: only these positions
         self._sort = DEFAULT_SORT
         self._order = np.zeros(0, dtype=np.int64)  # index positions, display order
         self._row_of_position: np.ndarray | None = None
@@ -51,9 +52,23 @@ class QtCaseTableModel(QAbstractTableModel):
         self.set_mask(mask)
 
     def set_mask(self, mask: np.ndarray | None) -> None:
-        """Show the cases of this filter result (None: all of them)."""
+        """Show the cases of this filter result (None: all of them); ends a subset."""
         self._mask = mask
+        self._subset = None
         self.refresh()
+
+    def set_subset(self, positions: np.ndarray | None) -> None:
+        """Narrow the list to these index positions (within the filter), or widen it again."""
+        if positions is None:
+            self._subset = None
+        else:
+            self._subset = np.zeros(len(self._index), dtype=bool)
+            self._subset[np.asarray(positions, dtype=np.int64)] = True
+        self.refresh()
+
+    @property
+    def subset_active(self) -> bool:
+        return self._subset is not None
 
     def refresh(self) -> None:
         """Recompute the order for the current mask and sort; drop every cached row."""
@@ -63,6 +78,8 @@ class QtCaseTableModel(QAbstractTableModel):
         else:
             mask = self._mask if self._mask is not None and self._mask.size == len(self._index) \
                 else np.ones(len(self._index), dtype=bool)
+            if self._subset is not None and self._subset.size == mask.size:
+                mask = mask & self._subset
             self._order = self._index.ordered(mask, *self._sort)
         self._row_of_position = None
         self._cache.clear()
@@ -165,17 +182,26 @@ class QtCaseTable(QWidget):
         for i, width in enumerate((150, 80, 110, 60, 90, 130, 140, 260, 130, 130)):
             self.view.setColumnWidth(i, width)
         self.count_label = QLabel(tr("正在载入案件……"), self)
+        self.show_all_button = QPushButton(tr("显示全部"), self)
+        self.show_all_button.setToolTip(tr("结束框选，列出筛选出的全部案件"))
+        self.show_all_button.clicked.connect(lambda: self.model.set_subset(None))
+        self.show_all_button.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.count_label, 1)
+        top.addWidget(self.show_all_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.count_label)
+        layout.addLayout(top)
         layout.addWidget(self.view)
-        self.model.modelReset.connect(self._update_count)
+        self.model.modelReset.connect(self._after_reset)
         self.view.selectionModel().selectionChanged.connect(self._emit_selection)
 
-    def _update_count(self) -> None:
+    def _after_reset(self) -> None:
         if self.model.loaded:
-            self.count_label.setText(
-                tr("共 {n} 件案件").replace("{n}", f"{self.model.rowCount():,}"))
+            text = tr("框选 {n} 件案件") if self.model.subset_active else tr("共 {n} 件案件")
+            self.count_label.setText(text.replace("{n}", f"{self.model.rowCount():,}"))
+        self.show_all_button.setVisible(self.model.subset_active)
+        self.selection_changed.emit([])  # a reset drops the selection without a signal
 
     def selected_rows(self) -> np.ndarray:
         ranges = self.view.selectionModel().selection()
@@ -188,29 +214,25 @@ class QtCaseTable(QWidget):
 
     def select_rowid(self, rowid: int) -> bool:
         row = self.model.row_of(rowid)
+        if row is None and self.model.subset_active:  # clicked outside the box: list all
+            self.model.set_subset(None)
+            row = self.model.row_of(rowid)
         if row is None:
             return False
         self.view.selectRow(row)
         self.view.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
-    def select_positions(self, positions: np.ndarray) -> int:
-        """Select the rows of these index positions (a box on the map); returns how many."""
-        rows = self.model.rows_of_positions(positions)
-        selection = QItemSelection()
-        if rows.size:
-            # Contiguous runs become one range each: a box over a sorted list is many runs,
-            # but far fewer than rows.
-            breaks = np.flatnonzero(np.diff(rows) != 1)
-            starts = np.concatenate(([rows[0]], rows[breaks + 1]))
-            ends = np.concatenate((rows[breaks], [rows[-1]]))
-            last = self.model.columnCount() - 1
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-                selection.select(self.model.index(a, 0), self.model.index(b, last))
-        self.view.selectionModel().select(
-            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
-        if rows.size:
-            self.view.scrollTo(self.model.index(int(rows[0]), 0),
-                               QAbstractItemView.ScrollHint.PositionAtTop)
-        return int(rows.size)
+    def show_only(self, positions: np.ndarray) -> int:
+        """List just these index positions (a box on the map), all selected; returns how many.
+
+        Selecting them in place would scatter them over a million rows: Qt merges selection
+        ranges pairwise, and 60,000 scattered rows took 17 s. Listed together they are one
+        range, selected at once, and the operator sees what the box caught.
+        """
+        self.model.set_subset(positions if len(positions) else None)
+        if len(positions):
+            self.view.selectAll()
+            self.view.scrollToTop()
+            return self.model.rowCount()
+        return 0

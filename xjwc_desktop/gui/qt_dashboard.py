@@ -27,13 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.reporting import KPI_TILES, dashboard_figures, latest_period
+from xjwc_desktop.core.reporting import (
+    KPI_TILES,
+    bike_coverage,
+    coverage_geojson,
+    dashboard_figures,
+    find_hotspots,
+    hotspots_geojson,
+    latest_period,
+)
 from xjwc_desktop.core.reporting.charts import BUILDERS
 from xjwc_desktop.core.reporting.numbers import count, percent
 from xjwc_desktop.core.stats import Period
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.gui.qt_case_data import QtWorker
 from xjwc_desktop.gui.qt_charts import QtChart
+from xjwc_desktop.gui.qt_hotspot_tables import QtHotspotTables
 from xjwc_desktop.gui.qt_period_selector import QtPeriodSelector
 
 CHART_COLUMNS = 2
@@ -76,6 +85,10 @@ class QtDashboard(QWidget):
       ``date_to``), so ``CaseFilter(**flt)`` filters the map and the table to that bar.
     * ``period_changed(Period)`` — the period was changed (a refresh follows).
     * ``refreshed(dict)`` — new figures are shown (the dict of :func:`dashboard_figures`).
+    * ``hotspots_ready(dict)`` / ``coverage_ready(dict)`` — GeoJSON FeatureCollections of
+      the period's hotspots and of the bike stations' reach, for a map layer (see
+      :func:`hotspots_geojson`, :func:`coverage_geojson`; each feature has ``layer`` and a
+      Chinese ``label``). They follow each refresh, after ``refreshed``.
     * ``report_written(str)`` — a work report was written to this path.
     * ``failed(str)`` — a refresh or a report failed; the message is shown in the widget.
 
@@ -86,6 +99,8 @@ class QtDashboard(QWidget):
     filter_requested = Signal(dict)
     period_changed = Signal(object)
     refreshed = Signal(dict)
+    hotspots_ready = Signal(dict)
+    coverage_ready = Signal(dict)
     report_written = Signal(str)
     failed = Signal(str)
 
@@ -123,6 +138,9 @@ class QtDashboard(QWidget):
             chart.bar_clicked.connect(self.filter_requested.emit)
             self.charts[key] = chart
             grid.addWidget(chart, i // CHART_COLUMNS, i % CHART_COLUMNS)
+        self.tables = QtHotspotTables()
+        self.tables.grid_chosen.connect(self.filter_requested.emit)
+        grid.addWidget(self.tables, (len(BUILDERS) + 1) // CHART_COLUMNS, 0, 1, CHART_COLUMNS)
         body = QWidget()
         body.setLayout(grid)
         scroll = QScrollArea(self)
@@ -187,6 +205,26 @@ class QtDashboard(QWidget):
         self.status.setText(tr("{label}，共 {n} 件案件（{s:.1f} 秒）").format(
             label=figures["period"]["label"], n=count(k["reported"]), s=seconds))
         self.refreshed.emit(figures)
+        self._places(generation)
+
+    def _places(self, generation: int) -> None:
+        """Hotspots and bike coverage: after the figures, so they never delay the tiles."""
+        period = self.period()
+
+        def work() -> tuple[dict, dict]:
+            with self.db.engine.connect() as conn:
+                return find_hotspots(conn, period), bike_coverage(conn)
+
+        def show(result) -> None:
+            if generation != self._generation:
+                return
+            found, coverage = result
+            self.tables.show_hotspots(found)
+            self.tables.show_coverage(coverage)
+            self.hotspots_ready.emit(hotspots_geojson(found))
+            self.coverage_ready.emit(coverage_geojson(coverage))
+
+        self._run(work, show)
 
     def export_report(self, path: str | os.PathLike[str]) -> None:
         """Write the work report of the current period to ``path`` (format from the

@@ -33,7 +33,7 @@ from xjwc_desktop.core.queries.tile_sources import MBTiles, TileSource
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.gui.qt_case_data import QtCaseData
 from xjwc_desktop.gui.qt_case_detail import QtCaseDetail
-from xjwc_desktop.gui.qt_case_table import QtCaseTable
+from xjwc_desktop.gui.qt_case_table import DEFAULT_SORT, QtCaseTable
 from xjwc_desktop.gui.qt_filter_panel import QtFilterPanel
 from xjwc_desktop.gui.qt_layer_panel import QtLayerPanel
 from xjwc_desktop.gui.qt_map_view import QtMapView
@@ -62,6 +62,7 @@ class QtMainWindow(QMainWindow):
         self.case_style = self.settings.get_choice(CASE_STYLE, [v for v, _ in CASE_STYLES])
         self.case_mode = self.settings.get_choice(CASE_MODE, [v for v, _ in CASE_MODES])
         self._from_box = False
+        self._detail_rowid: int | None = None
         self._mbtiles: MBTiles | None = None
         self.applied_mask_version = 0  # the filter the map shows (tests and benchmarks wait)
         self.setWindowTitle(tr("新江湾城街道网格化管理中心") + f" — {db.path.name}")
@@ -100,7 +101,7 @@ class QtMainWindow(QMainWindow):
         self.data.index_loaded.connect(self._on_index_loaded)
         self.data.failed.connect(lambda msg: self.map_status.setText(tr("出错：") + msg))
         self.map.start(self.tile_source)
-        self.data.start_loading()
+        self.data.start_loading(DEFAULT_SORT[0])
 
     # -- building --
     def _page_options(self) -> PageOptions:
@@ -234,6 +235,7 @@ class QtMainWindow(QMainWindow):
             index.refresh()
         else:
             index.apply_changes(rowids)
+        self._detail_rowid = None  # the case on show may be one of them: show it afresh
         self.data.changed()
         mask = index.mask(self.case_filter)
         version = self.data.set_mask(mask)
@@ -297,7 +299,7 @@ class QtMainWindow(QMainWindow):
         positions = self.data.box_positions(box)
         self._from_box = True
         try:
-            n = self.table.select_positions(positions)
+            n = self.table.show_only(positions)
         finally:
             self._from_box = False
         self.map_status.setText(tr("框选") + f" {n:,} " + tr("件案件"))
@@ -305,15 +307,16 @@ class QtMainWindow(QMainWindow):
     def _on_table_selection(self, rowids: list[int]) -> None:
         if not self._from_box:  # a box already drew its own selection on the map
             self.map.call("select", rowids[:MAX_RINGED])
-        if len(rowids) == 1:
+        if len(rowids) == 1 and rowids[0] != self._detail_rowid:
             self._show_detail(rowids[0])
 
     def show_case(self, rowid: int) -> None:
-        """A case was clicked on the map: select it in the list and show it."""
-        if not self.table.select_rowid(rowid):
-            self._show_detail(rowid)
+        """A case was clicked on the map: show it, then select its row in the list."""
+        self._show_detail(rowid)  # first: it is what the operator is waiting for
+        self.table.select_rowid(rowid)
 
     def _show_detail(self, rowid: int) -> None:
+        self._detail_rowid = rowid
         with self.db.engine.connect() as conn:
             self.detail.show_case(case_detail(conn, rowid))
 

@@ -91,11 +91,16 @@ class QtMapView(QWebEngineView):
         """Call ``window.xjwc.<function>(*args)`` in the page; arguments and result as JSON.
 
         (Objects returned through runJavaScript arrive empty in PySide6; JSON text does not.)
+        Calls made while the page is (re)loading are dropped, the callback gets None.
         """
+        if self._page is None or not self.is_ready:
+            # Before the page has its data there is nothing to call; the window re-applies
+            # its state (filter, lights) when the page reports ready.
+            if callback is not None:
+                callback(None)
+            return
         js_args = ", ".join(json.dumps(a) for a in args)
         script = f"JSON.stringify(window.xjwc ? window.xjwc.{function}({js_args}) : null)"
-        if self._page is None:
-            return
         if callback is None:
             self._page.runJavaScript(script)
         else:

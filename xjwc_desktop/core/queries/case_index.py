@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
 from xjwc_desktop.core.queries.case_filter_mask import filter_mask
 from xjwc_desktop.core.queries.case_list import CaseFilter
+from xjwc_desktop.core.queries.case_loader import fetch_ranges
 from xjwc_desktop.core.queries.case_order import SortOrders
 
 STATUS_CODES = [s.value for s in CaseStatus]
@@ -82,15 +83,15 @@ def _record_fields(ref: Reference) -> list[tuple[str, str, list, str, str]]:
         ("grid", "coalesce(CAST(grid_code AS INTEGER), 0)", [], "%016x", ">u8"),
         ("reported", epoch("reported_at"), [], "%08x", ">u4"),
         ("deadline", epoch("deadline_at"), [], "%08x", ">u4"),
-        # Only the deadline traffic light needs these: read on first use (TIMING_FIELDS).
         ("registered", epoch("registered_at"), [], "%08x", ">u4"),
         ("handled", epoch("handled_at"), [], "%08x", ">u4"),
     ]
 
 
-TIMING_FIELDS = ("rowid", "registered", "handled")
+# Read on first use: the deadline sort and the traffic light need them, the first view not.
+TIMING_FIELDS = ("rowid", "deadline", "registered", "handled")
 CORE_FIELDS = ("rowid", "lon", "lat", "status", "source", "zone", "category", "department",
-               "grid", "reported", "deadline")
+               "grid", "reported")
 
 
 def load_reference(conn: Connection) -> Reference:
@@ -115,8 +116,7 @@ def read_columns(conn: Connection, ref: Reference, rowids: np.ndarray | None = N
     if rowids is None:
         top = conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
         ranges = [(lo, lo + _CHUNK_ROWIDS - 1) for lo in range(1, top + 1, _CHUNK_ROWIDS)]
-        for lo, hi in ranges:
-            text = conn.exec_driver_sql(sql.format(extra=""), (*params, lo, hi)).scalar()
+        for text in fetch_ranges(conn, sql.format(extra=""), params, ranges):
             if text:
                 chunks.append(np.frombuffer(bytes.fromhex(text), dtype))
     else:
@@ -261,8 +261,7 @@ class CaseIndex:
             extra = read_columns(conn, self.reference, names=TIMING_FIELDS)
         with self._lock:
             if np.array_equal(extra["rowid"], self.cols["rowid"]):
-                self.cols = {**self.cols, "registered": extra["registered"],
-                             "handled": extra["handled"]}
+                self.cols = {**self.cols, **{k: extra[k] for k in TIMING_FIELDS[1:]}}
             else:  # cases came or went in between: read everything again, consistently
                 self.refresh(names=CORE_FIELDS + TIMING_FIELDS[1:])
 

@@ -68,7 +68,8 @@ class SortOrders:
         elif key == "reported_at":
             values = cols["reported"]
         elif key == "deadline_at":
-            values = cols["deadline"]
+            index.ensure_timing()
+            values = index.cols["deadline"]
         else:
             raise KeyError(f"no sort order for column {key!r}")
         return np.argsort(values, kind="stable")
