@@ -49,8 +49,11 @@ def _face_index(path: Path) -> int:
         return 0
     from fontTools.ttLib import TTCollection
 
-    faces = TTCollection(str(path), lazy=True).fonts
-    names = [f["name"].getDebugName(1) or "" for f in faces]
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        names = [f["name"].getDebugName(1) or "" for f in collection.fonts]
+    finally:
+        collection.close()
     return next((i for i, n in enumerate(names) if n == FAMILY),
                 next((i for i, n in enumerate(names) if n.endswith(" SC")), 0))
 
@@ -74,11 +77,16 @@ def matplotlib_family() -> str:
 
 def truetype_subset(text: str) -> bytes:
     """A TrueType font holding the glyphs of ``text`` (plus ASCII), for reportlab."""
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
     path = cjk_font_path()
-    font = TTFont(str(path), fontNumber=_face_index(path), lazy=True)
+    with TTFont(str(path), fontNumber=_face_index(path), lazy=True) as font:
+        return _subset(font, text)
+
+
+def _subset(font, text: str) -> bytes:
+    from fontTools import subset
+
     options = subset.Options()
     options.desubroutinize = True  # the converter needs plain charstrings
     options.hinting = False
