@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import zipfile
 
 import openpyxl
@@ -121,3 +122,22 @@ def test_more_rows_than_a_sheet_holds_is_refused_with_advice(demo_db_path, tmp_p
         export(demo_db_path, "xlsx", out)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]
+
+
+def test_rows_are_numbered_without_gaps_when_rendered_in_two_halves(demo_db_path, tmp_path,
+                                                                     monkeypatch):
+    from xjwc_desktop.core.exchange import rows
+
+    monkeypatch.setattr(rows, "SPLIT_FROM", 1_000)
+    out = tmp_path / "split.xlsx"
+    result = export(demo_db_path, "xlsx", out, gcj02=True)
+    with zipfile.ZipFile(out) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', sheet)]
+    assert numbers == list(range(1, result.cases + 2))
+    cells = re.findall(r'<c r="([A-Z]+)(\d+)"', sheet)
+    assert all(int(row) in (1, *numbers) for _, row in cells[:50_000:97])
+    ws = openpyxl.load_workbook(out, read_only=True).active
+    times = [r[0] for r in ws.iter_rows(min_row=2, min_col=16, max_col=16, values_only=True)]
+    assert len(times) == result.cases
+    assert times == sorted(times)

@@ -5,11 +5,18 @@ XML), so Python handles one value per row, not twenty, and as UTF-8 bytes straig
 file (decoding a million rows of Chinese into str and encoding them again would cost more
 than rendering them). GCJ-02 positions, which SQLite cannot compute portably, are
 computed here with numpy per batch and spliced in. Rows arrive in report order.
+
+Large exports render in two halves at once: the later half on a second connection in a
+second thread (SQLite releases the GIL while it works), spooled to a temporary file
+until the first half has been written. The split is at the median row of the selection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +31,10 @@ from xjwc_desktop.core.geo.chinese_crs import wgs84_to_gcj02
 
 #: Columns computed in Python from the stored position, not rendered by SQL.
 COMPUTED = ("lon_gcj02", "lat_gcj02")
+#: Below this many rows a second thread costs more than it saves.
+SPLIT_FROM = 50_000
+#: Row number of a case in the output: the formats that number rows (XLSX) use it.
+ROW_NUMBER_SQL = "(row_number() OVER (ORDER BY c.reported_at, c.rowid) + :row_base)"
 
 
 @dataclass(frozen=True)
@@ -31,10 +42,11 @@ class CellFormat:
     """How a format writes cells.
 
     ``sql(column)`` gives a column as a piece of a ``printf`` pattern and the SQL
-    arguments it consumes; ``number(column, values, first)`` renders computed coordinates
-    from a numpy array (as UTF-8; ``first`` is the 0-based index of the batch's first
-    row); ``sep`` joins the cells of a row; ``row_start``/``row_end`` wrap it (the first
-    and the last column are always stored ones).
+    arguments it consumes (:data:`ROW_NUMBER_SQL` among them if it needs row numbers);
+    ``number(column, values, first)`` renders computed coordinates from a numpy array (as
+    UTF-8; ``first`` is the 0-based index of the batch's first row); ``sep`` joins the
+    cells of a row; ``row_start``/``row_end`` wrap it (the first and the last column are
+    always stored ones); ``first_row`` is the number of the first data row.
     """
 
     sql: Callable[[ExportColumn], tuple[str, list[str]]]
@@ -42,6 +54,7 @@ class CellFormat:
     sep: str
     row_start: tuple[str, list[str]] = ("", [])
     row_end: str = ""
+    first_row: int = 1
 
 
 def count_cases(conn: Connection, selection: SqlFilter) -> int:
@@ -50,57 +63,136 @@ def count_cases(conn: Connection, selection: SqlFilter) -> int:
                                 params).scalar_one()
 
 
-def rendered_rows(conn: Connection, selection: SqlFilter, columns: tuple[ExportColumn, ...],
-                  fmt: CellFormat, now: dt.datetime,
-                  batch: int = 20_000) -> Iterator[list[bytes]]:
-    """Batches of finished rows, UTF-8 (each the cells joined by ``fmt.sep``)."""
-    # Consecutive SQL-rendered columns become one printf (a "run").
-    runs: list[list[ExportColumn] | str] = []
-    for col in columns:
-        if col.key in COMPUTED:
-            runs.append(col.key)
-        elif runs and isinstance(runs[-1], list):
-            runs[-1].append(col)
-        else:
-            runs.append([col])
-    exprs = []
-    for i, run in enumerate(runs):
-        if isinstance(run, list):
-            cells = [fmt.sql(c) for c in run]
-            if i == 0:
-                cells[0] = (fmt.row_start[0] + cells[0][0], fmt.row_start[1] + cells[0][1])
-            if i == len(runs) - 1:
-                cells[-1] = (cells[-1][0] + fmt.row_end, cells[-1][1])
-            exprs.append(f"CAST({printf_sql(cells, fmt.sep)} AS BLOB)")
-    n_sql = len(exprs)
-    gcj02 = any(isinstance(run, str) for run in runs)
-    if gcj02:
-        exprs += ["c.lon", "c.lat"]
-    where, params = selection.where()
-    overdue.install(conn)
-    install_text_functions(conn)
-    # The driver's own cursor: SQLAlchemy's result wrapper would add a tenth to the time.
-    cur = conn.connection.driver_connection.execute(
-        f"SELECT {', '.join(exprs)} FROM cases c WHERE {where} {ORDER_BY}",
-        {**params, "now": overdue.now_param(now)})
-    by_key = {c.key: c for c in columns}
-    first = 0
-    while rows := cur.fetchmany(batch):
-        if not gcj02:
-            yield [r[0] for r in rows]
-            continue
+class _Query:
+    """The SELECT rendering ``columns`` in ``fmt``, and how to finish its batches."""
+
+    def __init__(self, columns: tuple[ExportColumn, ...], fmt: CellFormat) -> None:
+        # Consecutive SQL-rendered columns become one printf (a "run").
+        self.runs: list[list[ExportColumn] | str] = []
+        for col in columns:
+            if col.key in COMPUTED:
+                self.runs.append(col.key)
+            elif self.runs and isinstance(self.runs[-1], list):
+                self.runs[-1].append(col)
+            else:
+                self.runs.append([col])
+        exprs = []
+        for i, run in enumerate(self.runs):
+            if isinstance(run, list):
+                cells = [fmt.sql(c) for c in run]
+                if i == 0:
+                    cells[0] = (fmt.row_start[0] + cells[0][0], fmt.row_start[1] + cells[0][1])
+                if i == len(self.runs) - 1:
+                    cells[-1] = (cells[-1][0] + fmt.row_end, cells[-1][1])
+                exprs.append(f"CAST({printf_sql(cells, fmt.sep)} AS BLOB)")
+        self.n_sql = len(exprs)
+        self.gcj02 = self.n_sql < len(self.runs)
+        if self.gcj02:
+            exprs += ["c.lon", "c.lat"]
+        self.select = ", ".join(exprs)
+        self.fmt = fmt
+        self.by_key = {c.key: c for c in columns}
+
+    def batches(self, raw, where: str, params: dict, first: int, batch: int,
+                stop: threading.Event | None = None) -> Iterator[list[bytes]]:
+        cur = raw.execute(f"SELECT {self.select} FROM cases c WHERE {where} {ORDER_BY}",
+                          {**params, "row_base": first + self.fmt.first_row - 1})
+        while (stop is None or not stop.is_set()) and (rows := cur.fetchmany(batch)):
+            yield self._finish(rows, first) if self.gcj02 else [r[0] for r in rows]
+            first += len(rows)
+
+    def _finish(self, rows: list[tuple], first: int) -> list[bytes]:
         cols = list(zip(*rows, strict=True))
-        gx, gy = wgs84_to_gcj02(np.array(cols[n_sql], dtype=float),
-                                np.array(cols[n_sql + 1], dtype=float))
-        computed = {"lon_gcj02": fmt.number(by_key["lon_gcj02"], gx, first),
-                    "lat_gcj02": fmt.number(by_key["lat_gcj02"], gy, first)}
-        first += len(rows)
+        gx, gy = wgs84_to_gcj02(np.array(cols[self.n_sql], dtype=float),
+                                np.array(cols[self.n_sql + 1], dtype=float))
+        computed = {"lon_gcj02": self.fmt.number(self.by_key["lon_gcj02"], gx, first),
+                    "lat_gcj02": self.fmt.number(self.by_key["lat_gcj02"], gy, first)}
         parts, k = [], 0
-        for run in runs:
+        for run in self.runs:
             if isinstance(run, list):
                 parts.append(cols[k])
                 k += 1
             else:
                 parts.append(computed[run])
-        sep = fmt.sep.encode()
-        yield [sep.join(cells) for cells in zip(*parts, strict=True)]
+        sep = self.fmt.sep.encode()
+        return [sep.join(cells) for cells in zip(*parts, strict=True)]
+
+
+def _prepare(conn: Connection):
+    overdue.install(conn)
+    install_text_functions(conn)
+    # The driver's own cursor: SQLAlchemy's result wrapper would add a tenth to the time.
+    return conn.connection.driver_connection
+
+
+def rendered_rows(conn: Connection, selection: SqlFilter, columns: tuple[ExportColumn, ...],
+                  fmt: CellFormat, now: dt.datetime, *, total: int | None = None,
+                  batch: int = 20_000) -> Iterator[list[bytes]]:
+    """Batches of finished rows, UTF-8 (each the cells joined by ``fmt.sep``).
+
+    ``total`` (the selection's count, if the caller has it) enables the two-thread split.
+    """
+    query = _Query(columns, fmt)
+    where, params = selection.where()
+    params = {**params, "now": overdue.now_param(now)}
+    raw = _prepare(conn)
+    if total is None or total < SPLIT_FROM:
+        yield from query.batches(raw, where, params, 0, batch)
+        return
+    half = total // 2
+    pivot = raw.execute(f"SELECT c.reported_at, c.rowid FROM cases c WHERE {where} "
+                        f"{ORDER_BY} LIMIT 1 OFFSET {half}", params).fetchone()
+    if pivot is None:  # the selection shrank meanwhile: no split
+        yield from query.batches(raw, where, params, 0, batch)
+        return
+    params |= {"pivot_at": pivot[0], "pivot_id": pivot[1]}
+    later = _Later(conn, query, f"{where} AND (c.reported_at, c.rowid) >= "
+                   "(:pivot_at, :pivot_id)", params, half, batch)
+    try:
+        yield from query.batches(raw, f"{where} AND (c.reported_at, c.rowid) < "
+                                 "(:pivot_at, :pivot_id)", params, 0, batch)
+        yield from later.results()
+    finally:
+        later.stop()
+
+
+class _Later:
+    """The second half, rendered on its own connection into a spool file."""
+
+    def __init__(self, conn: Connection, query: _Query, where: str, params: dict,
+                 first: int, batch: int) -> None:
+        # Closed in stop(): it lives as long as the export generator, not one block.
+        self.spool = tempfile.TemporaryFile(prefix="xjwc-export-")  # noqa: SIM115
+        self.error: BaseException | None = None
+        self.halt = threading.Event()
+        self._args = (conn.engine, query, where, params, first, batch)
+        self.thread = threading.Thread(target=self._run, name="xjwc-export-half", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        engine, query, where, params, first, batch = self._args
+        try:
+            with engine.connect() as other:
+                for rows in query.batches(_prepare(other), where, params, first, batch,
+                                          self.halt):
+                    pickle.dump(rows, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # handed to the consumer, never lost
+            self.error = exc
+
+    def results(self) -> Iterator[list[bytes]]:
+        self.thread.join()
+        if self.error:
+            raise self.error
+        self.spool.seek(0)
+        while True:
+            try:
+                # Our own private temporary file, written just now by the thread above.
+                rows = pickle.load(self.spool)  # noqa: S301
+            except EOFError:
+                return
+            yield rows
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.thread.join()
+        self.spool.close()

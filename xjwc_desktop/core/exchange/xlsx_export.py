@@ -22,7 +22,12 @@ from xjwc_desktop.core.exchange import xlsx_parts as parts
 from xjwc_desktop.core.exchange.atomic import atomic_output
 from xjwc_desktop.core.exchange.columns import ExportColumn, load_labels
 from xjwc_desktop.core.exchange.progress import Progress, Throttle
-from xjwc_desktop.core.exchange.rows import CellFormat, count_cases, rendered_rows
+from xjwc_desktop.core.exchange.rows import (
+    ROW_NUMBER_SQL,
+    CellFormat,
+    count_cases,
+    rendered_rows,
+)
 from xjwc_desktop.core.exchange.selection import SqlFilter
 from xjwc_desktop.core.exchange.sqltext import (
     label_sql,
@@ -35,7 +40,7 @@ MAX_ROWS = 1_048_576 - 1  # Excel's row limit, less the header
 MAX_CELL = 32_767  # Excel shows at most this many characters of a cell
 SHEET_NAME = "案件"
 #: Row number of the current case in the sheet (the header is row 1).
-ROW_SQL = "(row_number() OVER (ORDER BY c.reported_at, c.rowid) + 1)"
+ROW_SQL = ROW_NUMBER_SQL
 #: Excel's day 0 is 1899-12-30; ``julianday`` counts from 4714 BC.
 EXCEL_EPOCH_JD = 2415018.5
 
@@ -90,7 +95,7 @@ def xlsx_format(labels: dict[str, dict[str, str]], columns: tuple[ExportColumn, 
                 for i, v in enumerate(values.tolist())]
 
     return CellFormat(sql=cell, number=numbers, sep="", row_start=('<row r="%d">', [ROW_SQL]),
-                      row_end="</row>")
+                      row_end="</row>", first_row=2)
 
 
 def write_xlsx(conn: Connection, out: str | os.PathLike[str], selection: SqlFilter,
@@ -125,7 +130,8 @@ def write_xlsx(conn: Connection, out: str | os.PathLike[str], selection: SqlFilt
                 f"<is><t>{xml_text(c.header)}</t></is></c>"
                 for i, c in enumerate(columns, start=1))
             put(f'<row r="1">{header}</row>'.encode())
-            for rows in rendered_rows(conn, selection, columns, fmt, now, batch=5_000):
+            for rows in rendered_rows(conn, selection, columns, fmt, now, total=total,
+                                      batch=5_000):
                 done += len(rows)
                 put(b"".join(rows))
                 report(done, total, f"导出 XLSX：{done:,}/{total:,} 件")
