@@ -142,11 +142,16 @@ def ours(db_path: Path) -> dict:
     for name, action in actions.items():
         out["filters"][name] = timed_filter(action)
         out["filters"][name + " → reset"] = timed_filter(panel.reset)
-    out["filters"]["combined 4 fields"] = timed_filter(lambda: (
-        panel.status_checks["closed"].setChecked(True),
-        panel.source_checks["patrol"].setChecked(True),
-        choose(panel.zone_box, "south")(),
-        panel.grid_edit.setText("310110020002")))
+    def combined() -> None:  # four fields changed, applied as one filter
+        panel._quiet = True
+        panel.status_checks["closed"].setChecked(True)
+        panel.source_checks["patrol"].setChecked(True)
+        choose(panel.zone_box, "south")()
+        panel.grid_edit.setText("310110020002")
+        panel._quiet = False
+        panel._changed()
+
+    out["filters"]["combined 4 fields"] = timed_filter(combined)
     timed_filter(panel.reset)
     out["text_first_s"] = timed_filter(lambda: (panel.text_edit.setText("垃圾"),
                                                 panel._changed()))

@@ -7,10 +7,18 @@
     this.control = L.control({ position: "bottomright" });
     const self = this;
     this.control.onAdd = function () {
-      self.box = XjwcRegisters.el("div", "xjwc-legend");
-      L.DomEvent.disableClickPropagation(self.box);
-      L.DomEvent.disableScrollPropagation(self.box);
-      return self.box;
+      const el = XjwcRegisters.el;
+      const outer = el("div", "xjwc-legend");
+      const head = el("div", "xjwc-legend-head", cfg.text["图例"]);
+      head.title = cfg.text["图例"];
+      // A legend over a small map hides cases: one click folds it away.
+      head.addEventListener("click", function () { outer.classList.toggle("xjwc-folded"); });
+      self.box = el("div", "xjwc-legend-body");
+      outer.appendChild(head);
+      outer.appendChild(self.box);
+      L.DomEvent.disableClickPropagation(outer);
+      L.DomEvent.disableScrollPropagation(outer);
+      return outer;
     };
   }
 

@@ -230,7 +230,7 @@
       return [ll.lat, ll.lng];
     },
     legendText: function () {
-      const box = document.querySelector(".xjwc-legend");
+      const box = document.querySelector(".xjwc-legend-body");
       return box ? Array.from(box.children, function (c) { return c.textContent; }) : [];
     },
     clusters: function () { return cases.clustersInView(); },

@@ -133,3 +133,25 @@ def test_a_written_case_shows_up_in_list_and_map(qtbot, make_window, demo_db):
     assert window.table.model.rowCount() == before + 1
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == before + 1)
     assert window.table.select_rowid(rowid)
+
+
+def test_a_filter_set_from_elsewhere_shows_in_the_panel(qtbot, make_window, demo_db):
+    from xjwc_desktop.core.queries.case_list import CaseFilter
+
+    window = make_window()
+    flt = CaseFilter(statuses=("reported", "voided"), grid="310110020001", departments=("",),
+                     date_from=dt.date(2015, 2, 1), date_to=dt.date(2015, 6, 30))
+    window.filters.set_filter(flt)
+    wait_filtered(qtbot, window)
+    assert window.filters.current_filter() == flt
+    assert window.filters.status_checks["voided"].isChecked()
+    assert window.filters.grid_edit.text() == "310110020001"
+    expected = count(demo_db, "SELECT count(*) FROM cases WHERE status IN ('reported', "
+                              "'voided') AND "
+                              "grid_code LIKE '310110020001%' AND department_id IS NULL AND "
+                              "reported_at >= '2015-02-01' AND reported_at < '2015-07-01'")
+    assert expected > 0
+    assert window.table.model.rowCount() == expected
+    assert run_js(qtbot, window, "caseCount") == expected
+    with pytest.raises(ValueError, match="cannot show"):
+        window.filters.set_filter(CaseFilter(categories=("E0101", "E0201")))

@@ -181,3 +181,14 @@ def dark_count(window) -> int:
             if c.red() < 130 and abs(c.red() - c.green()) < 12 and abs(c.green() - c.blue()) < 12:
                 hits += 1
     return hits
+
+
+def test_the_legend_folds_away(qtbot, make_window):
+    from tests.gui.conftest import run_script
+
+    window = make_window()
+    shown = "getComputedStyle(document.querySelector('.xjwc-legend-body')).display"
+    assert run_script(qtbot, window, shown) != "none"
+    run_script(qtbot, window, "(document.querySelector('.xjwc-legend-head').click(), 1)")
+    assert run_script(qtbot, window, shown) == "none"
+    assert "案件 · 状态" in run_js(qtbot, window, "legendText")  # still kept up to date

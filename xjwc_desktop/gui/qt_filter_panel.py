@@ -151,6 +151,43 @@ class QtFilterPanel(QWidget):
         )
 
     # -- changing --
+    def set_filter(self, flt: CaseFilter) -> None:
+        """Show ``flt`` in the panel and apply it once (e.g. a hotspot chosen elsewhere).
+
+        Categories and departments take what the lists offer (a major, one category, one
+        department or "none"); a combination the lists cannot show is not applied.
+        """
+        def pick(box, value) -> bool:
+            found = [i for i in range(box.count()) if box.itemData(i) == value]
+            if found:
+                box.setCurrentIndex(found[0])
+            return bool(found)
+
+        self._quiet = True
+        try:
+            for value, check in self.status_checks.items():
+                check.setChecked(value in flt.statuses)
+            for value, check in self.source_checks.items():
+                check.setChecked(value in flt.sources)
+            ok = pick(self.category_box, tuple(flt.categories))
+            ok &= pick(self.zone_box, flt.zone)
+            ok &= pick(self.department_box, tuple(flt.departments))
+            self.grid_edit.setText(flt.grid or "")
+            dated = flt.date_from is not None or flt.date_to is not None
+            self.date_check.setChecked(dated)
+            if flt.date_from:
+                self.date_from.setDate(QDate(flt.date_from.year, flt.date_from.month,
+                                             flt.date_from.day))
+            if flt.date_to:
+                self.date_to.setDate(QDate(flt.date_to.year, flt.date_to.month, flt.date_to.day))
+            self.text_edit.setText(flt.text)
+            self._text_timer.stop()
+        finally:
+            self._quiet = False
+        if not ok:
+            raise ValueError(f"the filter panel cannot show {flt!r}")
+        self._changed()
+
     def set_date_span(self, first: dt.date, last: dt.date) -> None:
         """The range the date fields offer and start at (the data's first and last day)."""
         self._quiet = True

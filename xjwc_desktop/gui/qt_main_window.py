@@ -69,6 +69,8 @@ class QtMainWindow(QMainWindow):
 
         self.data = QtCaseData(db, self)
         self.data.set_display(self._page_options().display)
+        # The longest step of a first view: start it before building anything else.
+        self.data.start_loading(DEFAULT_SORT[0])
         self.map = QtMapView(self._initial_map_state)
         self._install_routes()
         self.table = QtCaseTable(db.engine)
@@ -101,7 +103,6 @@ class QtMainWindow(QMainWindow):
         self.data.index_loaded.connect(self._on_index_loaded)
         self.data.failed.connect(lambda msg: self.map_status.setText(tr("出错：") + msg))
         self.map.start(self.tile_source)
-        self.data.start_loading(DEFAULT_SORT[0])
 
     # -- building --
     def _page_options(self) -> PageOptions:
