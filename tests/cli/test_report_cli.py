@@ -82,7 +82,8 @@ def test_stats_json_carries_the_dashboard_figures(demo_db_path) -> None:
     for key in ("kpis", "cases_by_month", "top_categories", "by_zone", "by_grid", "inspectors",
                 "departments", "demolished_by_year", "census", "bikes"):
         assert d[key], key
-    for key in ("open", "overdue", "closed_in_period", "closure_rate", "closure_on_time_rate",
+    for key in ("open", "overdue", "closed", "closed_in_period", "closure_rate",
+                "closure_on_time_rate",
                 "rework_rate"):
         assert key in d["kpis"]
     con = sqlite3.connect(demo_db_path)

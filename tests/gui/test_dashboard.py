@@ -64,7 +64,8 @@ def test_tiles_show_the_figures_of_the_period(dashboard, demo_db) -> None:
     assert tiles["open"] == str(open_)
     assert int(tiles["overdue"]) == dashboard.figures["kpis"]["overdue"] > 0
     assert [t.caption.text() for t in dashboard.tiles.values()] == [
-        "未结案件", "超期案件", "本期结案", "结案率", "按期结案率", "返工率"]
+        "未结案件", "超期案件", "结案数", "结案率", "按期结案率", "返工率"]
+    assert tiles["closed"] == str(total.closed)
     assert "15789" in dashboard.status.text()
 
 

@@ -46,6 +46,14 @@ from xjwc_desktop.gui.qt_hotspot_tables import QtHotspotTables
 from xjwc_desktop.gui.qt_period_selector import QtPeriodSelector
 
 CHART_COLUMNS = 2
+TILE_TIPS = {
+    "open": "本期受理、尚未结案（也未作废）的案件",
+    "overdue": "本期受理、仍在办理且已超过处置时限（红灯）的案件",
+    "closed": "本期立案、目前已结案的案件（结案率的分子）",
+    "closure_rate": "结案数 / 应结案数（本期立案，不含挂账、作废）",
+    "closure_on_time_rate": "按期结案数 / 应结案数",
+    "rework_rate": "返工数 / 处置数",
+}
 REPORT_FILTERS = "PDF (*.pdf);;Excel (*.xlsx);;Word (*.docx)"
 
 
@@ -127,6 +135,8 @@ class QtDashboard(QWidget):
         top.addWidget(self.status, 1)
 
         self.tiles = {key: QtKpiTile(tr(label), self) for key, label, _kind in KPI_TILES}
+        for key, tile in self.tiles.items():
+            tile.setToolTip(tr(TILE_TIPS.get(key, "")))
         tiles = QHBoxLayout()
         for tile in self.tiles.values():
             tiles.addWidget(tile)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.metrics import compute_metrics
 from xjwc_desktop.core.reporting.buildings import census_by_use, demolished_total, review_years
+from xjwc_desktop.core.reporting.case_figures import closed_in_period
 from xjwc_desktop.core.reporting.coverage import DEFAULT_RADIUS_M, bike_coverage
 from xjwc_desktop.core.reporting.dashboard import dashboard_figures
 from xjwc_desktop.core.reporting.hotspots import find_hotspots
@@ -40,7 +41,7 @@ def build_report(session: Session, period: Period, *, now: dt.datetime | None = 
     hotspots = find_hotspots(conn, period)
     coverage = bike_coverage(conn, radius_m)
     report_sections = (
-        sections.intake(figures, street, hotspots),
+        sections.intake(figures, street, hotspots, closed_in_period(conn, period)),
         sections.structures(figures, review, street["illegal_structures"]["demolished"],
                             street["illegal_structures"]["not_demolished"]),
         sections.census(figures, census_by_use(conn)),

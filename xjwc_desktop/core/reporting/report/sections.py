@@ -45,7 +45,8 @@ def _chart(key: str, figures: dict[str, Any]) -> Chart:
     return Chart(spec, chart_png(spec))
 
 
-def intake(d: dict[str, Any], street: dict[str, Any], hotspots: dict[str, Any]) -> Section:
+def intake(d: dict[str, Any], street: dict[str, Any], hotspots: dict[str, Any],
+           closed_by_date: int) -> Section:
     """一、网格中心工单受理与派发."""
     label = d["period"]["label"]
     by_source = street["cases"]["by_source"]
@@ -60,7 +61,7 @@ def intake(d: dict[str, Any], street: dict[str, Any], hotspots: dict[str, Any]) 
         f"（目标为6件以上，单日最少{count(patrol['lowest_inspector_day'])}件）。",
         f"本期各渠道共受理案件{count(k['reported'])}件，目前已结案"
         f"{count(d['cases']['by_status']['closed']['count'])}件，未结{count(k['open'])}件，"
-        f"其中超期{count(k['overdue'])}件；本期内结案{count(k['closed_in_period'])}件。",
+        f"其中超期{count(k['overdue'])}件；期内结案（按结案日期）{count(closed_by_date)}件。",
         Table("各渠道受理案件", ("来源", "件数", "占比"), (TEXT, COUNT, RATE), tuple(
             (v["label"], v["count"], v["count"] / k["reported"] if k["reported"] else None)
             for v in d["cases"]["by_source"].values())),
