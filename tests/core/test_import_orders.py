@@ -104,6 +104,7 @@ def test_one_bad_row_refuses_the_file_and_the_database_keeps_every_byte(demo_db_
     digest = sha256(demo_db_path)
     report = import_file(demo_db_path, "12345", path, now=NOW)
     assert report.refused
+    assert (report.importable, report.added) == (3, 0)
     assert sha256(demo_db_path) == digest
     reasons = {n.row: n.reason for n in report.bad}
     assert sorted(reasons) == [5, 6, 7, 8, 9, 10, 11]
@@ -129,7 +130,7 @@ def test_dry_run_reports_without_writing(demo_db_path, tmp_path):
     path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD])
     digest = sha256(demo_db_path)
     report = import_file(demo_db_path, "12345", path, dry_run=True, now=NOW)
-    assert (report.dry_run, report.added) == (True, 3)
+    assert (report.dry_run, report.importable, report.added) == (True, 3, 0)
     assert sha256(demo_db_path) == digest
 
 
@@ -184,3 +185,21 @@ def test_xlsx_with_real_dates_and_numeric_order_numbers(demo_db_path, tmp_path):
         row = conn.exec_driver_sql("SELECT reported_at, reporter_phone FROM cases "
                                    "WHERE external_no = '2016010700001'").one()
     assert row == ("2016-01-07 08:15:00.000000", "13900000000")
+
+
+def test_a_bulk_import_leaves_the_spatial_index_complete(demo_db_path, tmp_path, monkeypatch):
+    from xjwc_desktop.core.exchange import write
+    from xjwc_desktop.core.storage.spatial import case_rowids_in_bbox
+
+    monkeypatch.setattr(write, "RTREE_DEFER_FROM", 1)  # the path taken from 1,000 rows
+    path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD])
+    assert import_file(demo_db_path, "12345", path, now=NOW).added == 3
+    with read_only(demo_db_path) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM case_rtree").scalar() == \
+            conn.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = "
+                                    "'trigger' AND name = 'cases_rtree_ai'").scalar() == 1
+        rowid = conn.exec_driver_sql(
+            "SELECT rowid FROM cases WHERE external_no = 'H2016001'").scalar()
+        found = case_rowids_in_bbox(conn, LON - 1e-6, LAT - 1e-6, LON + 1e-6, LAT + 1e-6)
+        assert rowid in found.tolist()

@@ -176,7 +176,8 @@ def run_import(args) -> int:
         progress.close()
     if args.json:
         notes = lambda ns: [{"row": n.row, "key": n.key, "reason": n.reason} for n in ns]  # noqa: E731
-        json.dump({"file": str(report.file), "rows": report.rows, "added": report.added,
+        json.dump({"file": str(report.file), "rows": report.rows,
+                   "importable": report.importable, "added": report.added,
                    "already": notes(report.already), "bad": notes(report.bad),
                    "unlocated": notes(report.unlocated),
                    "placed_by_address": report.placed_by_address, "refused": report.refused,

@@ -39,7 +39,8 @@ class ImportReport:
     description: str
     columns: str
     rows: int
-    added: int = 0
+    importable: int = 0  # rows that passed every check (what a dry run would add)
+    added: int = 0  # rows written (0 when refused or dry run)
     already: list[RowNote] = field(default_factory=list)
     bad: list[RowNote] = field(default_factory=list)
     unlocated: list[RowNote] = field(default_factory=list)
@@ -56,7 +57,7 @@ class ImportReport:
             out.append(f"导入被拒绝：{len(self.bad):,} 行有错误，整个文件未导入，数据库未改动。"
                        "改正后重新导入，或加 --skip-bad 只导入正确的行。")
         elif self.dry_run:
-            out.append(f"试运行（未写入）：可导入 {self.added:,} 行。")
+            out.append(f"试运行（未写入）：可导入 {self.importable:,} 行。")
         elif self.added:
             out.append(f"已导入 {self.added:,} 行。")
         else:
@@ -80,7 +81,7 @@ class ImportReport:
 def _report(plan: ImportPlan, path: Path, dry_run: bool, skip_bad: bool) -> ImportReport:
     return ImportReport(
         plan.kind.label, path, plan.description, plan.column_map.describe(plan.kind),
-        plan.rows_total, added=len(plan.good), already=list(plan.already), bad=plan.bad,
+        plan.rows_total, importable=len(plan.good), already=list(plan.already), bad=plan.bad,
         unlocated=plan.unlocated, placed_by_address=plan.placed_by_address,
         refused=bool(plan.bad) and not skip_bad, dry_run=dry_run)
 
@@ -130,7 +131,7 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
         finally:
             if own:
                 database.close()
-        result.added -= len(raced)
+        result.added = len(plan.good) - len(raced)
         result.already += raced
     if plan.unlocated:
         result.unlocated_file = _write_unlocated(plan, path, unlocated_path)
