@@ -192,3 +192,24 @@ def test_english_interface(qtbot, make_window):
         assert "Cases · Status" in legend
     finally:
         set_language("zh")
+
+
+def test_every_column_sorts_the_list(qtbot, make_window, demo_db):
+    from xjwc_desktop.core.queries.case_list import COLUMNS
+
+    window = make_window()
+    model = window.table.model
+    header = window.table.view.horizontalHeader()
+    for column, col in enumerate(COLUMNS):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            header.setSortIndicator(column, order)
+            qtbot.waitUntil(lambda c=col, o=order: model._sort == (
+                c.key, o == Qt.SortOrder.DescendingOrder) and not window.data.busy())
+            qtbot.waitUntil(lambda: "共" in window.table.count_label.text())
+            first = model.rowid_at(0)
+            way = "DESC" if order == Qt.SortOrder.DescendingOrder else "ASC"
+            with demo_db.engine.connect() as conn:
+                expected = conn.exec_driver_sql(
+                    f"SELECT c.rowid FROM cases c JOIN categories k ON k.code = c.category_code "
+                    f"ORDER BY {col.sql} {way}, c.rowid {way} LIMIT 1").scalar_one()
+            assert first == expected, (col.key, order)

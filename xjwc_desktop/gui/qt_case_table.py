@@ -35,8 +35,12 @@ DEFAULT_SORT = ("reported_at", True)
 
 
 class QtCaseTableModel(QAbstractTableModel):
+    sorting = Signal()  # a slow sort started; the list follows when it is ready
+
     def __init__(self, engine: Engine, parent=None) -> None:
         super().__init__(parent)
+        # Runs (work, on_done) off the GUI thread; without one, sorts run in place.
+        self.background = None
         self._engine = engine
         self._index: CaseIndex | None = None
         self._mask: np.ndarray | None = None
@@ -157,7 +161,16 @@ class QtCaseTableModel(QAbstractTableModel):
             self._cache.update(case_rows(conn, ids))
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = (COLUMNS[column].key, order == Qt.SortOrder.DescendingOrder)
+        key = COLUMNS[column].key
+        self._sort = (key, order == Qt.SortOrder.DescendingOrder)
+        index = self._index
+        if index is not None and self.background is not None and not index.orders.cached(key):
+            # The first sort by a text column is SQLite sorting a million strings: off the
+            # GUI thread, the list re-sorts when it is done.
+            self.sorting.emit()
+            self.background(lambda: index.orders.get(key),
+                            lambda _r: self.refresh() if self._sort[0] == key else None)
+            return
         self.refresh()
 
 
@@ -194,6 +207,7 @@ class QtCaseTable(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view)
         self.model.modelReset.connect(self._after_reset)
+        self.model.sorting.connect(lambda: self.count_label.setText(tr("正在排序……")))
         self.view.selectionModel().selectionChanged.connect(self._emit_selection)
 
     def _after_reset(self) -> None:

@@ -74,6 +74,7 @@ class QtMainWindow(QMainWindow):
         self.map = QtMapView(self._initial_map_state)
         self._install_routes()
         self.table = QtCaseTable(db.engine)
+        self.table.model.background = self.data.run
         self.detail = QtCaseDetail()
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.table)

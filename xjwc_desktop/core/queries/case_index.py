@@ -194,11 +194,14 @@ class CaseIndex:
     # -- reading --
     def mask(self, flt: CaseFilter) -> np.ndarray:
         """Boolean mask over positions of the cases passing ``flt`` (text through SQL)."""
+        # The text search runs without the lock: a second of SQL on one thread must not
+        # hold up a status click on another.
+        found = self.text_positions(flt.text) if flt.text.strip() else None
         with self._lock:
             m = filter_mask(self, flt)
-            if flt.text.strip():
+            if found is not None:
                 hits = np.zeros(len(self), dtype=bool)
-                hits[self.text_positions(flt.text)] = True
+                hits[found[found < len(self)]] = True
                 m &= hits
             return m
 
@@ -206,20 +209,24 @@ class CaseIndex:
         """Positions of the cases whose number, address or description contain ``text``."""
         from xjwc_desktop.core.queries.case_list import TEXT_COLUMNS, like_pattern
 
-        key = (self.version, text.strip())
-        if key not in self._text_cache:
-            where = " OR ".join(f"{c} LIKE ?1 ESCAPE '\\'" for c in TEXT_COLUMNS)
-            with self.engine.connect() as conn:
-                hexed = conn.exec_driver_sql(
-                    "SELECT group_concat(printf('%08x', c.rowid), '') FROM cases c "
-                    f"WHERE c.deleted_at IS NULL AND ({where})", (like_pattern(text.strip()),)
-                ).scalar()
-            rowids = np.frombuffer(bytes.fromhex(hexed or ""), ">u4").astype(np.int64)
+        text = text.strip()
+        with self._lock:
+            cached = self._text_cache.get((self.version, text))
+        if cached is not None:
+            return cached
+        where = " OR ".join(f"{c} LIKE ?1 ESCAPE '\\'" for c in TEXT_COLUMNS)
+        with self.engine.connect() as conn:
+            hexed = conn.exec_driver_sql(
+                "SELECT group_concat(printf('%08x', c.rowid), '') FROM cases c "
+                f"WHERE c.deleted_at IS NULL AND ({where})", (like_pattern(text),)).scalar()
+        rowids = np.frombuffer(bytes.fromhex(hexed or ""), ">u4").astype(np.int64)
+        with self._lock:  # positions as of now: rows may have come or gone meanwhile
             if len(self._text_cache) > 16:
                 self._text_cache.clear()
             pos = self.positions_of(rowids)
-            self._text_cache[key] = pos[pos >= 0]
-        return self._text_cache[key]
+            found = pos[pos >= 0]
+            self._text_cache[(self.version, text)] = found
+        return found
 
     def has_text(self, text: str) -> bool:
         """Whether a text search for ``text`` is cached (a mask with it is then instant)."""

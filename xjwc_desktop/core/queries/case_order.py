@@ -36,6 +36,10 @@ class SortOrders:
     def clear(self) -> None:
         self._cache.clear()
 
+    def cached(self, key: str) -> bool:
+        """Whether ``key``'s order is ready (else :meth:`get` may take a second of SQL)."""
+        return key in self._cache
+
     def get(self, key: str) -> np.ndarray:
         if key not in self._cache:
             self._cache[key] = self._compute(key)
