@@ -477,9 +477,12 @@
     /* Nearest shown case to a container point within maxPx, as a position (or -1). */
     nearest: function (pt, maxPx) {
       const f = this.frame();
+      // Only the cells around the point: a small frame centred on it.
+      const near = { w: 2 * maxPx, h: 2 * maxPx, k: f.k, ox: f.ox + pt.x - maxPx,
+                     oy: f.oy + pt.y - maxPx, zoom: f.zoom };
       let best = -1, bestD = maxPx * maxPx;
-      this.forEachInView(f, maxPx, function (i, sx, sy) {
-        const dx = sx - pt.x, dy = sy - pt.y, d = dx * dx + dy * dy;
+      this.forEachInView(near, 0, function (i, sx, sy) {
+        const dx = sx - maxPx, dy = sy - maxPx, d = dx * dx + dy * dy;
         if (d <= bestD) { bestD = d; best = i; }
       });
       return best;

@@ -76,8 +76,10 @@ def reload_with(qtbot, window, source: TileSource) -> None:
 
 def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path):
     magenta = png("#ff00ff")
+    attribution = "本地瓦片 <img src=x onerror=alert(1)>"  # the file's text, not our HTML
     path = make_mbtiles(tmp_path / "street.mbtiles",
-                        dict.fromkeys(street_tiles(), magenta), minzoom="12", maxzoom="16")
+                        dict.fromkeys(street_tiles(), magenta), minzoom="12", maxzoom="16",
+                        attribution=attribution)
     window = make_window()
     assert colour_count(window, "#ff00ff") == 0
     reload_with(qtbot, window, TileSource("mbtiles", name="街道瓦片", path=str(path)))
@@ -88,6 +90,10 @@ def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path)
     assert all(u.startswith("xjwc://") for u in window.map.guard.requested)
     assert window.layers.checks["tiles"].isEnabled()
     assert "街道瓦片" in window.layers.tiles_label.text()
+    shown = run_script(qtbot, window,
+                       "document.querySelector('.leaflet-control-attribution').textContent")
+    assert attribution in shown
+    assert run_script(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0
     window.layers.checks["tiles"].setChecked(False)
     qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") == 0)
 
