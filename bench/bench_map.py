@@ -164,7 +164,8 @@ def ours(db_path: Path) -> dict:
     js_raw(STEPS_JS)
     out["steps"] = {}
     scenarios = [("auto, street (clusters)", "auto", None),
-                 ("auto, zoom 17 (points)", "auto", (31.3300, 121.5050, 17)),
+                 ("auto, zoom 16 (clusters)", "auto", (31.3300, 121.5050, 16)),
+                 ("auto, zoom 18 (points)", "auto", (31.3300, 121.5050, 18)),
                  ("points, street (1M points)", "points", None),
                  ("heatmap, street", "heatmap", None)]
     for name, mode, view in scenarios:

@@ -223,10 +223,13 @@
       }
     },
 
+    /* Shown cases in the grid cells the view touches (a slight overcount at the edges is
+     * fine: it only decides between points and clusters). */
     countInView: function (f) {
       let count = 0;
-      this.forEachInView(f, 0, function (i, sx, sy) {
-        if (sx >= 0 && sy >= 0 && sx < f.w && sy < f.h) count++;
+      const mask = this.mask;
+      this.forEachCell(f, 0, function (order, from, to) {
+        for (let j = from; j < to; j++) count += mask[order[j]];
       });
       return count;
     },

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import count, run_js, wait_filtered
+from tests.gui.conftest import count, run_js, run_script, wait_filtered
 
 
 def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
@@ -39,6 +39,11 @@ def cases_in(demo_db, window, qtbot, a: QPoint, b: QPoint, where: str = "1") -> 
             f"AND {where}", (min(lon0, lon1), max(lon0, lon1), min(lat0, lat1),
                              max(lat0, lat1))).fetchall()
     return {r[0] for r in rows}
+
+
+def box_mode(qtbot, window) -> bool:
+    return run_script(qtbot, window, "document.querySelector('.leaflet-container')"
+                                     ".classList.contains('xjwc-box-mode')")
 
 
 def selected_rowids(window) -> set[int]:
@@ -90,7 +95,7 @@ def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_wind
     wait_filtered(qtbot, window)
     run_js(qtbot, window, "setView", 31.3200, 121.5000, 16)
     window.box_action.setChecked(True)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: box_mode(qtbot, window))
     a, b = QPoint(500, 420), QPoint(200, 150)  # dragged up and left
     expected = cases_in(demo_db, window, qtbot, a, b, "status = 'closed'")
     assert len(expected) > 50
@@ -100,6 +105,7 @@ def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_wind
     assert selected_rowids(window) == expected
     assert run_js(qtbot, window, "view") == center  # box mode: the drag did not pan
     window.box_action.setChecked(False)
+    qtbot.waitUntil(lambda: not box_mode(qtbot, window))
     drag(qtbot, window, QPoint(300, 300), QPoint(200, 300), Qt.KeyboardModifier.NoModifier)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "view") != center)  # panning again
 

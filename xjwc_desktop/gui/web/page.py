@@ -142,7 +142,9 @@ def build_map_page(options: PageOptions | None = None) -> str:
         "statusRank": [0 if s in FINISHED else 1 if s == CaseStatus.SUSPENDED else 2
                        for s in status],
         "statusSmall": [s in FINISHED for s in status],
-        "clusterBelowZoom": 16,
+        # Auto: clusters while more than clusterAbove cases are in view, points from zoom 18
+        # (a house or two across) whatever the count, so single cases can always be picked.
+        "clusterBelowZoom": 18,
         "clusterAbove": 3000,
         "countUnit": ["万", 10000] if language() == "zh" else ["k", 1000],
         "font": "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
