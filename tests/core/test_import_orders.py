@@ -203,3 +203,28 @@ def test_a_bulk_import_leaves_the_spatial_index_complete(demo_db_path, tmp_path,
             "SELECT rowid FROM cases WHERE external_no = 'H2016001'").scalar()
         found = case_rowids_in_bbox(conn, LON - 1e-6, LAT - 1e-6, LON + 1e-6, LAT + 1e-6)
         assert rowid in found.tolist()
+
+
+def test_an_open_database_imports_the_same_way_with_a_preview_first(demo_db, tmp_path):
+    """What the GUI does: plan (preview) on its open database, then import."""
+    from xjwc_desktop.core.exchange.kinds import KINDS
+    from xjwc_desktop.core.exchange.plan import plan_import
+    from xjwc_desktop.core.exchange.readers import read_table
+
+    path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD, BAD[0]])
+    with demo_db.engine.connect() as conn:
+        preview = plan_import(conn, KINDS["12345"], read_table(path), now=NOW)
+    assert (len(preview.good), [n.row for n in preview.bad]) == (3, [5])
+    calls = []
+    report = import_file(demo_db, "12345", path, skip_bad=True, now=NOW,
+                         progress=lambda done, total, message: calls.append(message))
+    assert report.added == 3
+    assert any(m.startswith("检查") for m in calls)
+    assert any(m.startswith("已写入") for m in calls)
+    with demo_db.session() as s:
+        from sqlalchemy import select
+
+        from xjwc_desktop.core.model import Case
+
+        numbers = s.scalars(select(Case.case_no).where(Case.external_no.like("H2016%")))
+        assert len(list(numbers)) == 3
