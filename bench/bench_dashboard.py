@@ -9,7 +9,7 @@ figures are checked against ours, so both did the same work. Target: ≤ 1 s per
 The database: ``--db PATH``, else a work copy of ``/tmp/d1m.sqlite`` if it exists (the
 original is never opened), else ``xjwc demo --cases 1000000`` (about 40 s).
 
-Usage: python bench/bench_dashboard.py [--db PATH] [--periods 2025-01..2025-12 ...]
+Usage: python bench/bench_dashboard.py [--db PATH] [--periods 2025-01..2025-12 ... all]
                                        [--repeat 3] [--no-baseline]
 """
 
@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 SHARED_1M = Path("/tmp/d1m.sqlite")
 WORK_COPY = Path("/tmp/xjwc_bench_dashboard_1m.sqlite")
-# A year, the report's ten months, one month, and all eleven years of the 1M demo.
-PERIODS = ["2025-01..2025-12", "2026-01..2026-10", "2026-10", "2016-01..2026-10"]
+# A year, the report's ten months, one month, all eleven years of the 1M demo as months, and
+# no period at all ("all": no date condition, so SQLite scans instead of walking an index).
+PERIODS = ["2025-01..2025-12", "2026-01..2026-10", "2026-10", "2016-01..2026-10", "all"]
 NOW = dt.datetime(2026, 11, 1, 9, 0)
 
 
@@ -71,7 +72,8 @@ def pandas_figures(db, period, now: dt.datetime) -> dict:
     df = pd.DataFrame(rows, columns=[c.key for c in columns])
     for col in ("source", "zone_code", "status"):
         df[col] = df[col].map(lambda v: v.value if v is not None else "")
-    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end + dt.timedelta(days=1))
+    start = pd.Timestamp(period.start or dt.date(1900, 1, 1))
+    end = pd.Timestamp((period.end or dt.date(2999, 1, 1)) + dt.timedelta(days=1))
     rep = df[(df.reported_at >= start) & (df.reported_at < end)]
     out: dict = {"reported": len(rep)}
     out["open"] = int((~rep.status.isin(["closed", "voided"])).sum())
@@ -109,9 +111,9 @@ def pandas_figures(db, period, now: dt.datetime) -> dict:
 
 
 def and_all(column, period):
-    from sqlalchemy import and_
+    from sqlalchemy import and_, true
 
-    return and_(*period.clause(column))
+    return and_(*period.clause(column)) if period.start or period.end else true()
 
 
 def check_same(ours: dict, theirs: dict) -> None:
@@ -144,6 +146,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from xjwc_desktop.core.reporting import dashboard_figures, parse_month_period
+    from xjwc_desktop.core.stats import Period
     from xjwc_desktop.core.storage.database import open_database
 
     path = database(args.db)
@@ -155,7 +158,7 @@ def main() -> None:
     print(f"{'period':<20}{'cases in period':>16}{'dashboard (s)':>15}{'pandas (s)':>12}"
           f"{'speed-up':>10}{'≤ 1 s':>8}")
     for text in args.periods:
-        period = parse_month_period(text)
+        period = Period() if text == "all" else parse_month_period(text)
         times = []
         for _ in range(args.repeat):
             started = time.perf_counter()
