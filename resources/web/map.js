@@ -275,6 +275,8 @@
   function init() {
     cfg = window.XJWC_CONFIG;
     map = window[cfg.map];
+    // Quarter steps: the whole street then fills the map instead of half of it.
+    map.options.zoomSnap = 0.25;
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(cfg.attribution);
     map.createPane("xjwcCases").style.zIndex = 450;

@@ -177,7 +177,7 @@ class QtMainWindow(QMainWindow):
         view = self.settings.get(MAP_VIEW)
         if isinstance(view, dict) and {"lon", "lat", "zoom"} <= view.keys():
             lon, lat = convert(view["lon"], view["lat"], "wgs84", self.data.display)
-            view = {"lon": float(lon), "lat": float(lat), "zoom": int(view["zoom"])}
+            view = {"lon": float(lon), "lat": float(lat), "zoom": float(view["zoom"])}
         else:
             view = None
         return {"layers": self.settings.get_layers(), "style": self.case_style,
@@ -291,7 +291,7 @@ class QtMainWindow(QMainWindow):
         self.map.start(source)
 
     # -- selection --
-    def _on_view_changed(self, lon: float, lat: float, zoom: int) -> None:
+    def _on_view_changed(self, lon: float, lat: float, zoom: float) -> None:
         wlon, wlat = convert(lon, lat, self.data.display, "wgs84")
         self.settings.set(MAP_VIEW, {"lon": float(wlon), "lat": float(wlat), "zoom": zoom})
 

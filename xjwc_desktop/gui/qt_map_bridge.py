@@ -18,7 +18,7 @@ class QtMapBridge(QObject):
     ready = Signal(int, float)  # cases loaded, ms to load the data
     case_clicked = Signal(int)  # rowid
     box_selected = Signal(tuple)  # (x0, y0, x1, y1) in zoom-24 world pixels
-    view_changed = Signal(float, float, int)  # display lon, lat, zoom
+    view_changed = Signal(float, float, float)  # display lon, lat, zoom (may be fractional)
     mask_applied = Signal(int, int, float)  # mask version, cases shown, ms to apply and paint
     page_failed = Signal(str)
 
@@ -47,9 +47,9 @@ class QtMapBridge(QObject):
             return
         self.box_selected.emit((x0, y0, x1, y1))
 
-    @Slot(float, float, int)
-    def viewChanged(self, lon: float, lat: float, zoom: int) -> None:  # noqa: N802
-        self.view_changed.emit(float(lon), float(lat), int(zoom))
+    @Slot(float, float, float)
+    def viewChanged(self, lon: float, lat: float, zoom: float) -> None:  # noqa: N802
+        self.view_changed.emit(float(lon), float(lat), float(zoom))
 
     @Slot(int, int, float)
     def maskApplied(self, version: int, shown: int, ms: float) -> None:  # noqa: N802
