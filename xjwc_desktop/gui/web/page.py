@@ -25,7 +25,8 @@ from xjwc_desktop.core.queries.tile_sources import NO_TILES, TileSource
 ORIGIN = "xjwc://app"
 CENTER = (31.3290, 121.5075)
 ATTRIBUTION = "地图数据 © OpenStreetMap contributors, ODbL 1.0"
-SCRIPTS = ("qwebchannel.js", "registers.js", "legend.js", "cases.js", "map.js")
+SCRIPTS = ("qwebchannel.js", "registers.js", "legend.js", "cases.js", "case_density.js",
+           "map.js")
 
 # The traffic light of the loop: open steps warm, finished ones cool, voided grey.
 STATUS_COLORS = {
