@@ -117,6 +117,10 @@ class QtMainWindow(QMainWindow):
             handler.add_route(path, producer, mime, ready)
         handler.add_prefix("tiles/", self._tile)
 
+    def _tiles_name(self) -> str | None:
+        source = self.tile_source
+        return None if source.kind == "none" else (source.name or source.kind)
+
     def _tile(self, rest: str) -> tuple[bytes, str] | None:
         if self.tile_source.kind != "mbtiles":
             return None
@@ -135,8 +139,7 @@ class QtMainWindow(QMainWindow):
         self.filters.setEnabled(False)  # until the cases are loaded
         self.filters.filter_changed.connect(self._apply_filter)
         self.layers = QtLayerPanel(self.settings.get_layers(), self.case_style, self.case_mode)
-        self.layers.set_tiles(self.tile_source.name or None
-                              if self.tile_source.kind != "none" else None)
+        self.layers.set_tiles(self._tiles_name())
         self.layers.visibility_changed.connect(self._on_layer_visible)
         self.layers.opacity_changed.connect(self._on_layer_opacity)
         self.layers.style_changed.connect(self._on_style)
@@ -287,7 +290,7 @@ class QtMainWindow(QMainWindow):
             self._mbtiles.close()
             self._mbtiles = None
         self.data.set_display(self._page_options().display)
-        self.layers.set_tiles(source.name or source.kind if source.kind != "none" else None)
+        self.layers.set_tiles(self._tiles_name())
         self.map.start(source)
 
     # -- selection --
