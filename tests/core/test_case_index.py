@@ -222,3 +222,18 @@ def test_the_helper_process_reads_the_same_records(engine, monkeypatch) -> None:
         monkeypatch.setattr(case_loader.sys, "executable", "/bin/false")
         failed = read_columns(conn, ref)
         assert np.array_equal(failed["lat"], alone["lat"])
+
+
+def test_a_street_without_live_cases(demo_db) -> None:
+    from xjwc_desktop.core.queries.map_layers import case_buffer, mask_buffer
+
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET deleted_at = '2016-01-01'")
+    index = CaseIndex.load(demo_db.engine)
+    assert len(index) == 0
+    assert index.mask(CaseFilter(statuses=("closed",), text="垃圾")).size == 0
+    assert index.ordered(index.mask(CaseFilter()), "address").size == 0
+    data, x, _y = case_buffer(index)
+    assert data[:8] == b"\0" * 8
+    assert x.size == 0
+    assert mask_buffer(index.mask(CaseFilter())) == b""
