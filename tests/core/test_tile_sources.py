@@ -57,6 +57,16 @@ def test_intranet_server_with_a_port() -> None:
     assert not source.allows("http", "10.1.2.3", 80)
 
 
+def test_wmts_rest_templates_keep_their_names() -> None:
+    source = TileSource("xyz", urls=(
+        "http://gis.intranet:8080/geoserver/gwc/service/wmts/rest/street/default/"
+        "EPSG:900913/EPSG:900913:{TileMatrix}/{TileRow}/{TileCol}?format=image/png",))
+    assert source.validate() is None
+    (layer,) = source.leaflet_layers()
+    assert layer["url"].endswith("EPSG:900913:{z}/{y}/{x}?format=image/png")
+    assert source.hosts() == {"http://gis.intranet:8080"}
+
+
 @pytest.mark.parametrize(("source", "complaint"), [
     (TileSource("xyz"), "模板"),
     (TileSource("xyz", urls=("ftp://x/{z}/{x}/{y}",)), "http"),

@@ -7,8 +7,9 @@ here and served through the ``xjwc://`` scheme, so it too needs no network.
 
 URL templates use Leaflet's placeholders: ``{z} {x} {y}``, ``{s}`` for a subdomain (one
 character of ``subdomains`` each), ``{-y}`` for TMS rows. WMTS KVP URLs (天地图) are
-templates too: ``TILEMATRIX={z}&TILEROW={y}&TILECOL={x}``. ``{key}`` is replaced by the
-user's key when the page is built.
+templates too: ``TILEMATRIX={z}&TILEROW={y}&TILECOL={x}``; WMTS RESTful templates may keep
+their ``{TileMatrix}/{TileRow}/{TileCol}``. ``{key}`` is replaced by the user's key when the
+page is built. The tiles must be in Web Mercator (EPSG:3857, "GoogleMapsCompatible").
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 
 KINDS = ("none", "xyz", "mbtiles")
 _PLACEHOLDER = re.compile(r"\{(-?[a-z]+)\}")
+# WMTS RESTful ResourceURL templates name the same things differently.
+_WMTS_NAMES = {"{TileMatrix}": "{z}", "{TileRow}": "{y}", "{TileCol}": "{x}"}
 _KNOWN = {"z", "x", "y", "-y", "s", "key"}
 
 _TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
@@ -42,6 +45,15 @@ class TileSource:
     max_zoom: int = 18
     attribution: str = ""
 
+    def templates(self) -> tuple[str, ...]:
+        """The URL templates in Leaflet's placeholders (WMTS REST names translated)."""
+        out = []
+        for url in self.urls:
+            for wmts, leaflet in _WMTS_NAMES.items():
+                url = url.replace(wmts, leaflet)
+            out.append(url)
+        return tuple(out)
+
     def validate(self) -> str | None:
         """Why this source cannot be used (Chinese, for the user), or None if it can."""
         if self.kind not in KINDS:
@@ -51,7 +63,7 @@ class TileSource:
         if self.kind == "xyz":
             if not self.urls:
                 return "请填写瓦片地址模板。"
-            for url in self.urls:
+            for url in self.templates():
                 parts = urlsplit(_sample(url, self.subdomains[:1] or "a"))
                 if parts.scheme not in ("http", "https") or not parts.hostname:
                     return f"瓦片地址必须以 http:// 或 https:// 开头：{url}"
@@ -76,7 +88,7 @@ class TileSource:
         if self.kind != "xyz":
             return frozenset()
         found = set()
-        for url in self.urls:
+        for url in self.templates():
             for sub in self.subdomains or "a":
                 parts = urlsplit(_sample(url, sub))
                 if parts.hostname:
@@ -96,7 +108,7 @@ class TileSource:
             return [{"url": url.replace("{key}", self.key.strip()),
                      "subdomains": self.subdomains or "abc",
                      "maxNativeZoom": self.max_zoom, "attribution": self.attribution}
-                    for url in self.urls]
+                    for url in self.templates()]
         if self.kind == "mbtiles":
             meta = MBTiles(Path(self.path))
             try:
