@@ -29,9 +29,12 @@ class RowValues:
                  categories: dict[str, str], now: dt.datetime) -> None:
         self.kind = kind
         self.columns = columns
-        self.fields = [(kind.field(k), i) for k, i in columns.items()]
         self.categories = categories
+        self._category_cache: dict[str, str | ValueError] = {}
         self.now = now
+        # One parser per column, chosen once: this runs for every cell of the file.
+        self.fields = [(kind.field(k), i, self._parser(kind.field(k)))
+                       for k, i in columns.items()]
 
     def key(self, row: list[object]) -> str | None:
         """The row's key (order number or code), or None when its cell is empty."""
@@ -42,49 +45,60 @@ class RowValues:
     def parse(self, row: list[object]) -> tuple[dict, list[str]]:
         values: dict = {}
         errors: list[str] = []
-        for field, index in self.fields:
-            cell = row[index] if index < len(row) else None
+        size = len(row)
+        for field, index, parse in self.fields:
+            cell = row[index] if index < size else None
             if parsing.is_blank(cell):
                 if field.required:
                     errors.append(f"缺少{field.label}")
                 continue
             try:
-                values[field.key] = self._value(field, cell)
+                values[field.key] = parse(cell)
             except ValueError as exc:
                 errors.append(f"{field.label}：{exc}")
         self._cross_checks(values, errors)
         return values, errors
 
-    def _value(self, field: Field, cell: object):
+    def _parser(self, field: Field):
         if field.kind == "text":
-            value = parsing.text(cell)
-            if field.max_length and len(value) > field.max_length:
-                raise ValueError(f"过长（{len(value)} 字，最多 {field.max_length} 字）")
+            limit = field.max_length or 0
+
+            def text(cell: object) -> str:
+                value = parsing.text(cell)
+                if limit and len(value) > limit:
+                    raise ValueError(f"过长（{len(value)} 字，最多 {limit} 字）")
+                return value
+
             if field.key == "category":
-                return self._category(value)
-            return value
-        if field.kind == "datetime":
-            return parsing.datetime_value(cell, self.now)
-        if field.kind == "date":
-            return parsing.date_value(cell, self.now)
-        if field.kind == "number":
-            return parsing.number(cell)
-        if field.kind == "int":
-            return parsing.whole_number(cell)
-        if field.kind == "bool":
-            return parsing.yes_no(cell)
-        if field.kind == "status":
-            return self._status(parsing.text(cell))
-        if field.kind == "source":
-            return self._source(parsing.text(cell))
-        raise AssertionError(field.kind)
+                return lambda cell: self._category(text(cell))
+            return text
+        now = self.now
+        return {
+            "datetime": lambda cell: parsing.datetime_value(cell, now),
+            "date": lambda cell: parsing.date_value(cell, now),
+            "number": parsing.number,
+            "int": parsing.whole_number,
+            "bool": parsing.yes_no,
+            "status": lambda cell: self._status(parsing.text(cell)),
+            "source": lambda cell: self._source(parsing.text(cell)),
+        }[field.kind]
 
     def _category(self, text: str) -> str:
+        found = self._category_cache.get(text)
+        if found is None:
+            found = self._category_cache[text] = self._find_category(text)
+        if isinstance(found, ValueError):
+            raise found
+        return found
+
+    def _find_category(self, text: str) -> str | ValueError:
+        if text in self.categories:
+            return self.categories[text]
         # "市容环境/暴露垃圾" (大类/小类) names the 小类 last.
-        for candidate in (text, text.replace("／", "/").split("/")[-1].strip()):
-            if candidate in self.categories:
-                return self.categories[candidate]
-        raise ValueError(f"未知的类别“{text}”（应为本系统的小类名称或代码，如 暴露垃圾）")
+        last = text.replace("／", "/").split("/")[-1].strip()
+        if last in self.categories:
+            return self.categories[last]
+        return ValueError(f"未知的类别“{text}”（应为本系统的小类名称或代码，如 暴露垃圾）")
 
     def _status(self, text: str) -> StructureStatus:
         if text in _STATUS_WORDS:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import random
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -31,7 +33,7 @@ RTREE_DEFER_FROM = 1_000  # below this, the trigger's cost does not matter
 
 def _stamp(value: dt.datetime) -> str:
     """SQLAlchemy's text form of a DATETIME on SQLite (filters compare these texts)."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat(sep=" ", timespec="microseconds")
 
 
 def apply_plan(conn: Connection, plan: ImportPlan, *, workstation_id: str, now: dt.datetime,
@@ -119,8 +121,11 @@ def _cases(conn, plan, rows, ws, now, file_name):
     event_names = ["id", "case_id", "seq", "action", "from_status", "to_status", "actor_role",
                    "at", "note", "created_at", "updated_at", "written_by"]
     cases, events = [], []
+    # One OS-seeded generator for the ids' random bits: a system call per id (os.urandom)
+    # would cost more than the insert itself.
+    rng = random.Random(os.urandom(32))
     for v, number in zip(rows, _case_numbers(conn, rows), strict=True):
-        case_id = uuid7()
+        case_id = uuid7(rand=rng)
         reported = _stamp(v["reported_at"])
         cases.append((case_id, number, v["external_no"], plan.kind.source.value,
                       v["category"], CaseStatus.REPORTED.value, v["lon"], v["lat"],
@@ -130,7 +135,7 @@ def _cases(conn, plan, rows, ws, now, file_name):
         note = f"导入{plan.kind.label}：{file_name} 第 {v['_row']} 行"
         if v.get("placed_by"):
             note += f"（按地址定位到“{v['placed_by']}”）"
-        events.append((uuid7(), case_id, 1, "report", None, CaseStatus.REPORTED.value,
+        events.append((uuid7(rand=rng), case_id, 1, "report", None, CaseStatus.REPORTED.value,
                        Role.INTAKE.label, reported, note, now, now, ws))
     return "cases", names, cases, ("case_events", event_names, events)
 
