@@ -170,3 +170,12 @@ def test_vectorised_add_equals_scalar_add_and_a_day_by_day_walk(cal) -> None:
         assert cal.add(s, m) == v, (s, m)
         assert v == _naive_add(cal, s, m), (s, m)
         assert cal.working_minutes_between(s, v) == m, (s, m)
+
+
+def test_the_calendar_knows_the_current_years_holidays():
+    # 2026 春节: 15–23 February off, Saturdays 14 and 28 February worked (调休).
+    cal = default_calendar()
+    assert not cal.is_workday(dt.date(2026, 2, 16))
+    assert cal.is_workday(dt.date(2026, 2, 14))
+    # 2026-09-30 16:00 + 2 working hours: 1 h that day, 国庆 1–7 October, then 8 October.
+    assert cal.add(dt.datetime(2026, 9, 30, 16, 0), 120) == dt.datetime(2026, 10, 8, 10, 0)
