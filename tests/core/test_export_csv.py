@@ -150,11 +150,3 @@ def test_an_unwritable_target_is_refused_before_any_work(demo_db_path, tmp_path)
     with pytest.raises(InputError, match="文件夹"):
         export(demo_db_path, tmp_path)
 
-
-def test_the_two_thread_split_writes_the_same_file(demo_db_path, tmp_path, monkeypatch):
-    from xjwc_desktop.core.exchange import rows
-
-    export(demo_db_path, tmp_path / "one.csv", gcj02=True)
-    monkeypatch.setattr(rows, "SPLIT_FROM", 1_000)  # the demo has ~16,000 cases: split
-    export(demo_db_path, tmp_path / "two.csv", gcj02=True)
-    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()

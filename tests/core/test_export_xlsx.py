@@ -124,12 +124,8 @@ def test_more_rows_than_a_sheet_holds_is_refused_with_advice(demo_db_path, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]
 
 
-def test_rows_are_numbered_without_gaps_when_rendered_in_two_halves(demo_db_path, tmp_path,
-                                                                     monkeypatch):
-    from xjwc_desktop.core.exchange import rows
-
-    monkeypatch.setattr(rows, "SPLIT_FROM", 1_000)
-    out = tmp_path / "split.xlsx"
+def test_every_row_and_cell_carries_its_reference_in_order(demo_db_path, tmp_path):
+    out = tmp_path / "all.xlsx"
     result = export(demo_db_path, "xlsx", out, gcj02=True)
     with zipfile.ZipFile(out) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()

@@ -76,7 +76,7 @@ def write_csv(conn: Connection, out: str | os.PathLike[str], selection: SqlFilte
     with atomic_output(out) as tmp, open(tmp, "wb") as fh, background_writer(fh.write) as put:
         header = ",".join(quote(c.header) for c in columns) + "\r\n"
         put(header.encode("utf-8-sig"))
-        for lines in rendered_rows(conn, selection, columns, fmt, now, total=total):
+        for lines in rendered_rows(conn, selection, columns, fmt, now):
             done += len(lines)
             lines.append(b"")  # the last row ends with a line break too
             put(b"\r\n".join(lines))

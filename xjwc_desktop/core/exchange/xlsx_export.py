@@ -142,8 +142,7 @@ def write_xlsx(conn: Connection, out: str | os.PathLike[str], selection: SqlFilt
                 f"<is><t>{xml_text(c.header)}</t></is></c>"
                 for i, c in enumerate(columns, start=1))
             put(f'<row r="1">{header}</row>'.encode())
-            for rows in rendered_rows(conn, selection, columns, fmt, now, total=total,
-                                      batch=5_000):
+            for rows in rendered_rows(conn, selection, columns, fmt, now, batch=5_000):
                 done += len(rows)
                 put(b"".join(rows))
                 report(done, total, f"导出 XLSX：{done:,}/{total:,} 件")
