@@ -42,6 +42,18 @@ def open_or_create_default(path: Path | None, progress=None):
     return open_database(path)
 
 
+def build_main_window(db, settings=None):
+    """The main window with everything in it: map workspace, workflow dock, dashboard."""
+    from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
+    from xjwc_desktop.gui.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.qt_workflow_dock import install_workflow
+
+    window = QtMainWindow(db, settings)
+    install_workflow(window)
+    install_dashboard(window)
+    return window
+
+
 def run_application(path: Path | None) -> int:
     """``xjwc`` / ``xjwc --db PATH``: show the main window until it is closed."""
     app = create_application()
@@ -63,11 +75,7 @@ def run_application(path: Path | None) -> int:
         QMessageBox.critical(None, tr("无法打开数据库"), str(exc))
         return exc.exit_code
     dialog.close()
-    from xjwc_desktop.gui.qt_main_window import QtMainWindow
-    from xjwc_desktop.gui.qt_workflow_dock import install_workflow
-
-    window = QtMainWindow(db)
-    install_workflow(window)
+    window = build_main_window(db)
     window.resize(1500, 950)
     window.show()
     try:
