@@ -216,3 +216,41 @@ def test_workflow_panel_shows_the_light_and_follows_a_step(qtbot, demo_db, runne
     assert "立案" in panel.header.text()
     assert panel.light.text().startswith("绿灯")
     assert "/ 8 工作时" in panel.light.text()
+
+
+def test_side_flows_by_clicking(qtbot, demo_db, runner):
+    panel = QtCaseActions(demo_db, runner)
+    qtbot.addWidget(panel)
+
+    def step(case_id, role, action, expected, **answers):
+        panel.show_case({"id": case_id, "case_no": "x", "status": status_of(demo_db, case_id)})
+        panel.set_role(role)
+        assert panel.buttons[action].isEnabled(), (role, action)
+        fill_next_dialog(qtbot, **answers)
+        with qtbot.waitSignal(panel.changed, timeout=10_000):
+            panel.buttons[action].click()
+        assert status_of(demo_db, case_id) == expected
+
+    voided = new_case(demo_db)
+    step(voided, Role.INTAKE, Action.VOID, "voided", note="重复反映")
+
+    case_id = new_case(demo_db, lon=121.4990, lat=31.3390)
+    step(case_id, Role.INTAKE, Action.REGISTER, "registered")
+    step(case_id, Role.DISPATCHER, Action.DISPATCH, "dispatched", department="城管中队")
+    step(case_id, Role.DEPARTMENT, Action.RETURN, "registered", note="不属本部门")
+    step(case_id, Role.DISPATCHER, Action.DISPATCH, "dispatched", department="作业队/保洁服务社")
+    step(case_id, Role.DEPARTMENT, Action.REQUEST_EXTENSION, "dispatched", note="需调车", hours=4)
+    with demo_db.engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT deadline_at FROM cases WHERE id = ?",
+                                      (case_id,)).scalar_one()
+    step(case_id, Role.SUPERVISOR, Action.EXTEND, "dispatched", note="同意")
+    step(case_id, Role.SUPERVISOR, Action.ESCALATE, "dispatched", note="居民多次反映")
+    step(case_id, Role.SUPERVISOR, Action.SUSPEND, "suspended", note="待业主回国")
+    step(case_id, Role.SUPERVISOR, Action.RESUME, "dispatched")
+    with demo_db.engine.connect() as conn:
+        after, extension, escalated = conn.exec_driver_sql(
+            "SELECT deadline_at, extension_hours, escalated FROM cases WHERE id = ?",
+            (case_id,)).one()
+    assert extension == 4.0
+    assert escalated == 1
+    assert after > before  # the approved 4 working hours (and any suspended time) moved it
