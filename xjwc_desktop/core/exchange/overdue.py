@@ -98,28 +98,23 @@ def _clock(cal: WorkCalendar) -> _Clock:
     return _Clock(cal)
 
 
+def _flag(minutes, registered: str, deadline: str, end: str) -> str:
+    limit = minutes(deadline)
+    if limit <= minutes(registered):
+        return NONE
+    return YES if minutes(end) > limit else NO
+
+
 def overdue_text(registered: str, deadline: str, end: str,
                  calendar: WorkCalendar | None = None) -> str:
     """是 if the clock (stopped at ``end``) ran past the deadline in working time, 否 if
     not, '' if the deadline allows no working time at all (``deadline_state``: no light).
     Arguments are ``YYYY-MM-DD HH:MM`` texts."""
-    clock = _clock(calendar or default_calendar())
-    limit = clock.minutes(deadline)
-    if limit <= clock.minutes(registered):
-        return NONE
-    return YES if clock.minutes(end) > limit else NO
+    return _flag(_clock(calendar or default_calendar()).minutes, registered, deadline, end)
 
 
 def install(conn: Connection, calendar: WorkCalendar | None = None) -> None:
     """Make :data:`FUNCTION` available on ``conn``'s SQLite connection."""
-    clock = _clock(calendar or default_calendar())
-    minutes = clock.minutes
-
-    def flag(registered: str, deadline: str, end: str) -> str:
-        limit = minutes(deadline)
-        if limit <= minutes(registered):
-            return NONE
-        return YES if minutes(end) > limit else NO
-
-    raw = conn.connection.driver_connection
-    raw.create_function(FUNCTION, 3, flag, deterministic=True)
+    minutes = _clock(calendar or default_calendar()).minutes
+    conn.connection.driver_connection.create_function(
+        FUNCTION, 3, functools.partial(_flag, minutes), deterministic=True)
