@@ -101,13 +101,14 @@ def build_map_html(table, title: str, now: dt.datetime) -> str:
     status = next(c.header for c in table.columns if c.key == "status")
     headers = {c.key: c.header for c in table.columns}
     fields = [headers[k] for k in POPUP]
-    folium.GeoJson(
-        _features(table), name=f"案件（{len(table):,} 件）",
-        marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.85),
-        style_function=lambda f: {"color": "#ffffff", "fillColor": STATUS_COLOURS.get(
-            html.unescape(f["properties"][status]), "#7f8c8d")},
-        popup=folium.GeoJsonPopup(fields=fields, aliases=fields, labels=True),
-    ).add_to(m)
+    if len(table):  # folium refuses a popup over no features
+        folium.GeoJson(
+            _features(table), name=f"案件（{len(table):,} 件）",
+            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.85),
+            style_function=lambda f: {"color": "#ffffff", "fillColor": STATUS_COLOURS.get(
+                html.unescape(f["properties"][status]), "#7f8c8d")},
+            popup=folium.GeoJsonPopup(fields=fields, aliases=fields, labels=True),
+        ).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     legend = "".join(
         f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
