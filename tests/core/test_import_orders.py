@@ -228,3 +228,28 @@ def test_an_open_database_imports_the_same_way_with_a_preview_first(demo_db, tmp
 
         numbers = s.scalars(select(Case.case_no).where(Case.external_no.like("H2016%")))
         assert len(list(numbers)) == 3
+
+
+def test_an_import_cancelled_while_writing_leaves_nothing(demo_db_path, tmp_path, monkeypatch):
+    from xjwc_desktop.core.exchange import write
+    from xjwc_desktop.core.exchange.progress import Cancelled
+
+    monkeypatch.setattr(write, "RTREE_DEFER_FROM", 1)
+    path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD])
+    before = table_counts(demo_db_path)
+    seen = []
+
+    def cancel(done, total, message):
+        seen.append(message)
+        if message.startswith("已写入"):  # every row inserted, not yet committed
+            raise Cancelled("用户取消")
+
+    with pytest.raises(Cancelled):
+        import_file(demo_db_path, "12345", path, now=NOW, progress=cancel)
+    assert any(m.startswith("写入") for m in seen)
+    assert table_counts(demo_db_path) == before
+    with read_only(demo_db_path) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = "
+                                    "'trigger' AND name = 'cases_rtree_ai'").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM case_rtree").scalar() == \
+            before["cases"]
