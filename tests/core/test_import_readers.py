@@ -127,3 +127,12 @@ def test_texts_from_spreadsheets():
     assert parsing.number("1,200.5㎡") == 1200.5
     with pytest.raises(ValueError, match="不是数字"):
         parsing.number("很多")
+
+
+def test_the_gui_gives_its_column_choices_as_a_dict():
+    rows = [["单号", "时间", "分类", "说明"]]
+    overrides = parse_overrides({"单号": "工单编号", "时间": "reported_at", "分类": "类别",
+                                 "说明": None}, KINDS["12345"])
+    cmap = map_columns(rows, KINDS["12345"], overrides)
+    assert cmap.columns == {"external_no": 0, "reported_at": 1, "category": 2}
+    assert cmap.ignored == ["说明"]

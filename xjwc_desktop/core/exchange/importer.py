@@ -100,13 +100,15 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
                 progress: Progress | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` into ``db`` (a path, or a database the GUI has open).
 
-    File-level problems (unreadable, wrong type, no header, missing columns) raise
-    :class:`.readers.FileRefused`; row-level problems are in the report.
+    ``mapping`` is ``"列名=字段,..."`` or a dict {header: field or None} (see
+    :func:`.mapping.parse_overrides`). File-level problems (unreadable, wrong type, no
+    header, missing columns) raise :class:`.readers.FileRefused`; row-level problems are
+    in the report.
     """
     spec = _kind(kind)
     path = Path(path)
     now = now or now_local()
-    overrides = mapping if isinstance(mapping, dict) else parse_overrides(mapping, spec)
+    overrides = parse_overrides(mapping, spec)
     report = progress or (lambda *_: None)
     report(0, 0, f"读取文件 {path.name}")
     table = read_table(path)

@@ -41,17 +41,26 @@ class ColumnMap:
                         for k, i in self.columns.items())
 
 
-def parse_overrides(text: str | None, kind: ImportKind) -> dict[str, str | None]:
-    """``"诉求单号=工单编号,备注2=-"`` → {header: field key, or None to ignore it}."""
-    out: dict[str, str | None] = {}
-    for part in re.split(r"[,，;；]", text or ""):
-        if not part.strip():
-            continue
-        if "=" not in part:
-            raise InputError(f"列对应“{part}”应写成 列名=字段，例如 诉求单号=工单编号。")
-        header, target = (p.strip() for p in part.split("=", 1))
-        out[normalise(header)] = None if target in IGNORE else _field_for(target, kind).key
-    return out
+def parse_overrides(mapping: str | dict[str, str | None] | None,
+                    kind: ImportKind) -> dict[str, str | None]:
+    """The user's column choices as {normalised header: field key, or None to ignore it}.
+
+    ``mapping`` is the command line's ``"诉求单号=工单编号,备注2=-"`` or, from the GUI's
+    preview, a dict {header: field (key, label or alias), or None/"-" to ignore}.
+    """
+    if isinstance(mapping, dict):
+        pairs = list(mapping.items())
+    else:
+        pairs = []
+        for part in re.split(r"[,，;；]", mapping or ""):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise InputError(f"列对应“{part}”应写成 列名=字段，例如 诉求单号=工单编号。")
+            header, target = (p.strip() for p in part.split("=", 1))
+            pairs.append((header, target))
+    return {normalise(header): None if target is None or target.strip() in IGNORE
+            else _field_for(target, kind).key for header, target in pairs}
 
 
 def _field_for(text: str, kind: ImportKind) -> Field:
