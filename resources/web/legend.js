@@ -6,9 +6,10 @@
     this.cfg = cfg;
     this.control = L.control({ position: "bottomright" });
     const self = this;
-    this.control.onAdd = function () {
+    this.control.onAdd = function (map) {
       const el = XjwcRegisters.el;
       const outer = el("div", "xjwc-legend");
+      if (map.getSize().x < 640) outer.classList.add("xjwc-folded");  // a narrow map: folded
       const head = el("div", "xjwc-legend-head", cfg.text["图例"]);
       head.title = cfg.text["图例"];
       // A legend over a small map hides cases: one click folds it away.

@@ -85,6 +85,9 @@ class QtMainWindow(QMainWindow):
         main.addWidget(side)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
+        # Docks added around the window must not squeeze the map out of sight.
+        self.map.setMinimumSize(420, 320)
+        main.setCollapsible(0, False)
         self.setCentralWidget(main)
         self._build_panels()
         self._build_toolbar()
