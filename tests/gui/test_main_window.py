@@ -213,3 +213,19 @@ def test_every_column_sorts_the_list(qtbot, make_window, demo_db):
                     f"SELECT c.rowid FROM cases c JOIN categories k ON k.code = c.category_code "
                     f"ORDER BY {col.sql} {way}, c.rowid {way} LIMIT 1").scalar_one()
             assert first == expected, (col.key, order)
+
+
+def test_the_map_stays_visible_in_the_full_window(qtbot, demo_db, settings_store):
+    from xjwc_desktop.gui.qt_app import build_main_window
+
+    window = build_main_window(demo_db, settings_store)  # with every dock of the app
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
+    try:
+        assert window.map.width() >= 420
+        assert window.map.height() >= 320
+        assert run_js(qtbot, window, "caseCount") > 15_000
+    finally:
+        window.close()
