@@ -131,3 +131,17 @@ def test_exported_orders_import_back_unchanged_into_another_database(demo_templa
 
     assert orders(target) == orders(source)
     assert orders(target)["RT0"][2] == HYPERLINK
+
+
+def test_address_placement_follows_the_intakes_rule(demo_db):
+    from xjwc_desktop.core.exchange.locate import AddressLocator
+    from xjwc_desktop.core.workflow import locate_address
+
+    addresses = ["江湾国际公寓3号楼", "江湾国际小区南门", "东森涵碧12号", "政立路639弄5号",
+                 "新江湾城公园东门", "国权北路100号", "", "湾谷科技园B座"]
+    with demo_db.session() as s:
+        expected = [locate_address(s, a) for a in addresses]
+        locator = AddressLocator(s.connection())
+        got = [locator.locate(a) for a in addresses]
+    assert [(p.lon, p.lat, p.name) if p else None for p in got] == expected
+    assert sum(p is not None for p in got) == 6
