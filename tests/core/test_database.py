@@ -208,3 +208,14 @@ def test_migrations_match_the_model(tmp_path) -> None:
     finally:
         db.close()
     assert diff == []
+
+
+def test_opening_a_current_database_changes_no_byte(demo_db_path):
+    import hashlib
+
+    from xjwc_desktop.core.storage.database import open_database
+
+    open_database(demo_db_path).close()  # migrate the copy to this program's schema once
+    before = hashlib.sha256(demo_db_path.read_bytes()).hexdigest()
+    open_database(demo_db_path).close()
+    assert hashlib.sha256(demo_db_path.read_bytes()).hexdigest() == before

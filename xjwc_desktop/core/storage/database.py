@@ -145,7 +145,10 @@ def open_database(
         with engine.begin() as conn:
             _check_revision(migrate.current_revision(conn), path)  # a racing newer writer
             migrate.upgrade_to_head(conn)
-            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            # Only when missing: writing it again would bump the file's change counter, and
+            # opening a database must not change a byte of it.
+            if conn.exec_driver_sql("PRAGMA application_id").scalar() != APPLICATION_ID:
+                conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         workstation_id = _ensure_workstation_id(engine)
     except BaseException:
         engine.dispose()
