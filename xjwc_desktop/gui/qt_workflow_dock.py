@@ -1,5 +1,5 @@
 """Hooks the case workflow into the main window: the 案件办理 dock, 受理新案件 (placed by a
-click on the map), 批量办理 on the selected rows, and 类别维护."""
+click on the map), 批量办理 on the selected rows, 类别维护, and 导出/导入."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
+from xjwc_desktop.core.exchange import CaseSelection
 from xjwc_desktop.core.geo.chinese_crs import gcj02_to_wgs84
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.gui.qt_bulk import QtBulkDialog
 from xjwc_desktop.gui.qt_category_editor import QtCategoryEditor
+from xjwc_desktop.gui.qt_exchange import QtExportDialog, QtImportDialog
 from xjwc_desktop.gui.qt_new_case import QtNewCaseDialog
 from xjwc_desktop.gui.qt_tasks import QtTaskRunner
 from xjwc_desktop.gui.qt_workflow_panel import QtWorkflowPanel
@@ -74,7 +76,12 @@ class QtWorkflowHooks(QObject):
         self.bulk_action.triggered.connect(self.bulk)
         self.categories_action = QAction(tr("类别维护"), window)
         self.categories_action.triggered.connect(self.edit_categories)
-        for action in (self.new_action, self.bulk_action, self.categories_action):
+        self.export_action = QAction(tr("导出……"), window)
+        self.export_action.triggered.connect(self.export)
+        self.import_action = QAction(tr("导入……"), window)
+        self.import_action.triggered.connect(self.import_file)
+        for action in (self.new_action, self.bulk_action, self.categories_action,
+                       self.export_action, self.import_action):
             bar.addAction(action)
         self.pick: QtMapPick | None = None
 
@@ -137,6 +144,24 @@ class QtWorkflowHooks(QObject):
         editor = QtCategoryEditor(self.window.db, self.panel.actions.role, parent=self.window)
         editor.open()
         return editor
+
+    def export(self) -> QtExportDialog:
+        """Export the selected rows if any, else everything the filter shows."""
+        ids = self.selected_case_ids()
+        if ids:
+            selection, count = CaseSelection(case_ids=tuple(ids)), len(ids)
+        else:
+            selection, count = self.window.case_filter, self.window.table.model.rowCount()
+        dialog = QtExportDialog(self.window.db, self.runner, selection, count,
+                                parent=self.window)
+        dialog.open()
+        return dialog
+
+    def import_file(self) -> QtImportDialog:
+        dialog = QtImportDialog(self.window.db, self.runner, parent=self.window)
+        dialog.imported.connect(lambda _n: self.window.cases_changed(None))
+        dialog.open()
+        return dialog
 
     def shutdown(self) -> None:
         self.runner.shutdown()

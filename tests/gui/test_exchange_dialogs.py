@@ -1,0 +1,55 @@
+"""Export and import from the window: progress, preview, refusal, and the list refreshed."""
+
+from __future__ import annotations
+
+import csv
+
+from xjwc_desktop.gui.qt_workflow_dock import install_workflow
+
+
+def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path):
+    window = make_window()
+    hooks = install_workflow(window)
+    box = window.filters  # the window's own filter panel: narrow to 12345 hotline cases
+    from xjwc_desktop.core.queries.case_list import CaseFilter
+
+    box.set_filter(CaseFilter(sources=("hotline",)))
+    qtbot.waitUntil(lambda: window.table.model.rowCount() == 125, timeout=10_000)
+    dialog = hooks.export()
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    out = tmp_path / "导出.csv"
+    dialog.path.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
+        dialog.run()
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert len(rows) == 1 + 125
+    assert rows[0][:3] == ["案卷号", "外部工单号", "来源"]
+    assert {r[2] for r in rows[1:]} == {"12345热线"}
+    assert dialog.bar.value() == dialog.bar.maximum()
+
+
+def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
+    window = make_window()
+    hooks = install_workflow(window)
+    source = tmp_path / "12345.csv"
+    source.write_text("工单编号,来电时间,诉求内容,地址,经度,纬度,类别\n"
+                      "GD-001,2026-11-20 09:30,楼道堆物 =1+1,尚景园,121.5108,31.3362,安全隐患\n"
+                      "GD-002,不是日期,噪声,尚景园,121.5108,31.3362,噪声扰民\n",
+                      encoding="gbk")
+    before = window.table.model.rowCount()
+    dialog = hooks.import_file()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("12345"))
+    dialog.path.setText(str(source))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=30_000)
+    assert dialog.last_report.dry_run
+    assert "第 3 行" in dialog.report.toPlainText()  # the unparseable date, by row number
+    dialog.run()  # refused whole: one bad row
+    qtbot.waitUntil(lambda: not dialog.last_report.dry_run, timeout=30_000)
+    assert dialog.last_report.refused
+    assert window.table.model.rowCount() == before
+    dialog.skip_bad.setChecked(True)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        dialog.run()
+    qtbot.waitUntil(lambda: window.table.model.rowCount() == before + 1, timeout=10_000)
