@@ -177,8 +177,12 @@ class QtImportDialog(QtJobDialog):
         for code, name in CRS_NAMES:
             self.crs.addItem(tr(name), code)
         self.skip_bad = QCheckBox(tr("跳过有错误的行，只导入正确的行"), self)
+        # The preview shows how columns were matched (列对应：…); corrections go here.
+        self.mapping = QLineEdit(self)
+        self.mapping.setPlaceholderText(
+            tr("调整列对应，如：诉求单号=工单编号, 备注=-（- 表示忽略）"))
         for label, widget in ((tr("类型"), self.kind), (tr("文件"), row),
-                              (tr("坐标系"), self.crs)):
+                              (tr("坐标系"), self.crs), (tr("列对应"), self.mapping)):
             self.form.addRow(label, widget)
         self.form.addRow(self.skip_bad)
         self.preview_button = QPushButton(tr("预览"), self)
@@ -199,9 +203,10 @@ class QtImportDialog(QtJobDialog):
     def _job(self, dry_run: bool):
         kind, path = self.kind.currentData(), Path(self.path.text().strip())
         crs, skip_bad = self.crs.currentData(), self.skip_bad.isChecked()
+        mapping = self.mapping.text().strip() or None
 
         def work(progress):
-            return import_file(self.db, kind, path, crs=crs, dry_run=dry_run,
+            return import_file(self.db, kind, path, crs=crs, mapping=mapping, dry_run=dry_run,
                                skip_bad=skip_bad, progress=progress)
 
         return work
