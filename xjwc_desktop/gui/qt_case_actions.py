@@ -89,7 +89,7 @@ class QtCaseActions(QWidget):
             button = QPushButton(tr(action.label), self)
             button.clicked.connect(lambda _=False, a=action: self.start(a))
             self.buttons[action] = button
-            grid.addWidget(button, i // 5, i % 5)
+            grid.addWidget(button, i // 3, i % 3)  # three a row keeps the dock narrow
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("我的角色")))
         top.addWidget(self.role_box, 1)

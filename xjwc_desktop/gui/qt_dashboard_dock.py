@@ -4,7 +4,7 @@ and the case list to those cases. Built when first shown, so start-up stays quic
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_list import CaseFilter
@@ -36,9 +36,13 @@ class QtDashboardHooks(QObject):
     def build(self):
         from xjwc_desktop.gui.qt_dashboard import QtDashboard
 
-        self.dashboard = QtDashboard(self.window.db, parent=self.dock)
+        self.dashboard = QtDashboard(self.window.db)
         self.dashboard.filter_requested.connect(self.apply_filter)
-        self.dock.setWidget(self.dashboard)
+        # Scrolled: the charts want ~800 px, which would otherwise widen the whole window.
+        scroll = QScrollArea(self.dock)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.dashboard)
+        self.dock.setWidget(scroll)
         return self.dashboard
 
     def apply_filter(self, flt: dict) -> None:

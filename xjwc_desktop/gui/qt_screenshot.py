@@ -27,13 +27,12 @@ def take_screenshot(db_path: Path, out: Path, size: tuple[int, int], *,
                     timeout: float = 60.0) -> float:
     """Save a PNG of the main window on ``db_path``; returns seconds from start to saved."""
     started = time.perf_counter()
-    from xjwc_desktop.gui.qt_app import create_application
+    from xjwc_desktop.gui.qt_app import build_main_window, create_application
 
     app = create_application(headless=True)
     from PySide6.QtCore import QSettings
 
     from xjwc_desktop.core.storage.database import open_database
-    from xjwc_desktop.gui.qt_main_window import QtMainWindow
     from xjwc_desktop.gui.qt_settings import QtSettingsStore
 
     db = open_database(db_path)
@@ -41,7 +40,7 @@ def take_screenshot(db_path: Path, out: Path, size: tuple[int, int], *,
     with tempfile.TemporaryDirectory() as scratch:
         store = QtSettingsStore(QSettings(os.path.join(scratch, "s.ini"),
                                           QSettings.Format.IniFormat))
-        window = QtMainWindow(db, store)
+        window = build_main_window(db, store)  # what the user sees, docks included
         try:
             window.resize(*size)
             window.show()

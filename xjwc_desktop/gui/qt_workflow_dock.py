@@ -124,8 +124,16 @@ class QtWorkflowHooks(QObject):
         self.panel.show_case_id(case_id)
 
     def selected_case_ids(self) -> list[str]:
-        rows = sorted({i.row() for i in self.window.table.view.selectionModel().selectedRows()})
-        return [self.id_of(self.window.table.model.rowid_at(r)) for r in rows]
+        rows = self.window.table.selected_rows()  # fast even for a large box selection
+        rowids = self.window.table.model.rowids_at(rows).tolist() if rows.size else []
+        if not rowids:
+            return []
+        with self.window.db.engine.connect() as conn:
+            found = dict(conn.exec_driver_sql(
+                f"SELECT rowid, id FROM cases WHERE rowid IN ({','.join('?' * len(rowids))})",
+                tuple(rowids)).all()) if len(rowids) < 30_000 else {
+                r: i for r, i in conn.exec_driver_sql("SELECT rowid, id FROM cases").all()}
+        return [found[r] for r in rowids if r in found]
 
     def bulk(self) -> QtBulkDialog | None:
         ids = self.selected_case_ids()
