@@ -25,11 +25,11 @@ def test_screenshot_shows_the_street(demo_db_path, tmp_path):
     out = tmp_path / "shot.png"
     proc = subprocess.run(
         [sys.executable, "-m", "xjwc_desktop", "screenshot", "--db", str(demo_db_path),
-         "--out", str(out), "--size", "1200x800"],
+         "--out", str(out), "--size", "1400x900"],
         capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     image = QImage(str(out))
-    assert (image.width(), image.height()) == (1200, 800)
+    assert (image.width(), image.height()) == (1400, 900)
     assert color_count(image, "#c0392b") > 150  # the street boundary
     assert color_count(image, "#d35400") > 50  # the 殷行路 dividing line
     assert color_count(image, "#27ae60") > 200  # closed cases
