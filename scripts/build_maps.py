@@ -1,6 +1,8 @@
 """Build the map files in maps/ from the shared OSM geodata.
 
-Usage: python scripts/build_maps.py [--geodata ../shared/geodata] [--out maps]
+Usage: python scripts/build_maps.py [--geodata maps/source] [--out maps]
+
+maps/source holds the OpenStreetMap extracts (ODbL) copied from shared/geodata.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--geodata",
         type=Path,
-        default=REPO.parent / "shared" / "geodata",
+        default=REPO / "maps" / "source",
         help="folder with the OSM extracts (default: %(default)s)",
     )
     parser.add_argument(
