@@ -7,6 +7,7 @@ thread only ever swaps in finished results. The page's data routes read from her
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -39,9 +40,16 @@ class QtWorker(QObject):
         try:
             result = self._fn()
         except Exception as exc:  # reported in the status bar, not lost in a thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._emit(self.failed, f"{type(exc).__name__}: {exc}")
             return
-        self.done.emit(result)
+        self._emit(self.done, result)
+
+    @staticmethod
+    def _emit(signal, value) -> None:
+        # If the window closed while the work ran, its QObjects are gone ("Signal source has
+        # been deleted") and nobody waits for the result any more.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)
 
 
 class QtCaseData(QObject):
