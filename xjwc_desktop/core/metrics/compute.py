@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -24,6 +22,7 @@ from xjwc_desktop.core.metrics.row import MetricRow
 from xjwc_desktop.core.metrics.timing import Timings, group_timings, to_datetime64
 from xjwc_desktop.core.model import Case, CaseStatus
 from xjwc_desktop.core.stats import Period
+from xjwc_desktop.core.storage.database import connection_of
 from xjwc_desktop.core.worktime import WorkCalendar, default_calendar
 
 DEFAULT_REGISTER_LIMIT_MINUTES = 60
@@ -46,7 +45,7 @@ def _n(condition: ColumnElement) -> ColumnElement:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-_REGISTERED_COUNTS: dict[str, ColumnElement] = {
+REGISTERED_COUNTS: dict[str, ColumnElement] = {
     "registered": func.count(),
     "suspended": _n(Case.status == CaseStatus.SUSPENDED),
     "to_close": _n(_ASSESSED),
@@ -77,7 +76,7 @@ def compute_metrics(
     """
     check_dimension(by)
     cal = calendar or default_calendar()
-    with _connection(session_or_connection) as conn:
+    with connection_of(session_or_connection) as conn:
         counts = _registered_counts(conn, period, by)
         voided = _voided_counts(conn, period, by)
         timings, timing_index = _timings(conn, period, by, set(counts), cal,
@@ -118,35 +117,20 @@ def compute_metrics(
     return rows
 
 
-@contextlib.contextmanager
-def _connection(target: Any) -> Iterator[Connection]:
-    """The Connection to run on: a Session's own (its transaction), or one lent by an Engine
-    (or a Database)."""
-    if isinstance(target, Session):
-        yield target.connection()
-        return
-    engine = getattr(target, "engine", target)
-    if isinstance(engine, Engine):
-        with engine.connect() as conn:
-            yield conn
-    else:
-        yield target
-
-
-def _registered(period: Period) -> list[ColumnElement]:
+def registered_in(period: Period) -> list[ColumnElement]:
     """立案 in period: the population of every metric but 作废数."""
     return [_LIVE, Case.registered_at.is_not(None), *period.clause(Case.registered_at)]
 
 
 def _registered_counts(conn, period: Period, by: str | None) -> dict[Any, dict[str, int]]:
     key = key_expression(by, Case.registered_at)
-    columns = [c.label(name) for name, c in _REGISTERED_COUNTS.items()]
-    stmt = select(*columns).where(*_registered(period))
+    columns = [c.label(name) for name, c in REGISTERED_COUNTS.items()]
+    stmt = select(*columns).where(*registered_in(period))
     if key is not None:
-        stmt = select(key.label("key"), *columns).where(*_registered(period)).group_by(key)
+        stmt = select(key.label("key"), *columns).where(*registered_in(period)).group_by(key)
     out = {}
     for row in conn.execute(stmt).mappings():
-        values = {name: int(row[name] or 0) for name in _REGISTERED_COUNTS}
+        values = {name: int(row[name] or 0) for name in REGISTERED_COUNTS}
         out[normalise(by, row.get("key"))] = values
     if by is None and out.get(None, {}).get("registered", 0) == 0:
         return {}
@@ -195,7 +179,7 @@ def _timings(conn: Connection, period: Period, by: str | None, keys: set[Any],
         *(_minutes(dialect, c) for c in (Case.reported_at, Case.registered_at,
                                          Case.dispatched_at, Case.handled_at)),
         *([] if key is None else [key]),
-    ).where(*_registered(period))
+    ).where(*registered_in(period))
     result = conn.execute(stmt)
     width = 5 if key is None else 6
     if dialect in NUMERIC_TIME_DIALECTS:

@@ -8,14 +8,12 @@ with the number of cases in the period, not with the work done on them in Python
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
 
 from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.reporting.buildings import demolished_by_year
@@ -29,6 +27,7 @@ from xjwc_desktop.core.reporting.case_figures import (
 from xjwc_desktop.core.reporting.performance import department_performance, inspector_days
 from xjwc_desktop.core.reporting.periods import month_period, months_of, period_label
 from xjwc_desktop.core.stats import Period, bike_counts, census_counts
+from xjwc_desktop.core.storage.database import connection_of
 from xjwc_desktop.core.worktime import WorkCalendar
 
 TOP_CATEGORIES = 10
@@ -46,25 +45,10 @@ KPI_TILES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@contextlib.contextmanager
-def connection(target: Any) -> Iterator[Connection]:
-    """The Connection to read with: a Session's own, one lent by an Engine or a Database
-    (anything with ``.engine``), or the Connection given."""
-    if isinstance(target, Session):
-        yield target.connection()
-        return
-    engine = getattr(target, "engine", target)
-    if isinstance(engine, Engine):
-        with engine.connect() as conn:
-            yield conn
-    else:
-        yield target
-
-
 def latest_period(target: Any) -> Period:
     """From January to the month of the latest case report (2015-01..2015-10 on the demo):
     the period the dashboard opens with, so it opens on data, not on an empty month."""
-    with connection(target) as conn:
+    with connection_of(target) as conn:
         latest = conn.execute(select(func.max(Case.reported_at))
                               .where(Case.deleted_at.is_(None))).scalar()
     if latest is None:
@@ -104,7 +88,7 @@ def _parallel_engine(target: Any) -> Engine | None:
 def _run(target: Any, period: Period, jobs: dict[str, Callable], readers: int) -> dict:
     engine = _parallel_engine(target) if readers > 1 else None
     if engine is None:
-        with connection(target) as conn:
+        with connection_of(target) as conn:
             return {name: job(conn, period) for name, job in jobs.items()}
 
     def run(job: Callable):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Date, cast, func, select
 
 # The metrics package's SQL counts and population: sharing them (rather than restating
 # them) is what keeps these rates equal to compute_metrics. Tests compare the two.
-from xjwc_desktop.core.metrics.compute import _REGISTERED_COUNTS, _registered
+from xjwc_desktop.core.metrics.compute import REGISTERED_COUNTS, registered_in
 from xjwc_desktop.core.metrics.groups import describe
 from xjwc_desktop.core.metrics.row import MetricRow
 from xjwc_desktop.core.model import Case, CaseSource, Inspector
@@ -47,12 +47,12 @@ def department_performance(conn: Connection, period: Period) -> dict[str, Any]:
     Cases not dispatched yet form the row with key None (（未派遣）). Each row carries the
     counts and :data:`SQL_RATES` (0..1, None when nothing to divide by).
     """
-    columns = [c.label(name) for name, c in _REGISTERED_COUNTS.items()]
+    columns = [c.label(name) for name, c in REGISTERED_COUNTS.items()]
     rows = conn.execute(select(Case.department_id.label("key"), *columns)
-                        .where(*_registered(period)).group_by(Case.department_id)).mappings()
-    counts = {r["key"]: {n: int(r[n] or 0) for n in _REGISTERED_COUNTS} for r in rows}
+                        .where(*registered_in(period)).group_by(Case.department_id)).mappings()
+    counts = {r["key"]: {n: int(r[n] or 0) for n in REGISTERED_COUNTS} for r in rows}
     labels = describe(conn, "department", counts)
-    total = {n: sum(c[n] for c in counts.values()) for n in _REGISTERED_COUNTS}
+    total = {n: sum(c[n] for c in counts.values()) for n in REGISTERED_COUNTS}
     departments = [_row(*labels[k], c) for k, c in counts.items()]
     departments.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return {"total": _row(None, "合计", total), "departments": departments}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from xjwc_desktop.core.errors import (
@@ -171,3 +171,18 @@ def _ensure_workstation_id(engine: Engine) -> str:
             row = LocalMeta(key="workstation_id", value=uuid7())
             s.add(row)
         return row.value
+
+
+@contextlib.contextmanager
+def connection_of(target) -> Iterator[Connection]:
+    """The Connection to read with: a Session's own (inside its transaction), one lent by an
+    Engine or a :class:`Database` (anything with ``.engine``), or the Connection given."""
+    if isinstance(target, Session):
+        yield target.connection()
+        return
+    engine = getattr(target, "engine", target)
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            yield conn
+    else:
+        yield target
