@@ -54,6 +54,17 @@ def fill_next_dialog(qtbot, *, department: str | None = None, note: str = "",
     QTimer.singleShot(100, answer)
 
 
+def click_step(qtbot, panel, db, case_id, role, action, expected, **answers) -> None:
+    """As ``role``, click ``action`` on the case, answer its dialog, check the new state."""
+    panel.show_case({"id": case_id, "case_no": "x", "status": status_of(db, case_id)})
+    panel.set_role(role)
+    assert panel.buttons[action].isEnabled(), (role, action)
+    fill_next_dialog(qtbot, **answers)
+    with qtbot.waitSignal(panel.changed, timeout=10_000):
+        panel.buttons[action].click()
+    assert status_of(db, case_id) == expected
+
+
 def test_buttons_follow_state_and_role(qtbot, demo_db, runner):
     case_id = new_case(demo_db)
     panel = QtCaseActions(demo_db, runner)
@@ -80,13 +91,7 @@ def test_walk_the_loop_with_rework_by_clicking(qtbot, demo_db, runner):
              (Role.INSPECTOR, Action.VERIFY, {}, "verified"),
              (Role.SUPERVISOR, Action.CLOSE, {}, "closed")]
     for role, action, answers, expected in steps:
-        panel.show_case({"id": case_id, "case_no": "x", "status": status_of(demo_db, case_id)})
-        panel.set_role(role)
-        assert panel.buttons[action].isEnabled(), (role, action)
-        fill_next_dialog(qtbot, **answers)
-        with qtbot.waitSignal(panel.changed, timeout=10_000):
-            panel.buttons[action].click()
-        assert status_of(demo_db, case_id) == expected
+        click_step(qtbot, panel, demo_db, case_id, role, action, expected, **answers)
     with demo_db.engine.connect() as conn:
         steps_written = conn.exec_driver_sql(
             "SELECT action FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,)).all()
@@ -223,13 +228,7 @@ def test_side_flows_by_clicking(qtbot, demo_db, runner):
     qtbot.addWidget(panel)
 
     def step(case_id, role, action, expected, **answers):
-        panel.show_case({"id": case_id, "case_no": "x", "status": status_of(demo_db, case_id)})
-        panel.set_role(role)
-        assert panel.buttons[action].isEnabled(), (role, action)
-        fill_next_dialog(qtbot, **answers)
-        with qtbot.waitSignal(panel.changed, timeout=10_000):
-            panel.buttons[action].click()
-        assert status_of(demo_db, case_id) == expected
+        click_step(qtbot, panel, demo_db, case_id, role, action, expected, **answers)
 
     voided = new_case(demo_db)
     step(voided, Role.INTAKE, Action.VOID, "voided", note="重复反映")
