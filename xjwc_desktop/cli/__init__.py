@@ -14,6 +14,7 @@ from xjwc_desktop.cli import (
     exchange_commands,
     gui_commands,
     report_commands,
+    sync_commands,
 )
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.i18n import LANGUAGES, set_language
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     case_commands.register(sub)
     exchange_commands.register(sub)
     report_commands.register(sub)
+    sync_commands.register(sub)
     gui_commands.register(sub)
     parser.set_defaults(func=gui_commands.run_app)
     return parser

@@ -24,6 +24,8 @@ from xjwc_desktop.core.exchange.plan import ImportPlan, RowNote, existing_keys
 from xjwc_desktop.core.exchange.progress import Progress, Throttle
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import CaseStatus
+from xjwc_desktop.core.sync.state import device_no
+from xjwc_desktop.core.workflow.numbering import case_number, last_sequence
 from xjwc_desktop.core.workflow.rules import Role
 
 CHUNK = 10_000
@@ -95,20 +97,18 @@ def _bulk_session(conn: Connection, table: str | None) -> Iterator[None]:
 
 
 def _case_numbers(conn: Connection, rows: list[dict]) -> list[str]:
-    """Case numbers continuing each report date's sequence (as ``next_case_number``)."""
+    """Case numbers continuing each report date's sequence in this workstation's block
+    (as ``next_case_number``)."""
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for i, v in enumerate(rows):
         by_day[v["reported_at"].date()].append(i)
     numbers = [""] * len(rows)
+    device = device_no(conn)
     for day, indexes in by_day.items():
-        prefix = f"XJW{day:%Y%m%d}"
-        last = conn.exec_driver_sql(
-            "SELECT max(case_no) FROM cases WHERE case_no >= ? AND case_no < ?",
-            (prefix, prefix + "a")).scalar()
-        seq = int(last[len(prefix):len(prefix) + 5]) if last else 0
+        seq = last_sequence(conn, day, device)
         for i in sorted(indexes, key=lambda i: (rows[i]["reported_at"], rows[i]["_row"])):
             seq += 1
-            numbers[i] = f"{prefix}{seq:05d}"
+            numbers[i] = case_number(day, device, seq)
     return numbers
 
 

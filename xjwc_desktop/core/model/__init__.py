@@ -20,6 +20,15 @@ from xjwc_desktop.core.model.meta import LocalMeta
 from xjwc_desktop.core.model.org import Department, Inspector
 from xjwc_desktop.core.model.places import Compound, PatrolZone, UnitGrid
 from xjwc_desktop.core.model.structures import BikeStation, CensusRecord, IllegalStructure
+from xjwc_desktop.core.model.sync import (
+    SyncApplying,
+    SyncChange,
+    SyncConflict,
+    SyncDevice,
+    SyncOutbox,
+    SyncRow,
+    SyncTableCount,
+)
 
 __all__ = [
     "Base",
@@ -40,6 +49,13 @@ __all__ = [
     "LocalMeta",
     "PatrolZone",
     "StructureStatus",
+    "SyncApplying",
+    "SyncChange",
+    "SyncConflict",
+    "SyncDevice",
+    "SyncOutbox",
+    "SyncRow",
+    "SyncTableCount",
     "SyncedMixin",
     "TimeLimitUnit",
     "UnitGrid",

@@ -115,8 +115,9 @@ class CaseEvent(SyncedMixin, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     seq: Mapped[int] = mapped_column(Integer, doc="1, 2, ... within the case")
     action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus))
-    to_status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus))
+    from_status: Mapped[CaseStatus | None] = mapped_column(
+        enum_type(CaseStatus, name="from_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, name="to_status"))
     actor_role: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str | None] = mapped_column(String(60))
     at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core.geo.mapdata import load_map_data
@@ -19,8 +19,10 @@ from xjwc_desktop.core.model import (
     Inspector,
     now_local,
 )
+from xjwc_desktop.core.sync.state import device_no
 from xjwc_desktop.core.workflow.duplicates import Duplicate, find_duplicates
 from xjwc_desktop.core.workflow.engine import Actor, WorkflowError
+from xjwc_desktop.core.workflow.numbering import next_case_number
 from xjwc_desktop.core.workflow.rules import Role
 
 MAX_TEXT = 4000
@@ -52,13 +54,6 @@ def locate_address(session: Session, address: str) -> tuple[float, float, str] |
             if name and name in address and (best is None or len(name) > len(best[2])):
                 best = (c.lon, c.lat, name)
     return best
-
-
-def next_case_number(session: Session, day: dt.date) -> str:
-    prefix = f"XJW{day:%Y%m%d}"
-    last = session.scalar(select(func.max(Case.case_no)).where(Case.case_no.like(f"{prefix}%")))
-    seq = int(last[len(prefix):len(prefix) + 5]) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
 
 
 def create_case(session: Session, *, source: str, category: str, workstation_id: str,
@@ -99,7 +94,9 @@ def create_case(session: Session, *, source: str, category: str, workstation_id:
     at = at or now_local()
     actor = actor or Actor(Role.INSPECTOR if src is CaseSource.PATROL else Role.INTAKE)
     duplicates = find_duplicates(session, cat, lon, lat, at)
-    case = Case(case_no=next_case_number(session, at.date()), external_no=external_no,
+    conn = session.connection()
+    case = Case(case_no=next_case_number(conn, at.date(), device_no(conn)),
+                external_no=external_no,
                 source=src, category_code=cat.code, status=CaseStatus.REPORTED, lon=lon, lat=lat,
                 address=address, description=description, reporter_name=reporter_name,
                 reporter_phone=reporter_phone, inspector_id=insp.id if insp else None,

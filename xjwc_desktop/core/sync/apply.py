@@ -1,0 +1,123 @@
+"""Applying what the office server sends to the workstation's database.
+
+Each batch is one transaction: its rows and the new cursor land together or not at all,
+so an interrupted pull resumes at the last batch that landed. While it runs,
+``sync_applying`` holds a row (the outbox triggers stay quiet) and foreign keys are not
+enforced: a batch follows the server's order of changes, in which a case may arrive
+before a category edited later; the server only ever holds consistent data, and the
+end-of-sync check looks at the whole.
+
+A batch touching a row that has local changes not yet pushed is refused
+(:class:`PendingLocalChanges`): the caller pushes first and tries again, so a pulled row
+never overwrites an edit the server has not judged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.sync.codec import to_sqlite
+from xjwc_desktop.core.sync.rows import chunks, quoted
+from xjwc_desktop.core.sync.schema import BLOB, synced_table
+
+
+class PendingLocalChanges(XjwcError):
+    """Pulled rows collide with local changes that must be pushed first."""
+
+
+@contextlib.contextmanager
+def applying(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction with the outbox triggers quiet and foreign keys off."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
+        try:
+            with conn.begin():
+                conn.execute(text("INSERT INTO sync_applying (flag) VALUES (1)"))
+                yield conn
+                conn.execute(text("DELETE FROM sync_applying"))
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _pending_among(conn: Connection, table: str, ids: list[str]) -> bool:
+    for part in chunks(ids, 500):
+        marks = ", ".join("?" * len(part))
+        found = conn.exec_driver_sql(
+            f"SELECT 1 FROM sync_outbox WHERE tbl = ? AND row_id IN ({marks}) LIMIT 1",
+            (table, *part)).first()
+        if found:
+            return True
+    return False
+
+
+def apply_tables(conn: Connection, tables: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Upsert the rows of a pull batch (``[{name, columns, rows}]``, parents first).
+
+    Returns the ids written per table. Raises :class:`PendingLocalChanges` (the caller's
+    transaction must roll back) when a row has local changes still to push.
+    """
+    written: dict[str, list[str]] = {}
+    for part in tables:
+        table = synced_table(part["name"])
+        columns = part["columns"]
+        unknown = set(columns) - set(table.columns)
+        if unknown:
+            raise XjwcError(f"服务器发来的表 {table.name} 含本程序不认识的列：{sorted(unknown)}")
+        id_pos = columns.index("id")
+        ids = [row[id_pos] for row in part["rows"]]
+        if not ids:
+            continue
+        if _pending_among(conn, table.name, ids):
+            raise PendingLocalChanges(f"{table.name} 中有尚未上传的本机修改")
+        kinds = [table.kind_of[c] for c in columns]
+        placeholders = ", ".join("?" * len(columns))
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
+        sql = (f'INSERT INTO "{table.name}" ({quoted(columns)}) VALUES ({placeholders}) '
+               f"ON CONFLICT (id) DO UPDATE SET {updates}")
+        if BLOB in kinds:  # booleans bind as 0/1 already; hex must become bytes
+            rows = [tuple(to_sqlite(k, v) for k, v in zip(kinds, row, strict=True))
+                    for row in part["rows"]]
+        else:
+            rows = [tuple(row) for row in part["rows"]]
+        try:
+            conn.exec_driver_sql(sql, rows)
+        except IntegrityError:
+            _apply_one_by_one(conn, sql, rows)
+        written.setdefault(table.name, []).extend(ids)
+    return written
+
+
+def _apply_one_by_one(conn: Connection, sql: str, rows: list) -> None:
+    """Rows whose unique values swapped places within a batch (a renumbered case and the
+    case that took its number): apply the others first, then retry the rest."""
+    waiting = list(rows)
+    for _round in range(len(waiting)):
+        failed = []
+        for row in waiting:
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(sql, row)
+            except IntegrityError:
+                failed.append(row)
+        if not failed:
+            return
+        if len(failed) == len(waiting):
+            break
+        waiting = failed
+    raise PendingLocalChanges("拉取的记录与本机记录的唯一字段冲突（本机可能有尚未上传的修改）")
+
+
+def delete_rows(conn: Connection, table_name: str, ids: list[str]) -> None:
+    """Take back rows the server set aside (they live on in its conflict record)."""
+    for part in chunks(ids, 500):
+        marks = ", ".join("?" * len(part))
+        conn.exec_driver_sql(f'DELETE FROM "{table_name}" WHERE id IN ({marks})', tuple(part))
+
+

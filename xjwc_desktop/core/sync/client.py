@@ -1,0 +1,200 @@
+"""One sync of a workstation with the office server: hello, push, pull, check.
+
+Push comes first, so the server judges local edits before anything is pulled over them;
+each step commits as it goes, so an interrupted sync resumes where it stopped: frozen
+changes are sent again with the same ids (the server applies them once), and the pull
+starts at the cursor stored with the last batch that landed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from xjwc_desktop import __version__
+from xjwc_desktop.core.exchange.progress import Progress, no_progress
+from xjwc_desktop.core.model import now_local
+from xjwc_desktop.core.storage import migrate
+from xjwc_desktop.core.storage.database import Database
+from xjwc_desktop.core.sync import outbox, state
+from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
+from xjwc_desktop.core.sync.check import Checker
+from xjwc_desktop.core.sync.transport import PROTOCOL, SyncError, SyncOffline
+
+PUSH_BATCH = 1000
+PULL_BATCH = 5000
+RETRIES = 3
+
+
+@dataclass
+class SyncReport:
+    """What one sync did (the GUI refreshes from ``changed``)."""
+
+    pushed: int = 0
+    conflicts: int = 0
+    set_aside: int = 0
+    pulled: int = 0
+    repaired: int = 0
+    seconds: float = 0.0
+    changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def summary(self) -> str:
+        parts = [f"上传 {self.pushed} 条修改", f"下载 {self.pulled} 条记录"]
+        if self.conflicts:
+            parts.append(f"新冲突 {self.conflicts} 条（请在冲突面板处理）")
+        if self.set_aside:
+            parts.append(f"{self.set_aside} 条未被服务器采用（见冲突记录）")
+        if self.repaired:
+            parts.append(f"核对后修复 {self.repaired} 条")
+        return "，".join(parts) + f"，用时 {self.seconds:.2f} 秒"
+
+
+class SyncClient:
+    """Syncs ``db`` through ``transport`` (see transport.HttpTransport)."""
+
+    def __init__(self, db: Database, transport, *, server_url: str | None = None,
+                 progress: Progress | None = None, push_batch: int = PUSH_BATCH,
+                 pull_batch: int = PULL_BATCH) -> None:
+        self.db = db
+        self.transport = transport
+        self.server_url = server_url or getattr(transport, "url", None)
+        self.progress = progress or no_progress
+        self.push_batch = push_batch
+        self.pull_batch = pull_batch
+
+    # -- the whole sync ------------------------------------------------------------------
+    def sync(self, *, verify: bool = False) -> SyncReport:
+        started = time.perf_counter()
+        report = SyncReport()
+        try:
+            self._hello()
+            self._push(report)
+            since = self._cursor()
+            pulled = self._pull(report)
+            checker = Checker(self.db.engine, self.transport, self._apply_rows)
+            if verify:
+                report.repaired += checker.verify_all()
+            elif pulled or report.pushed:
+                report.repaired += checker.check(pulled, moved=self._cursor() != since)
+        except SyncError as exc:
+            self._record_failure(exc)
+            raise
+        report.seconds = time.perf_counter() - started
+        with self.db.engine.begin() as conn:
+            state.put(conn, "last_sync_at", now_local().isoformat(sep=" "))
+            state.put(conn, "last_error", None)
+            state.put(conn, "offline", "0")
+            if self.server_url:
+                state.put(conn, "server_url", self.server_url)
+        return report
+
+    def _record_failure(self, exc: SyncError) -> None:
+        try:
+            with self.db.engine.begin() as conn:
+                state.put(conn, "last_error", str(exc))
+                state.put(conn, "offline", "1" if isinstance(exc, SyncOffline) else "0")
+        except Exception:  # noqa: BLE001 - reporting must not hide the real error
+            pass
+
+    def _cursor(self) -> int:
+        with self.db.engine.connect() as conn:
+            return state.get_int(conn, "cursor")
+
+    # -- hello -------------------------------------------------------------------------
+    def _hello(self) -> dict[str, Any]:
+        with self.db.engine.connect() as conn:
+            ws = state.workstation_id(conn)
+        info = self.transport.hello({"protocol": PROTOCOL,
+                                     "schema_revision": migrate.head_revision(),
+                                     "workstation_id": ws, "app_version": __version__})
+        device = info["device"]
+        with self.db.engine.begin() as conn:
+            known = state.get(conn, "server_id")
+            if known and known != info["server_id"]:
+                raise SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
+                                f"（{self.server_url}）。请为这台服务器使用新的数据库。")
+            for key in ("name", "role", "zone", "device_no"):
+                state.put(conn, f"device_{key}" if key != "device_no" else key, device[key])
+            state.put(conn, "server_id", info["server_id"])
+            if state.get(conn, "adopted") is None:
+                # First sync of this database: rows it holds from before were never sent.
+                if state.has_synced_rows(conn):
+                    outbox.adopt_existing_rows(conn)
+                state.put(conn, "adopted", "1")
+        return info
+
+    # -- push --------------------------------------------------------------------------
+    def _push(self, report: SyncReport) -> None:
+        with self.db.engine.begin() as conn:
+            waiting = outbox.freeze(conn)
+        done = 0
+        while True:
+            with self.db.engine.connect() as conn:
+                changes = outbox.frozen_changes(conn, limit=self.push_batch)
+                prev = state.get_int(conn, "pushed_through")
+            if not changes:
+                return
+            self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
+            answer = self.transport.push(prev, changes)
+            self._acknowledge(answer, report)
+            done += len(changes)
+            self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
+
+    def _acknowledge(self, answer: dict, report: SyncReport) -> None:
+        results = answer["results"]
+        drop: dict[str, list[str]] = defaultdict(list)
+        for r in results:
+            if r.get("drop_local"):
+                drop[r["tbl"]].append(r["row_id"])
+            if not r.get("duplicate"):
+                report.pushed += 1
+                report.conflicts += r.get("conflicts", 0)
+                report.set_aside += r["outcome"] in ("set_aside", "refused")
+        with applying(self.db.engine) as conn:
+            outbox.acknowledge(conn, [r["id"] for r in results])
+            # Children before parents: take back events before the case they belong to.
+            for tbl in sorted(drop, key=lambda t: t == "cases"):
+                delete_rows(conn, tbl, drop[tbl])
+                report.changed[tbl].update(drop[tbl])
+            state.put(conn, "pushed_through", answer["pushed_through"])
+
+    # -- pull --------------------------------------------------------------------------
+    def _pull(self, report: SyncReport) -> dict[str, set[str]]:
+        pulled: dict[str, set[str]] = defaultdict(set)
+        since = self._cursor()
+        while True:
+            batch = self.transport.pull(since, self.pull_batch)
+            written = self._apply_batch(batch, report)
+            for tbl, ids in written.items():
+                pulled[tbl].update(ids)
+                report.changed[tbl].update(ids)
+                report.pulled += len(ids)
+            since = batch["cursor"]
+            self.progress(report.pulled, 0, f"已下载 {report.pulled:,} 条记录")
+            if not batch["more"]:
+                return pulled
+
+    def _apply_batch(self, batch: dict, report: SyncReport) -> dict[str, list[str]]:
+        for _attempt in range(RETRIES):
+            try:
+                with applying(self.db.engine) as conn:
+                    written = apply_tables(conn, batch["tables"])
+                    state.put(conn, "cursor", batch["cursor"])
+                return written
+            except PendingLocalChanges:
+                # Someone wrote while we pulled: let the server judge that first.
+                self._push(report)
+        raise SyncError("本机一直有新的修改与下载的记录冲突，同步未完成，请稍后再试。")
+
+    def _apply_rows(self, part: dict) -> list[str]:
+        """Apply rows fetched by the check (outside the feed; the cursor stays)."""
+        for _attempt in range(RETRIES):
+            try:
+                with applying(self.db.engine) as conn:
+                    return apply_tables(conn, [part]).get(part["name"], [])
+            except PendingLocalChanges:
+                self._push(SyncReport())
+        raise SyncError("核对时本机一直有新的修改，请稍后再同步一次。")
+

@@ -1,0 +1,113 @@
+"""The workstation's outbox: freezing open entries into changes, acknowledging them.
+
+An open entry (``change_id`` NULL) says "this row changed since the last push" and keeps
+the row as it was before (``base``). Freezing turns it into a change with a fixed id and
+payload: the fields that differ from the base, with the base itself, so the server can
+merge per field. A frozen change is sent until the server acknowledges it; the server
+knows its id, so sending it twice applies it once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from xjwc_desktop.core.ids import uuid7
+from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads
+from xjwc_desktop.core.sync.rows import chunks, read_rows
+from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
+
+FREEZE_CHUNK = 2000
+
+
+def open_count(conn: Connection) -> int:
+    """Changes waiting to be pushed (open and frozen)."""
+    return conn.execute(text("SELECT count(*) FROM sync_outbox")).scalar_one()
+
+
+def freeze(conn: Connection) -> int:
+    """Freeze every open entry (inside the caller's transaction); returns how many changes
+    are now frozen and waiting. Entries that changed nothing but bookkeeping are dropped."""
+    while True:
+        entries = conn.execute(text(
+            "SELECT seq, tbl, row_id, op, base FROM sync_outbox WHERE change_id IS NULL "
+            "ORDER BY seq LIMIT :n"), {"n": FREEZE_CHUNK}).fetchall()
+        if not entries:
+            break
+        _freeze_entries(conn, entries)
+    return conn.execute(text(
+        "SELECT count(*) FROM sync_outbox WHERE change_id IS NOT NULL")).scalar_one()
+
+
+def _freeze_entries(conn: Connection, entries) -> None:
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for e in entries:
+        by_table[e.tbl].append(e.row_id)
+    current = {name: read_rows(conn, synced_table(name), ids) for name, ids in by_table.items()}
+    frozen, dropped = [], []
+    for e in entries:
+        table = synced_table(e.tbl)
+        wire = current[e.tbl].get(e.row_id)
+        row = dict(zip(table.columns, wire, strict=True)) if wire is not None else None
+        payload = _payload(table, e.op, row, e.base)
+        if payload is None:
+            dropped.append(e.seq)
+        else:
+            frozen.append({"seq": e.seq, "change_id": uuid7(), "payload": dumps(payload)})
+    if dropped:
+        for part in chunks(dropped, 500):
+            conn.execute(text("DELETE FROM sync_outbox WHERE seq = :seq"),
+                         [{"seq": s} for s in part])
+    if frozen:
+        conn.execute(text("UPDATE sync_outbox SET change_id = :change_id, payload = :payload "
+                          "WHERE seq = :seq"), frozen)
+
+
+def _payload(table, op: str, row: dict | None, base_json: str | None) -> dict | None:
+    if op == "insert":
+        return None if row is None else {"op": "insert", "row": row}
+    kind_of = table.kind_of
+    raw_base = loads(base_json) if base_json else {}
+    base = {c: base_to_wire(kind_of[c], raw_base.get(c)) for c in table.columns}
+    if op == "delete":
+        return {"op": "delete", "base": base}
+    if row is None:
+        return None
+    new = {c: row[c] for c in table.columns if c not in BOOKKEEPING and row[c] != base[c]}
+    if not new:
+        return None
+    return {"op": "update", "base": base, "new": new,
+            "stamp": {c: row[c] for c in ("updated_at", "written_by")}}
+
+
+def frozen_changes(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
+    """The oldest frozen changes, ready to send."""
+    rows = conn.execute(text(
+        "SELECT seq, tbl, row_id, change_id, payload FROM sync_outbox "
+        "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
+    return [{"id": r.change_id, "seq": r.seq, "tbl": r.tbl, "row_id": r.row_id,
+             **loads(r.payload)} for r in rows]
+
+
+def acknowledge(conn: Connection, change_ids: list[str]) -> None:
+    for part in chunks(change_ids, 500):
+        conn.execute(text("DELETE FROM sync_outbox WHERE change_id = :c"),
+                     [{"c": c} for c in part])
+
+
+def adopt_existing_rows(conn: Connection) -> int:
+    """Queue every row of this database as an insert (its first sync with a server).
+
+    Rows written before the database ever synced (demo data, a workstation used alone)
+    were never seen by the server; open entries cannot say more than "insert" about them.
+    """
+    conn.execute(text("DELETE FROM sync_outbox WHERE change_id IS NULL"))
+    total = 0
+    for table in synced_tables():
+        total += conn.execute(text(
+            "INSERT OR IGNORE INTO sync_outbox (tbl, row_id, op, at) "
+            f"SELECT '{table.name}', id, 'insert', strftime('%Y-%m-%d %H:%M:%f', 'now') "
+            f'FROM "{table.name}" ORDER BY rowid')).rowcount
+    return total

@@ -1,0 +1,158 @@
+"""Talking to the office server over HTTP(S). Only this module knows there is a network.
+
+Every failure becomes a :class:`SyncError` whose message says what happened and that the
+workstation's own data is safe: offline, not enrolled, not allowed, a version mismatch.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from xjwc_desktop import __version__
+from xjwc_desktop.core.errors import XjwcError
+
+PROTOCOL = 1  # bumped when the sync messages change shape
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 120.0
+CHUNK = 1 << 20
+
+
+class SyncError(XjwcError):
+    """A sync could not finish; what was applied is kept, the rest waits for the next one."""
+
+
+class SyncOffline(SyncError):
+    """The server cannot be reached."""
+
+    exit_code = 4
+
+
+class SyncAuthError(SyncError):
+    """The device is not enrolled, its token is wrong or revoked, or it lacks the right."""
+
+    exit_code = 5
+
+
+class SchemaMismatch(SyncError):
+    exit_code = 6
+
+
+class OutOfOrderPush(SyncError):
+    def __init__(self, message: str, expected: int) -> None:
+        super().__init__(message)
+        self.expected = expected
+
+
+class HttpTransport:
+    """The office server at ``url`` (``http://`` or ``https://``), as device ``token``.
+
+    ``ca_cert`` names a CA or self-signed certificate to trust (PEM) for a server whose
+    certificate no public authority signed; otherwise the system's CAs are used.
+    """
+
+    def __init__(self, url: str, token: str, *, ca_cert: str | None = None) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise SyncError(f"服务器地址“{url}”须以 http:// 或 https:// 开头。")
+        self.url = url.rstrip("/")
+        verify: Any = True
+        if ca_cert:
+            if not Path(ca_cert).is_file():
+                raise SyncError(f"找不到证书文件“{ca_cert}”。")
+            verify = ca_cert
+        self._client = httpx.Client(
+            base_url=self.url, verify=verify, trust_env=False,
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            headers={"Authorization": f"Bearer {token}",
+                     "User-Agent": f"xjwc-desktop/{__version__}"})
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpTransport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- requests --------------------------------------------------------------------
+    def hello(self, body: dict) -> dict:
+        return self._call("POST", "/v1/hello", body)
+
+    def push(self, prev: int, changes: list[dict]) -> dict:
+        return self._call("POST", "/v1/push", {"prev": prev, "changes": changes})
+
+    def pull(self, since: int, limit: int) -> dict:
+        return self._call("GET", "/v1/pull", params={"since": since, "limit": limit})
+
+    def check(self, tables: dict) -> dict:
+        return self._call("POST", "/v1/check", {"tables": tables})
+
+    def rows(self, tbl: str, ids: list[str]) -> dict:
+        return self._call("POST", "/v1/rows", {"tbl": tbl, "ids": ids})
+
+    def digest(self, tbl: str, after: str, limit: int) -> dict:
+        return self._call("GET", f"/v1/digest/{tbl}", params={"after": after, "limit": limit})
+
+    def snapshot(self, target: Path) -> tuple[int, str]:
+        """Download the server's snapshot into ``target``; returns (cursor, schema)."""
+        try:
+            with self._client.stream("GET", "/v1/snapshot") as response:
+                self._raise_for(response, streamed=True)
+                with open(target, "wb") as fh:
+                    for chunk in response.iter_bytes(CHUNK):
+                        fh.write(chunk)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                return (int(response.headers["X-Xjwc-Cursor"]),
+                        response.headers.get("X-Xjwc-Schema", ""))
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+
+    # -- plumbing --------------------------------------------------------------------
+    def _call(self, method: str, path: str, body: dict | None = None,
+              params: dict | None = None) -> dict:
+        try:
+            response = self._client.request(
+                method, path, params=params,
+                content=orjson.dumps(body) if body is not None else None,
+                headers={"Content-Type": "application/json"} if body is not None else None)
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+        self._raise_for(response)
+        return orjson.loads(response.content)
+
+    def _offline(self, exc: Exception) -> SyncError:
+        text = str(exc) or type(exc).__name__
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+            return SyncAuthError(f"无法验证服务器 {self.url} 的证书（{text}）。若服务器使用自签名"
+                                 "证书，请用 --ca-cert 指定该证书。本机数据未受影响。")
+        return SyncOffline(f"无法连接服务器 {self.url}（{text}）。本机的修改已保存，"
+                           "恢复连接后会自动同步。")
+
+    def _raise_for(self, response: httpx.Response, *, streamed: bool = False) -> None:
+        if response.status_code < 400:
+            return
+        if streamed:
+            response.read()
+        try:
+            payload = orjson.loads(response.content)
+            detail = payload.get("detail", response.text)
+        except orjson.JSONDecodeError:
+            payload, detail = {}, response.text
+        if not isinstance(detail, str):
+            detail = orjson.dumps(detail).decode()
+        code = response.status_code
+        if code in (401, 403):
+            raise SyncAuthError(f"服务器拒绝了请求（{code}）：{detail}")
+        if code == 409 and "expected" in payload:
+            raise OutOfOrderPush(detail, int(payload["expected"]))
+        if code == 409:
+            raise SchemaMismatch(detail)
+        if code >= 500:
+            raise SyncOffline(f"服务器 {self.url} 出错（{code}）。本机的修改已保存，稍后会再试。")
+        raise SyncError(f"服务器不接受请求（{code}）：{detail}")

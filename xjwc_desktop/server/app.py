@@ -1,0 +1,161 @@
+"""The office server's HTTP API (FastAPI). ``/openapi.json`` describes it.
+
+Every route but ``/health`` needs a device token (``Authorization: Bearer …``); refused
+and unauthorised requests are logged with the client's address. No documentation page
+is served (FastAPI's would load its scripts from a CDN).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.background import BackgroundTask
+
+from xjwc_desktop import __version__
+from xjwc_desktop.core.storage import migrate
+from xjwc_desktop.core.sync.schema import is_synced
+from xjwc_desktop.server import devices, feed, logs
+from xjwc_desktop.server.database import ServerDatabase
+from xjwc_desktop.server.protocol import MAX_BODY, PROTOCOL, Check, Hello, Push, RowsRequest
+from xjwc_desktop.server.push import OutOfOrder, apply_push
+from xjwc_desktop.server.size_limit import BodySizeLimit
+from xjwc_desktop.server.snapshot import SnapshotCache
+
+
+def _json(data, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def current_device(request: Request) -> devices.Device:
+    """The enrolled device making the request (401 and a log line if none)."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    device = devices.authenticate(request.app.state.server.engine, token)
+    if device is None:
+        logs.log("unauthenticated", logging.WARNING, path=request.url.path,
+                 client=request.client.host if request.client else None,
+                 reason="no token" if not token else "unknown or revoked token")
+        raise HTTPException(401, "未认证：缺少或无效的设备令牌。请由管理员登记本设备"
+                                 "（xjwc server add-device）。",
+                            headers={"WWW-Authenticate": "Bearer"})
+    request.state.device = device.name
+    return device
+
+
+DeviceDep = Annotated[devices.Device, Depends(current_device)]
+
+
+def create_app(server: ServerDatabase) -> FastAPI:
+    app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
+                  redoc_url=None, description="新江湾城街道网格化管理中心的同步服务器。")
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY)
+    engine = server.engine
+    head = migrate.head_revision()
+    snapshots = SnapshotCache(server)
+    app.state.snapshots = snapshots
+    app.state.server = server
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        logs.log("request", method=request.method, path=request.url.path,
+                 status=response.status_code,
+                 ms=round((time.perf_counter() - started) * 1000, 1),
+                 device=getattr(request.state, "device", None),
+                 client=request.client.host if request.client else None)
+        return response
+
+    def refuse(device: devices.Device, request: Request, why: str) -> HTTPException:
+        logs.log("forbidden", logging.WARNING, path=request.url.path, device=device.name,
+                 role=device.role, reason=why,
+                 client=request.client.host if request.client else None)
+        return HTTPException(403, why)
+
+    @app.get("/health", summary="服务器是否在运行")
+    def health():
+        with engine.connect() as conn:
+            seq = feed.latest_seq(conn)
+        return {"status": "ok", "server_id": server.server_id, "schema": head, "seq": seq,
+                "database": server.dialect, "version": __version__}
+
+    @app.post("/v1/hello", summary="握手：协议与数据库结构版本，设备信息")
+    def hello(body: Hello, request: Request, device: DeviceDep):
+        if body.protocol != PROTOCOL or body.schema_revision != head:
+            logs.log("schema mismatch", logging.WARNING, device=device.name,
+                     client_schema=body.schema_revision, server_schema=head)
+            raise HTTPException(
+                409, f"版本不一致：工作站数据库结构 {body.schema_revision}（同步协议 "
+                     f"{body.protocol}），服务器为 {head}（协议 {PROTOCOL}）。请将工作站程序与"
+                     "服务器升级到同一版本后再同步；本机数据未改动。")
+        refusal = devices.bind_workstation(engine, device, body.workstation_id)
+        if refusal:
+            raise refuse(device, request, refusal)
+        with engine.connect() as conn:
+            seq = feed.latest_seq(conn)
+        return {"server_id": server.server_id, "schema": head, "seq": seq,
+                "device": {"name": device.name, "role": device.role, "zone": device.zone,
+                           "device_no": device.device_no,
+                           "pushed_through": device.pushed_through}}
+
+    @app.post("/v1/push", summary="上传本设备的修改（按设备顺序、每条修改只应用一次）")
+    def push(body: Push, request: Request, device: DeviceDep):
+        if device.role == "viewer" and body.changes:
+            raise refuse(device, request, f"设备“{device.name}”为只读，不能上传修改。")
+        try:
+            result = apply_push(engine, server.server_id, device, body.prev,
+                                [c.model_dump() for c in body.changes])
+        except OutOfOrder as exc:
+            logs.log("out of order", logging.WARNING, device=device.name, prev=body.prev,
+                     expected=exc.expected)
+            return _json({"detail": str(exc), "expected": exc.expected}, 409)
+        logs.log("push", device=device.name, changes=len(body.changes),
+                 conflicts=sum(r.get("conflicts", 0) for r in result["results"]))
+        return _json(result)
+
+    @app.get("/v1/pull", summary="下载自 since 之后变化的记录")
+    def pull(device: DeviceDep, since: Annotated[int, Query(ge=0)] = 0,
+             limit: Annotated[int, Query(ge=1, le=feed.MAX_PULL)] = 5000):
+        return _json(feed.pull(engine, device.id, since, limit))
+
+    @app.post("/v1/check", summary="同步结束时的核对：行哈希与各表行数")
+    def check(body: Check, device: DeviceDep):
+        unknown = [t for t in body.tables if not is_synced(t)]
+        if unknown:
+            raise HTTPException(422, f"未知的表：{unknown}")
+        return _json(feed.check(engine, {t: c.model_dump() for t, c in body.tables.items()}))
+
+    @app.post("/v1/rows", summary="按 id 取记录（核对不一致时重新下载）")
+    def rows(body: RowsRequest, device: DeviceDep):
+        if not is_synced(body.tbl):
+            raise HTTPException(422, f"未知的表：{body.tbl}")
+        return _json(feed.rows_by_id(engine, body.tbl, body.ids))
+
+    @app.get("/v1/digest/{tbl}", summary="整表核对：按 id 顺序的行哈希")
+    def digest(tbl: str, device: DeviceDep, after: str = "",
+               limit: Annotated[int, Query(ge=1, le=feed.MAX_PULL)] = 5000):
+        if not is_synced(tbl):
+            raise HTTPException(422, f"未知的表：{tbl}")
+        return _json(feed.digest(engine, tbl, after, limit))
+
+    @app.get("/v1/snapshot", summary="新工作站的整库快照（SQLite 文件）")
+    def snapshot(device: DeviceDep):
+        path, cursor = snapshots.copy()
+        logs.log("snapshot", device=device.name, cursor=cursor, bytes=path.stat().st_size)
+        return FileResponse(
+            path, media_type="application/vnd.sqlite3",
+            headers={"X-Xjwc-Cursor": str(cursor), "X-Xjwc-Schema": head},
+            background=BackgroundTask(Path(path).unlink, missing_ok=True))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    return app

@@ -1,0 +1,251 @@
+"""Applying a device's pushed changes: exactly once, in the device's order, merged per field.
+
+A push is one transaction, serialised with every other push (a process lock, plus an
+advisory lock on PostgreSQL for several server processes), so the server's sequence
+numbers are committed in order and a pull can never skip one. Each change runs in a
+savepoint: one that cannot be written is set aside in a conflict record, the others land.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.model import now_local
+from xjwc_desktop.core.sync import merge
+from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, dumps, loads
+from xjwc_desktop.core.sync.merge import ConflictSpec
+from xjwc_desktop.core.sync.rows import db_values, insert_sql, read_row, update_sql
+from xjwc_desktop.core.sync.schema import is_synced, synced_table
+from xjwc_desktop.server import authz
+from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
+from xjwc_desktop.server.database import next_seq, quiet
+from xjwc_desktop.server.devices import Device
+from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
+
+_PUSH_LOCK = threading.Lock()
+PG_LOCK_KEY = 0x584A5743  # "XJWC"
+
+
+class OutOfOrder(XjwcError):
+    """Changes arrived out of the device's order (a delayed or replayed request)."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(f"同步请求顺序错误：服务器已收到本设备至第 {expected} 条修改。")
+        self.expected = expected
+
+
+@dataclass
+class PushContext:
+    conn: Connection
+    device: Device
+    dialect: str
+    seq: int
+    server_id: str
+    # case id -> the workflow conflict recording its lost step in this push, so the step's
+    # history events join that record instead of becoming a second history.
+    lost_steps: dict[str, str] = field(default_factory=dict)
+
+    def take_seq(self) -> int:
+        self.seq += 1
+        return self.seq - 1
+
+
+def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
+               changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply ``changes`` (in the device's outbox order); returns a result per change."""
+    with _PUSH_LOCK, engine.begin() as conn, quiet(conn):
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+        through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
+                               {"i": device.id}).scalar_one()
+        known = _known(conn, [c["id"] for c in changes])
+        ctx = PushContext(conn, device, conn.dialect.name, next_seq(conn), server_id)
+        results = []
+        for change in changes:
+            if change["id"] in known:
+                results.append({**known[change["id"]], "duplicate": True})
+                continue
+            # Each device's changes land in its own order: a new change must come after the
+            # last one applied, and the device must not believe more was applied than was.
+            if change["seq"] <= through or prev > through:
+                raise OutOfOrder(through)
+            result = _apply_one(ctx, change)
+            conn.execute(text(
+                "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
+                "received_at) VALUES (:c, :d, :s, :r, :q, :at)"),
+                {"c": change["id"], "d": device.id, "s": change["seq"], "r": dumps(result),
+                 "q": result.get("seq"), "at": now_local()})
+            through = change["seq"]
+            results.append(result)
+        conn.execute(text("UPDATE sync_devices SET pushed_through = :t, last_seen_at = :now "
+                          "WHERE id = :i"), {"t": through, "now": now_local(), "i": device.id})
+        return {"results": results, "pushed_through": through, "seq": ctx.seq - 1}
+
+
+def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
+    out = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        params = {f"i{n}": v for n, v in enumerate(part)}
+        marks = ", ".join(f":i{n}" for n in range(len(part)))
+        for cid, result in conn.execute(text(
+                f"SELECT change_id, result FROM sync_changes WHERE change_id IN ({marks})"),
+                params):
+            out[cid] = loads(result)
+    return out
+
+
+def _apply_one(ctx: PushContext, change: dict[str, Any]) -> dict[str, Any]:
+    tbl, row_id, op = change["tbl"], change["row_id"], change["op"]
+    result: dict[str, Any] = {"id": change["id"], "tbl": tbl, "row_id": row_id}
+    if not is_synced(tbl) or op not in ("insert", "update", "delete"):
+        return {**result, "outcome": "refused", "drop_local": False}
+    table = synced_table(tbl)
+    server_row = read_row(ctx.conn, table, row_id)
+    mine = _device_row(change)
+    reason = authz.refusal(ctx.conn, ctx.device, tbl, op, server_row, mine)
+    if reason:
+        _conflict(ctx, table, row_id, change, ConflictSpec(
+            merge.REFUSED, sorted(change.get("new") or {}), None, None,
+            _content(change), {"reason": reason}), server_row)
+        return {**result, "outcome": "refused", "drop_local": server_row is None,
+                "seq": _touch(ctx, tbl, row_id) if server_row else None}
+    savepoint = ctx.conn.begin_nested()
+    try:
+        outcome = _write(ctx, table, change, server_row, mine)
+        savepoint.commit()
+    except IntegrityError as exc:
+        savepoint.rollback()
+        _conflict(ctx, table, row_id, change, ConflictSpec(
+            merge.SET_ASIDE, [], None, None, _content(change),
+            {"reason": str(exc.orig).splitlines()[0][:300]}), server_row)
+        return {**result, "outcome": "set_aside", "drop_local": server_row is None,
+                "seq": _touch(ctx, tbl, row_id) if server_row else None}
+    return {**result, **outcome}
+
+
+def _content(change: dict) -> dict:
+    return change.get("row") or change.get("new") or change.get("base") or {}
+
+
+def _device_row(change: dict) -> dict:
+    """The row as the device has it after this change."""
+    if change["op"] == "insert":
+        return change["row"]
+    if change["op"] == "delete":
+        return change["base"]
+    return {**change["base"], **change["new"], **change.get("stamp", {})}
+
+
+def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
+           mine: dict) -> dict[str, Any]:
+    op, row_id = change["op"], change["row_id"]
+    if op == "insert":
+        decision = merge.decide_insert(table, server_row, change["row"])
+    else:
+        new = dict(change.get("new") or {})
+        if op == "delete":  # deleted here for good; on the server a deletion is a mark
+            new = {"deleted_at": now_local().strftime(DATETIME_FORMAT)}
+        decision = merge.decide_update(table, server_row, change["base"], new)
+    if decision.insert:
+        row = dict(change["row"])
+        if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
+                                            or unique_clash(ctx.conn, table, row)):
+            _lose_event(ctx, table, change, row)
+            return {"outcome": "set_aside", "drop_local": True}
+        if table.name == "cases":
+            renumbered = renumber_if_taken(ctx.conn, row, ctx.device.device_no)
+            if renumbered:
+                decision.conflicts.append(ConflictSpec(
+                    merge.RENUMBERED, ["case_no"], None, {"case_no": row["case_no"]},
+                    {"case_no": renumbered}))
+        clash = unique_clash(ctx.conn, table, row)
+        if clash:
+            _conflict(ctx, table, row_id, change, ConflictSpec(
+                merge.DUPLICATE, clash, None, None, row, {"clash_with": clash}), None)
+            return {"outcome": "set_aside", "drop_local": True}
+        cols = list(row)
+        ctx.conn.execute(text(insert_sql(table, cols)),
+                         db_values(ctx.dialect, table, cols, [row[c] for c in cols]))
+        _count(ctx.conn, table.name, total=1, deleted=int(row.get("deleted_at") is not None))
+    elif decision.apply:
+        stamp = change.get("stamp") or {}
+        values = {**decision.apply, "updated_at": stamp.get("updated_at") or
+                  now_local().strftime(DATETIME_FORMAT),
+                  "written_by": ctx.device.workstation_id}
+        cols = list(values)
+        params = db_values(ctx.dialect, table, cols, [values[c] for c in cols])
+        ctx.conn.execute(text(update_sql(table, cols)), {**params, "row_id": row_id})
+        if "deleted_at" in decision.apply:
+            was = server_row.get("deleted_at") is not None
+            now = decision.apply["deleted_at"] is not None
+            _count(ctx.conn, table.name, deleted=int(now) - int(was))
+    for spec in decision.conflicts:
+        conflict_id = _conflict(ctx, table, row_id, change, spec, server_row)
+        if spec.kind == merge.WORKFLOW and table.name == "cases":
+            ctx.lost_steps[row_id] = conflict_id
+    after = read_row(ctx.conn, table, row_id)
+    verbatim = after == mine if after is not None else False
+    wrote = decision.insert or bool(decision.apply)
+    seq = None
+    if wrote or not verbatim:
+        seq = _feed(ctx, table.name, row_id, verbatim=verbatim and wrote)
+    outcome = decision.outcome if decision.insert or decision.apply or decision.conflicts \
+        else "unchanged"
+    return {"outcome": outcome, "drop_local": False, "seq": seq,
+            "conflicts": len(decision.conflicts)}
+
+
+def _feed(ctx: PushContext, tbl: str, row_id: str, *, verbatim: bool,
+          device_id: str | None = "") -> int:
+    """Move the row to the head of the change feed."""
+    seq = ctx.take_seq()
+    params = {"t": tbl, "r": row_id, "s": seq,
+              "d": ctx.device.id if device_id == "" else device_id, "v": verbatim}
+    ctx.conn.execute(text(
+        "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
+        "VALUES (:t, :r, :s, :d, :v) ON CONFLICT (tbl, row_id) DO UPDATE SET "
+        "seq = excluded.seq, device_id = excluded.device_id, verbatim = excluded.verbatim"),
+        params)
+    return seq
+
+
+def _touch(ctx: PushContext, tbl: str, row_id: str) -> int:
+    """Resend a row the device has wrong (its change did not get in as sent)."""
+    return _feed(ctx, tbl, row_id, verbatim=False)
+
+
+def _count(conn: Connection, tbl: str, *, total: int = 0, deleted: int = 0) -> None:
+    conn.execute(text("UPDATE sync_table_counts SET total = total + :t, deleted = deleted + :d "
+                      "WHERE tbl = :tbl"), {"t": total, "d": deleted, "tbl": tbl})
+
+
+def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: ConflictSpec,
+              server_row: dict | None) -> str:
+    conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
+                                  change, spec, server_row, ctx.device)
+    _count(ctx.conn, "sync_conflicts", total=1)
+    _feed(ctx, "sync_conflicts", conflict_id, verbatim=False, device_id=None)
+    return conflict_id
+
+
+def _lose_event(ctx: PushContext, table, change: dict, row: dict) -> None:
+    """A history event of a step that did not get in: kept with that step's conflict
+    record (one record per lost step), never as a second history of the case."""
+    case_id = row["case_id"]
+    conflict_id = ctx.lost_steps.get(case_id)
+    if conflict_id is None:
+        conflict_id = _conflict(ctx, synced_table("cases"), case_id, change, ConflictSpec(
+            merge.WORKFLOW, [], None, None, None,
+            {"reason": "另一处已先办理了这一步", "events": [row]}), None)
+        ctx.lost_steps[case_id] = conflict_id
+        return
+    add_lost_event(ctx.conn, conflict_id, row)
+    _feed(ctx, "sync_conflicts", conflict_id, verbatim=False, device_id=None)
+

@@ -1,0 +1,78 @@
+"""Whole-database snapshots for new workstations (Anki's full download, done incrementally).
+
+The server keeps a workstation database of its own, fed from the change feed by the very
+code a workstation pulls with, and hands a consistent copy of it (SQLite's backup API)
+to a workstation that has no database yet. Copying a finished file costs a fraction of
+inserting every row again, indexes and spatial index included. The copy carries the feed
+position it covers; the workstation pulls what came after, as on any sync.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+
+from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.sync import state
+from xjwc_desktop.core.sync.apply import apply_tables, applying
+from xjwc_desktop.server.database import ServerDatabase
+from xjwc_desktop.server.feed import pull
+
+BATCH = 10_000
+
+
+class SnapshotCache:
+    def __init__(self, server: ServerDatabase) -> None:
+        self.server = server
+        self.dir = server.snapshot_dir
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self.dir / "workstation.sqlite"
+
+    def refresh(self) -> int:
+        """Bring the cached database up to the feed's head; returns its cursor."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> int:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        db = open_database(self.path, create=True)
+        try:
+            with db.engine.connect() as conn:
+                cursor = state.get_int(conn, "cursor")
+            while True:
+                batch = pull(self.server.engine, None, cursor, BATCH)
+                with applying(db.engine) as conn:
+                    apply_tables(conn, batch["tables"])
+                    state.put(conn, "cursor", batch["cursor"])
+                cursor = batch["cursor"]
+                if not batch["more"]:
+                    return cursor
+        finally:
+            db.close()
+
+    def copy(self) -> tuple[Path, int]:
+        """A fresh, consistent copy of the cached database and the cursor it covers.
+
+        The caller deletes the copy once it has been sent.
+        """
+        with self._lock:
+            cursor = self._refresh()
+            fd, name = tempfile.mkstemp(prefix="snapshot-", suffix=".sqlite", dir=self.dir)
+            target = Path(name)
+            src = sqlite3.connect(self.path)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+                # A copy is a single file, not a WAL database that needs its -wal beside it.
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+                src.close()
+                os.close(fd)
+            return target, cursor
