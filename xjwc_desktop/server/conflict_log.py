@@ -55,10 +55,12 @@ def record_conflict(conn: Connection, dialect: str, server_id: str, table: Synce
     return values["id"]
 
 
-def add_lost_event(conn: Connection, conflict_id: str, event: dict) -> None:
-    """Append a history event to a workflow conflict's ``detail["events"]``."""
+def add_lost_event(conn: Connection, conflict_id: str, row: dict, *,
+                   key: str = "events") -> None:
+    """Append a row that goes with a conflict (a lost step's history event, a note of a
+    case set aside) to the record's ``detail[key]``."""
     detail = loads(conn.execute(text("SELECT detail FROM sync_conflicts WHERE id = :i"),
                                 {"i": conflict_id}).scalar_one() or "{}")
-    detail.setdefault("events", []).append(event)
+    detail.setdefault(key, []).append(row)
     conn.execute(text("UPDATE sync_conflicts SET detail = :d WHERE id = :i"),
                  {"d": _json(detail), "i": conflict_id})

@@ -120,12 +120,13 @@ def index_unfed_rows(conn: Connection) -> int:
     for table in synced_tables():
         start = next_seq(conn)
         # row_number() over the table's own order: parents' rows were indexed first.
+        name = table.name  # from the model, never from a request: safe to inline
         added += conn.execute(text(
             "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
-            f"SELECT :t, t.id, :start - 1 + row_number() OVER (ORDER BY t.id), NULL, :f "
-            f'FROM "{table.name}" t WHERE NOT EXISTS (SELECT 1 FROM sync_rows r '
-            "WHERE r.tbl = :t AND r.row_id = t.id)"),
-            {"t": table.name, "start": start, "f": False}).rowcount
+            f"SELECT '{name}', t.id, :start - 1 + row_number() OVER (ORDER BY t.id), NULL, "
+            f":f FROM \"{name}\" t WHERE NOT EXISTS (SELECT 1 FROM sync_rows r "
+            f"WHERE r.tbl = '{name}' AND r.row_id = t.id)"),
+            {"start": start, "f": False}).rowcount
     if added or not conn.execute(text("SELECT 1 FROM sync_table_counts LIMIT 1")).first():
         recount(conn)
     return added
@@ -136,4 +137,4 @@ def recount(conn: Connection) -> None:
     for table in synced_tables():
         conn.execute(text(
             "INSERT INTO sync_table_counts (tbl, total, deleted) "
-            f'SELECT :t, count(*), count(deleted_at) FROM "{table.name}"'), {"t": table.name})
+            f"SELECT '{table.name}', count(*), count(deleted_at) FROM \"{table.name}\""))

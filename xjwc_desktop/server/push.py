@@ -50,6 +50,8 @@ class PushContext:
     # case id -> the workflow conflict recording its lost step in this push, so the step's
     # history events join that record instead of becoming a second history.
     lost_steps: dict[str, str] = field(default_factory=dict)
+    # row id -> conflict record of a row set aside in this push: its children follow it
+    set_aside: dict[str, str] = field(default_factory=dict)
 
     def take_seq(self) -> int:
         self.seq += 1
@@ -109,22 +111,36 @@ def _apply_one(ctx: PushContext, change: dict[str, Any]) -> dict[str, Any]:
     table = synced_table(tbl)
     server_row = read_row(ctx.conn, table, row_id)
     mine = _device_row(change)
-    reason = authz.refusal(ctx.conn, ctx.device, tbl, op, server_row, mine)
+    decision = _decide(table, change, server_row)
+    # A change that would change nothing (a reference row every workstation has) needs no
+    # right; anything else is checked against the device's role and zone.
+    changes_something = decision.insert or decision.apply or decision.conflicts
+    reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
+                                                 mine)
     if reason:
         _conflict(ctx, table, row_id, change, ConflictSpec(
             merge.REFUSED, sorted(change.get("new") or {}), None, None,
             _content(change), {"reason": reason}), server_row)
         return {**result, "outcome": "refused", "drop_local": server_row is None,
                 "seq": _touch(ctx, tbl, row_id) if server_row else None}
+    parent = (change.get("row") or {}).get("case_id")
+    if op == "insert" and parent in ctx.set_aside:
+        # A note or history event of a case that did not get in goes with that case.
+        add_lost_event(ctx.conn, ctx.set_aside[parent], {"tbl": tbl, **change["row"]},
+                       key="children")
+        _feed(ctx, "sync_conflicts", ctx.set_aside[parent], verbatim=False, device_id=None)
+        return {**result, "outcome": "set_aside", "drop_local": True}
     savepoint = ctx.conn.begin_nested()
     try:
-        outcome = _write(ctx, table, change, server_row, mine)
+        outcome = _write(ctx, table, change, server_row, mine, decision)
         savepoint.commit()
     except IntegrityError as exc:
         savepoint.rollback()
-        _conflict(ctx, table, row_id, change, ConflictSpec(
+        conflict_id = _conflict(ctx, table, row_id, change, ConflictSpec(
             merge.SET_ASIDE, [], None, None, _content(change),
             {"reason": str(exc.orig).splitlines()[0][:300]}), server_row)
+        if server_row is None:
+            ctx.set_aside[row_id] = conflict_id
         return {**result, "outcome": "set_aside", "drop_local": server_row is None,
                 "seq": _touch(ctx, tbl, row_id) if server_row else None}
     return {**result, **outcome}
@@ -143,16 +159,18 @@ def _device_row(change: dict) -> dict:
     return {**change["base"], **change["new"], **change.get("stamp", {})}
 
 
+def _decide(table, change: dict, server_row: dict | None) -> merge.Decision:
+    if change["op"] == "insert":
+        return merge.decide_insert(table, server_row, change["row"])
+    new = dict(change.get("new") or {})
+    if change["op"] == "delete":  # deleted there for good; on the server a deletion is a mark
+        new = {"deleted_at": now_local().strftime(DATETIME_FORMAT)}
+    return merge.decide_update(table, server_row, change["base"], new)
+
+
 def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
-           mine: dict) -> dict[str, Any]:
-    op, row_id = change["op"], change["row_id"]
-    if op == "insert":
-        decision = merge.decide_insert(table, server_row, change["row"])
-    else:
-        new = dict(change.get("new") or {})
-        if op == "delete":  # deleted here for good; on the server a deletion is a mark
-            new = {"deleted_at": now_local().strftime(DATETIME_FORMAT)}
-        decision = merge.decide_update(table, server_row, change["base"], new)
+           mine: dict, decision: merge.Decision) -> dict[str, Any]:
+    row_id = change["row_id"]
     if decision.insert:
         row = dict(change["row"])
         if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
@@ -167,7 +185,7 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
                     {"case_no": renumbered}))
         clash = unique_clash(ctx.conn, table, row)
         if clash:
-            _conflict(ctx, table, row_id, change, ConflictSpec(
+            ctx.set_aside[row_id] = _conflict(ctx, table, row_id, change, ConflictSpec(
                 merge.DUPLICATE, clash, None, None, row, {"clash_with": clash}), None)
             return {"outcome": "set_aside", "drop_local": True}
         cols = list(row)

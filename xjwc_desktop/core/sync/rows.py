@@ -96,3 +96,18 @@ def update_sql(table: SyncedTable, columns: Sequence[str]) -> str:
 def hash_rows(rows: Iterable[Sequence[Any]]) -> int:
     """Order-independent hash of a set of wire rows (sum of row hashes mod 2**64)."""
     return sum(row_hash(r) for r in rows) % (1 << 64)
+
+
+def table_digests(conn: Connection) -> dict[str, tuple[int, int]]:
+    """``{table: (rows, content hash)}`` of every synced table: equal on two databases
+    exactly when they hold the same rows (used by ``xjwc sync --verify`` and the tests)."""
+    from xjwc_desktop.core.sync.schema import synced_tables
+
+    out = {}
+    for table in synced_tables():
+        count, total = 0, 0
+        for row in iter_all_rows(conn, table):
+            count += 1
+            total = (total + row_hash(row)) % (1 << 64)
+        out[table.name] = (count, total)
+    return out

@@ -77,8 +77,10 @@ def synced_tables() -> tuple[SyncedTable, ...]:
     for table in Base.metadata.sorted_tables:
         if table.name not in mixin_tables:
             continue
-        cols = tuple(c.name for c in table.columns)
-        out.append(SyncedTable(table.name, cols, tuple(_kind(c) for c in table.columns), table))
+        # Plain str, not SQLAlchemy's quoted_name: orjson takes no str subclass as a key.
+        cols = tuple(str(c.name) for c in table.columns)
+        out.append(SyncedTable(str(table.name), cols, tuple(_kind(c) for c in table.columns),
+                               table))
     # Conflict records point at rows of every other table: they come last.
     out.sort(key=lambda t: t.name == SyncConflict.__tablename__)
     return tuple(out)

@@ -1,0 +1,202 @@
+"""Real office servers (in a thread or a process) and workstations that sync with them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlalchemy import select, text
+
+from xjwc_desktop.core.model import Case, now_local
+from xjwc_desktop.core.storage.database import Database, open_database
+from xjwc_desktop.core.sync.bootstrap import bootstrap
+from xjwc_desktop.core.sync.client import SyncClient
+from xjwc_desktop.core.sync.rows import table_digests
+from xjwc_desktop.core.sync.transport import HttpTransport
+from xjwc_desktop.core.workflow.engine import Actor, act
+from xjwc_desktop.core.workflow.intake import create_case
+from xjwc_desktop.core.workflow.rules import Action, Role
+from xjwc_desktop.server.app import create_app
+from xjwc_desktop.server.database import ServerDatabase, open_server_database
+from xjwc_desktop.server.devices import add_device
+
+PG_ADMIN = "host=127.0.0.1 user=postgres dbname=postgres"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on this machine's server, dropped afterwards."""
+    import psycopg
+
+    name = f"xjwc_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThreadServer:
+    """The office server's app under uvicorn, on a real socket, in this process."""
+
+    def __init__(self, server: ServerDatabase, *, ssl_cert: str | None = None,
+                 ssl_key: str | None = None) -> None:
+        self.db = server
+        self.app = create_app(server)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        scheme = "https" if ssl_cert else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, log_config=None, access_log=False,
+                                ssl_certfile=ssl_cert, ssl_keyfile=ssl_key)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+    def enroll(self, name: str, role: str = "operator", zone: str | None = None) -> str:
+        return add_device(self.db.engine, name, role, zone)[1]
+
+
+class ProcessServer:
+    """``xjwc serve`` in its own process, so a test can kill it (SIGKILL) mid-request."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ProcessServer:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "xjwc_desktop", "serve", "--db", self.db_url,
+             "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Workstation:
+    """A workstation database created from the server's snapshot, with sync at hand."""
+
+    def __init__(self, path: Path, url: str, token: str, *, transport=None,
+                 ca_cert: str | None = None, pull_batch: int = 5000,
+                 push_batch: int = 1000) -> None:
+        self.path = path
+        self.url = url
+        self.transport = transport or HttpTransport(url, token, ca_cert=ca_cert)
+        if not path.exists():
+            bootstrap(path, self.transport, server_url=url)
+        self.db: Database = open_database(path)
+        self.client = SyncClient(self.db, self.transport, server_url=url,
+                                 pull_batch=pull_batch, push_batch=push_batch)
+
+    def sync(self, **kw):
+        return self.client.sync(**kw)
+
+    def close(self) -> None:
+        self.db.close()
+        self.transport.close()
+
+    # -- what operators do -----------------------------------------------------------
+    def new_case(self, **kw) -> str:
+        kw = {"source": "12345热线", "category": "暴露垃圾", "lon": 121.5046, "lat": 31.3268,
+              "description": "公园门口垃圾", **kw}
+        with self.db.session() as s:
+            return create_case(s, workstation_id=self.db.workstation_id, **kw).case_no
+
+    def edit(self, case_no: str, **fields) -> None:
+        with self.db.session() as s:
+            case = s.scalar(select(Case).where(Case.case_no == case_no))
+            for k, v in fields.items():
+                setattr(case, k, v)
+            case.written_by = self.db.workstation_id
+
+    def step(self, case_no: str, action: str, role: str, **kw) -> None:
+        with self.db.session() as s:
+            act(s, case_no, Action(action), Actor(Role(role)),
+                workstation_id=self.db.workstation_id, **kw)
+
+    def delete(self, case_no: str) -> None:
+        self.edit(case_no, deleted_at=now_local())
+
+    def case(self, case_no: str) -> Case | None:
+        with self.db.session() as s:
+            return s.scalar(select(Case).where(Case.case_no == case_no))
+
+    def scalar(self, sql: str, **params):
+        with self.db.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def digests(self) -> dict:
+        with self.db.engine.connect() as conn:
+            return table_digests(conn)
+
+
+def server_digests(server: ServerDatabase) -> dict:
+    with server.engine.connect() as conn:
+        return table_digests(conn)
+
+
+def copy_server_template(template: Path, target: Path) -> Path:
+    shutil.copyfile(template, target)
+    return target
+
+
+def open_server(url: str) -> ServerDatabase:
+    return open_server_database(url, snapshot_dir=None)
