@@ -92,10 +92,13 @@ def row_to_wire(kinds: Sequence[str], raw: Sequence[Any]) -> list[Any]:
     return [to_wire(k, v) for k, v in zip(kinds, raw, strict=True)]
 
 
+HASH_MOD = 1 << 63  # hashes and their sums stay signed 64-bit integers in any JSON reader
+
+
 def row_hash(wire_row: Sequence[Any]) -> int:
-    """A 64-bit hash of a row in wire form (same value on every side)."""
+    """A 63-bit hash of a row in wire form (the same on every side)."""
     digest = hashlib.blake2b(orjson.dumps(list(wire_row)), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    return int.from_bytes(digest, "big") % HASH_MOD
 
 
 def dumps(value: Any) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from xjwc_desktop.core.sync.codec import row_hash, row_to_wire, to_database
+from xjwc_desktop.core.sync.codec import HASH_MOD, row_hash, row_to_wire, to_database
 from xjwc_desktop.core.sync.schema import SyncedTable
 
 IN_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -94,8 +94,8 @@ def update_sql(table: SyncedTable, columns: Sequence[str]) -> str:
 
 
 def hash_rows(rows: Iterable[Sequence[Any]]) -> int:
-    """Order-independent hash of a set of wire rows (sum of row hashes mod 2**64)."""
-    return sum(row_hash(r) for r in rows) % (1 << 64)
+    """Order-independent hash of a set of wire rows (sum of row hashes mod 2**63)."""
+    return sum(row_hash(r) for r in rows) % HASH_MOD
 
 
 def table_digests(conn: Connection) -> dict[str, tuple[int, int]]:
@@ -108,6 +108,6 @@ def table_digests(conn: Connection) -> dict[str, tuple[int, int]]:
         count, total = 0, 0
         for row in iter_all_rows(conn, table):
             count += 1
-            total = (total + row_hash(row)) % (1 << 64)
+            total = (total + row_hash(row)) % HASH_MOD
         out[table.name] = (count, total)
     return out

@@ -1,0 +1,178 @@
+"""The outbox: every local write lands in it in its own transaction, whatever wrote it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select, text, update
+
+from xjwc_desktop.core.model import Case
+from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.sync import outbox
+from xjwc_desktop.core.sync.apply import applying
+from xjwc_desktop.core.sync.codec import loads
+
+
+@pytest.fixture
+def db(demo_db):
+    # The demo was built before it ever synced: start from an empty outbox.
+    with demo_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM sync_outbox"))
+    return demo_db
+
+
+def entries(db):
+    with db.engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT tbl, row_id, op, base, change_id FROM sync_outbox ORDER BY seq")).fetchall()
+
+
+def first_case(db) -> Case:
+    with db.session() as s:
+        return s.scalar(select(Case).order_by(Case.case_no).limit(1))
+
+
+def test_an_orm_edit_is_queued_with_the_row_as_it_was(db):
+    case = first_case(db)
+    with db.session() as s:
+        s.get(Case, case.id).description = "改过的描述"
+    [e] = entries(db)
+    assert (e.tbl, e.row_id, e.op, e.change_id) == ("cases", case.id, "update", None)
+    base = loads(e.base)
+    assert base["description"] == case.description
+    assert float(base["lon"]) == case.lon  # 17 significant digits: the exact double
+
+
+def test_later_edits_fold_into_the_open_entry_and_keep_the_first_base(db):
+    case = first_case(db)
+    for text_ in ("一", "二", "三"):
+        with db.session() as s:
+            s.get(Case, case.id).description = text_
+    [e] = entries(db)
+    assert loads(e.base)["description"] == case.description
+
+
+def test_a_bulk_sql_update_queues_every_row(db):
+    with db.engine.begin() as conn:
+        changed = conn.execute(update(Case).where(Case.status == "reported")
+                               .values(escalated=True)).rowcount
+    assert changed > 10
+    assert len(entries(db)) == changed
+
+
+def test_a_rolled_back_write_leaves_no_entry(db):
+    case = first_case(db)
+    with pytest.raises(RuntimeError), db.session() as s:
+        s.get(Case, case.id).description = "不会保存"
+        s.flush()
+        raise RuntimeError("operator cancelled")
+    assert entries(db) == []
+
+
+def test_a_write_committed_just_before_a_crash_is_in_the_outbox(db):
+    case = first_case(db)
+    db.close()
+    script = (
+        "import os, sys\n"
+        "from xjwc_desktop.core.storage.database import open_database\n"
+        "from xjwc_desktop.core.model import Case\n"
+        "db = open_database(sys.argv[1])\n"
+        "with db.session() as s:\n"
+        "    s.get(Case, sys.argv[2]).description = '崩溃前保存'\n"
+        "os._exit(9)  # no clean shutdown, no checkpoint\n")
+    done = subprocess.run([sys.executable, "-c", script, str(db.path), case.id])
+    assert done.returncode == 9
+    again = open_database(db.path)
+    try:
+        [e] = entries(again)
+        assert (e.tbl, e.row_id, e.op) == ("cases", case.id, "update")
+    finally:
+        again.close()
+
+
+def test_freezing_sends_only_changed_fields_and_drops_bookkeeping_only_edits(db):
+    case = first_case(db)
+    other = None
+    with db.session() as s:
+        s.get(Case, case.id).address = "政立路 505 弄"
+        other = s.scalar(select(Case).where(Case.id != case.id).limit(1))
+        other.written_by = "someone"  # bookkeeping only: nothing to send
+    with db.engine.begin() as conn:
+        assert outbox.freeze(conn) == 1
+        [change] = outbox.frozen_changes(conn, limit=10)
+    assert change["op"] == "update"
+    assert change["new"] == {"address": "政立路 505 弄"}
+    assert change["base"]["address"] == case.address
+    assert change["base"]["lon"] == case.lon
+
+
+def test_a_frozen_change_keeps_its_id_and_a_new_edit_opens_a_new_entry(db):
+    case = first_case(db)
+    with db.session() as s:
+        s.get(Case, case.id).address = "一"
+    with db.engine.begin() as conn:
+        outbox.freeze(conn)
+        [first] = outbox.frozen_changes(conn, limit=10)
+    with db.session() as s:
+        s.get(Case, case.id).address = "二"
+    with db.engine.begin() as conn:
+        outbox.freeze(conn)
+        changes = outbox.frozen_changes(conn, limit=10)
+    assert [c["id"] for c in changes][0] == first["id"]
+    assert changes[1]["base"]["address"] == "一"
+    assert changes[1]["new"] == {"address": "二"}
+
+
+def test_an_unsent_row_deleted_again_is_forgotten(db):
+    from xjwc_desktop.core.model import CaseNote, now_local
+
+    case = first_case(db)
+    with db.session() as s:
+        note = CaseNote(case_id=case.id, author="张三", at=now_local(), text="临时")
+        s.add(note)
+        s.flush()
+        note_id = note.id
+    with db.session() as s:
+        s.delete(s.get(CaseNote, note_id))
+    assert entries(db) == []
+
+
+def test_applying_pulled_rows_queues_nothing(db):
+    case = first_case(db)
+    with applying(db.engine) as conn:
+        conn.execute(text("UPDATE cases SET description = 'from the server' WHERE id = :i"),
+                     {"i": case.id})
+    assert entries(db) == []
+
+
+def test_history_stays_append_only_outside_the_sync_engine(db):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE case_events SET note = 'rewritten'"))
+
+
+def test_adopting_a_database_queues_every_row_once(db):
+    with db.engine.begin() as conn:
+        queued = outbox.adopt_existing_rows(conn)
+        total = sum(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                    for t in ("cases", "case_events", "unit_grids", "categories"))
+        again = outbox.adopt_existing_rows(conn)
+    assert queued >= total
+    assert again == queued
+    assert len(entries(db)) == queued
+
+
+def test_the_trigger_base_is_valid_json_even_for_hostile_text(db):
+    case = first_case(db)
+    evil = '"}\', DROP TABLE cases; -- \u0000 \\'
+    with applying(db.engine) as conn:  # as if it came from the server
+        conn.execute(text("UPDATE cases SET description = :d WHERE id = :i"),
+                     {"d": evil, "i": case.id})
+    with db.session() as s:
+        s.get(Case, case.id).description = "再改"
+    [e] = entries(db)
+    assert json.loads(e.base)["description"] == evil

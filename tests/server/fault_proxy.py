@@ -1,0 +1,102 @@
+"""A TCP proxy between a workstation and the office server that misbehaves on purpose.
+
+It reads each HTTP request whole, then asks ``policy(method, path)`` what to do:
+``forward`` it, ``drop_before`` (the server never sees it), ``drop_after`` (the server
+applies it, the answer is lost), ``duplicate`` (the server gets it twice) — and it keeps a
+copy of every push so a test can deliver old pushes again, late and out of order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable
+
+
+def _read_message(sock: socket.socket, head_only: bool = False) -> bytes | None:
+    """One HTTP message (request or response) with a Content-Length body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = sock.recv(max(65536, length - len(rest)))
+        if not chunk:
+            return None
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
+
+
+class FaultProxy:
+    def __init__(self, upstream_port: int,
+                 policy: Callable[[str, str], str] | None = None) -> None:
+        self.upstream_port = upstream_port
+        self.policy = policy or (lambda method, path: "forward")
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.pushes: list[bytes] = []
+        self.actions: list[tuple[str, str]] = []
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._stop = True
+        with contextlib.suppress(OSError):
+            self.listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def deliver(self, request: bytes) -> bytes | None:
+        """Send a request to the server on a fresh connection; its response."""
+        with socket.create_connection(("127.0.0.1", self.upstream_port), timeout=60) as up:
+            up.sendall(request)
+            return _read_message(up)
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            while True:
+                try:
+                    request = _read_message(client)
+                except OSError:
+                    return
+                if request is None:
+                    return
+                method, path = request.split(b" ", 2)[:2]
+                path = path.decode().split("?")[0]
+                if path == "/v1/push":
+                    self.pushes.append(request)
+                action = self.policy(method.decode(), path)
+                self.actions.append((action, path))
+                if action == "drop_before":
+                    return  # the connection dies with the request unsent
+                try:
+                    response = self.deliver(request)
+                    if action == "duplicate":
+                        self.deliver(request)
+                except OSError:
+                    return
+                if action == "drop_after" or response is None:
+                    return  # applied by the server, the answer never arrives
+                try:
+                    client.sendall(response)
+                except OSError:
+                    return
