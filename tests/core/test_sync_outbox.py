@@ -65,10 +65,15 @@ def test_a_bulk_sql_update_queues_every_row(db):
 
 def test_a_rolled_back_write_leaves_no_entry(db):
     case = first_case(db)
-    with pytest.raises(RuntimeError), db.session() as s:
-        s.get(Case, case.id).description = "不会保存"
-        s.flush()
-        raise RuntimeError("operator cancelled")
+
+    def edit_then_fail():
+        with db.session() as s:
+            s.get(Case, case.id).description = "不会保存"
+            s.flush()
+            raise RuntimeError("operator cancelled")
+
+    with pytest.raises(RuntimeError):
+        edit_then_fail()
     assert entries(db) == []
 
 
