@@ -27,7 +27,7 @@ def _label(conn: Connection, table: SyncedTable, row: dict) -> str | None:
 
 
 def _json(value) -> str | None:
-    return None if value is None else dumps(value).decode()
+    return None if value is None else dumps(value)
 
 
 def record_conflict(conn: Connection, dialect: str, server_id: str, table: SyncedTable,

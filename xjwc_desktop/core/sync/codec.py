@@ -101,8 +101,10 @@ def row_hash(wire_row: Sequence[Any]) -> int:
     return int.from_bytes(digest, "big") % HASH_MOD
 
 
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
+def dumps(value: Any) -> str:
+    """JSON text to store in a TEXT column (bytes would become a BLOB in SQLite and an
+    escaped byte string in PostgreSQL)."""
+    return orjson.dumps(value).decode()
 
 
 def loads(data: bytes | str) -> Any:

@@ -55,7 +55,8 @@ def _freeze_entries(conn: Connection, entries) -> None:
         if payload is None:
             dropped.append(e.seq)
         else:
-            frozen.append({"seq": e.seq, "change_id": uuid7(), "payload": dumps(payload)})
+            frozen.append({"seq": e.seq, "change_id": uuid7(),
+                           "payload": dumps(payload)})
     if dropped:
         for part in chunks(dropped, 500):
             conn.execute(text("DELETE FROM sync_outbox WHERE seq = :seq"),
