@@ -4,6 +4,7 @@ that did not survive must be in a conflict record (or have been seen and changed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from dataclasses import dataclass
@@ -67,10 +68,8 @@ class Office:
             proxy.close()
 
     def sync(self, ws) -> None:
-        try:
+        with contextlib.suppress(SyncError):  # the next sync picks up where this stopped
             ws.sync()
-        except SyncError:
-            pass  # the next sync picks up where this one stopped
 
     # -- random work -----------------------------------------------------------------
     def work(self, n: int, ws: Workstation, round_no: int) -> None:
