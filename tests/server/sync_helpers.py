@@ -60,9 +60,9 @@ class ThreadServer:
     """The office server's app under uvicorn, on a real socket, in this process."""
 
     def __init__(self, server: ServerDatabase, *, ssl_cert: str | None = None,
-                 ssl_key: str | None = None) -> None:
+                 ssl_key: str | None = None, **app_options) -> None:
         self.db = server
-        self.app = create_app(server)
+        self.app = create_app(server, **app_options)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]

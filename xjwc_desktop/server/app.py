@@ -51,10 +51,10 @@ def current_device(request: Request) -> devices.Device:
 DeviceDep = Annotated[devices.Device, Depends(current_device)]
 
 
-def create_app(server: ServerDatabase) -> FastAPI:
+def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
     app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
                   redoc_url=None, description="新江湾城街道网格化管理中心的同步服务器。")
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body)
     engine = server.engine
     head = migrate.head_revision()
     snapshots = SnapshotCache(server)

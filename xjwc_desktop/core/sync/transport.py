@@ -7,6 +7,7 @@ workstation's own data is safe: offline, not enrolled, not allowed, a version mi
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class HttpTransport:
         if ca_cert:
             if not Path(ca_cert).is_file():
                 raise SyncError(f"找不到证书文件“{ca_cert}”。")
-            verify = ca_cert
+            verify = ssl.create_default_context(cafile=ca_cert)
         self._client = httpx.Client(
             base_url=self.url, verify=verify, trust_env=False,
             timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
