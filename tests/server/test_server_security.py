@@ -150,9 +150,10 @@ def test_an_operator_may_not_change_the_categories(server, tmp_path):
 
 def test_schema_mismatch_is_a_clear_refusal(server, tmp_path, monkeypatch):
     token = server.enroll("旧版本")
-    with HttpTransport(server.url, token) as transport:
-        with pytest.raises(SchemaMismatch, match="版本不一致") as refused:
-            transport.hello(hello_body(revision="0003"))
+    transport = HttpTransport(server.url, token)
+    with pytest.raises(SchemaMismatch, match="版本不一致") as refused:
+        transport.hello(hello_body(revision="0003"))
+    transport.close()
     assert "0003" in str(refused.value)
     ws = Workstation(tmp_path / "ws.sqlite", server.url, server.enroll("新版本"))
     try:
