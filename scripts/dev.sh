@@ -54,6 +54,7 @@ case "${1:-}" in
     shift
     setup
     export QT_QPA_PLATFORM=offscreen
+    bash scripts/ensure_postgres.sh
     echo "== ruff"
     .venv/bin/ruff check .
     echo "== import-linter (the core imports no Qt)"

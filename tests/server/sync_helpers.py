@@ -9,14 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import uvicorn
 from sqlalchemy import select, text
 
 from xjwc_desktop.core.model import Case, now_local
@@ -28,11 +26,12 @@ from xjwc_desktop.core.sync.transport import HttpTransport
 from xjwc_desktop.core.workflow.engine import Actor, act
 from xjwc_desktop.core.workflow.intake import create_case
 from xjwc_desktop.core.workflow.rules import Action, Role
-from xjwc_desktop.server.app import create_app
 from xjwc_desktop.server.database import ServerDatabase, open_server_database
 from xjwc_desktop.server.devices import add_device
+from xjwc_desktop.server.run import BackgroundServer
 
-PG_ADMIN = "host=127.0.0.1 user=postgres dbname=postgres"
+# The PostgreSQL the tests create their databases on (scripts/ensure_postgres.sh).
+PG_ADMIN = os.environ.get("XJWC_TEST_PG", "host=127.0.0.1 user=postgres dbname=postgres")
 
 
 @contextlib.contextmanager
@@ -44,7 +43,9 @@ def postgres_database() -> Iterator[str]:
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql://postgres@127.0.0.1/{name}"
+        params = psycopg.conninfo.conninfo_to_dict(PG_ADMIN)
+        yield (f"postgresql://{params.get('user', 'postgres')}@"
+               f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{name}")
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -56,37 +57,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ThreadServer:
-    """The office server's app under uvicorn, on a real socket, in this process."""
+class ThreadServer(BackgroundServer):
+    """The real server app under uvicorn on a real socket, in this process."""
 
     def __init__(self, server: ServerDatabase, *, ssl_cert: str | None = None,
                  ssl_key: str | None = None, **app_options) -> None:
-        self.db = server
-        self.app = create_app(server, **app_options)
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        scheme = "https" if ssl_cert else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, log_config=None, access_log=False,
-                                ssl_certfile=ssl_cert, ssl_keyfile=ssl_key)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
-
-    def __enter__(self) -> ThreadServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
+        super().__init__(server, tls_cert=ssl_cert, tls_key=ssl_key, **app_options)
 
     def enroll(self, name: str, role: str = "operator", zone: str | None = None) -> str:
         return add_device(self.db.engine, name, role, zone)[1]

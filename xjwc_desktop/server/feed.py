@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from xjwc_desktop.core.sync.codec import row_hash
+from xjwc_desktop.core.sync.codec import row_hash, wire_converter
 from xjwc_desktop.core.sync.rows import hash_rows, iter_all_rows, read_rows
 from xjwc_desktop.core.sync.schema import synced_table, synced_tables
 
@@ -35,16 +34,27 @@ def pull(engine: Engine, device_id: str | None, since: int, limit: int) -> dict[
              "n": limit}).fetchall()
         more = len(feed) == limit
         cursor = feed[-1].seq if more else max(upper, since)
-        ids: dict[str, list[str]] = defaultdict(list)
-        for f in feed:
-            ids[f.tbl].append(f.row_id)
+        present = {f.tbl for f in feed}
         tables = []
         for table in synced_tables():
-            if table.name in ids:
-                rows = read_rows(conn, table, ids[table.name])
+            if table.name in present:
+                rows = _feed_rows(conn, table, since, cursor, device_id)
                 tables.append({"name": table.name, "columns": list(table.columns),
-                               "rows": list(rows.values())})
+                               "rows": rows})
     return {"cursor": cursor, "more": more, "tables": tables, "count": len(feed)}
+
+
+def _feed_rows(conn: Connection, table, since: int, upto: int,
+               device_id: str | None) -> list[list]:
+    """The rows of one table in the feed range, joined in one statement (no id lists)."""
+    cols = ", ".join(f't."{c}"' for c in table.columns)
+    convert = wire_converter(table.kinds)
+    rows = conn.execute(text(
+        f'SELECT {cols} FROM sync_rows r JOIN "{table.name}" t ON t.id = r.row_id '
+        f"WHERE r.tbl = '{table.name}' AND r.seq > :since AND r.seq <= :upto "
+        "AND NOT (coalesce(r.device_id, '') = :dev AND r.verbatim = :t) ORDER BY r.seq"),
+        {"since": since, "upto": upto, "dev": device_id or "", "t": True})
+    return [convert(raw) for raw in rows]
 
 
 def counts(conn: Connection) -> dict[str, list[int]]:

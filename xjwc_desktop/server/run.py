@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -13,7 +15,7 @@ import uvicorn
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.server import logs
 from xjwc_desktop.server.app import create_app
-from xjwc_desktop.server.database import open_server_database
+from xjwc_desktop.server.database import ServerDatabase, open_server_database
 
 DEFAULT_PORT = 8765
 
@@ -38,3 +40,44 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                     log_config=None, access_log=False, timeout_graceful_shutdown=5)
     finally:
         server.close()
+
+
+class BackgroundServer:
+    """The office server on a real socket, served from a thread of this process (for
+    tests, benchmarks and a one-machine demo). ``port=0`` takes a free port."""
+
+    def __init__(self, server: ServerDatabase, *, host: str = "127.0.0.1", port: int = 0,
+                 tls_cert: str | None = None, tls_key: str | None = None,
+                 **app_options) -> None:
+        self.db = server
+        self.app = create_app(server, **app_options)
+        self.sock = socket.socket()
+        self.sock.bind((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"{'https' if tls_cert else 'http'}://{host}:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(
+            self.app, log_config=None, access_log=False, ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key))
+        self._thread = threading.Thread(target=self._server.run,
+                                        kwargs={"sockets": [self.sock]}, daemon=True,
+                                        name="xjwc-server")
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the office server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

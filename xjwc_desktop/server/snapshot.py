@@ -22,6 +22,9 @@ from xjwc_desktop.server.database import ServerDatabase
 from xjwc_desktop.server.feed import pull
 
 BATCH = 10_000
+#: The server's books: never part of a workstation's database.
+SERVER_ONLY = ("sync_devices", "sync_rows", "sync_changes", "sync_table_counts", "sync_outbox",
+               "sync_applying")
 
 
 class SnapshotCache:
@@ -41,6 +44,8 @@ class SnapshotCache:
 
     def _refresh(self) -> int:
         self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() and self.server.dialect == "sqlite":
+            self._seed_from_server_file()
         db = open_database(self.path, create=True)
         try:
             with db.engine.connect() as conn:
@@ -55,6 +60,30 @@ class SnapshotCache:
                     return cursor
         finally:
             db.close()
+
+    def _seed_from_server_file(self) -> None:
+        """A SQLite server's own file is already a workstation database: copy it (SQLite's
+        backup API takes a consistent copy while the server runs), strip the server's books
+        and keep the feed position the copy covers. Seconds instead of a minute."""
+        part = self.dir / "seeding.sqlite"
+        part.unlink(missing_ok=True)
+        src = sqlite3.connect(self.server.engine.url.database)
+        dst = sqlite3.connect(part, isolation_level=None)
+        try:
+            src.backup(dst)
+            cursor = dst.execute("SELECT coalesce(max(seq), 0) FROM sync_rows").fetchone()[0]
+            dst.execute("BEGIN")
+            for table in SERVER_ONLY:
+                dst.execute(f"DELETE FROM {table}")
+            dst.execute("DELETE FROM local_meta WHERE key <> 'workstation_id'")
+            dst.execute("INSERT INTO local_meta (key, value) VALUES ('sync.cursor', ?)",
+                        (str(cursor),))
+            dst.execute("COMMIT")
+            dst.execute("VACUUM")
+        finally:
+            dst.close()
+            src.close()
+        os.replace(part, self.path)
 
     def copy(self) -> tuple[Path, int]:
         """A fresh, consistent copy of the cached database and the cursor it covers.

@@ -92,6 +92,23 @@ def row_to_wire(kinds: Sequence[str], raw: Sequence[Any]) -> list[Any]:
     return [to_wire(k, v) for k, v in zip(kinds, raw, strict=True)]
 
 
+def wire_converter(kinds: Sequence[str]):
+    """A fast ``raw row -> wire row`` for one table: only the columns whose driver value
+    can differ from the wire form are touched (texts and integers pass as they are)."""
+    touched = [(i, k) for i, k in enumerate(kinds) if k in (DATETIME, BOOL, REAL, BLOB, DATE)]
+
+    def convert(raw: Sequence[Any]) -> list[Any]:
+        row = list(raw)
+        for i, kind in touched:
+            value = row[i]
+            if value is not None and not (kind == DATETIME and type(value) is str
+                                          and len(value) == 26):
+                row[i] = to_wire(kind, value)
+        return row
+
+    return convert
+
+
 HASH_MOD = 1 << 63  # hashes and their sums stay signed 64-bit integers in any JSON reader
 
 

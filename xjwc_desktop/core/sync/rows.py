@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
-from xjwc_desktop.core.sync.codec import HASH_MOD, row_hash, row_to_wire, to_database
+from xjwc_desktop.core.sync.codec import HASH_MOD, row_hash, to_database, wire_converter
 from xjwc_desktop.core.sync.schema import SyncedTable
 
 IN_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -30,16 +30,13 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 def read_rows(conn: Connection, table: SyncedTable, ids: Sequence[str]) -> dict[str, list]:
     """``{id: wire row}`` of the rows of ``table`` with those ids (missing ids left out)."""
     out: dict[str, list] = {}
-    cols = quoted(table.columns)
+    query = text(f'SELECT {quoted(table.columns)} FROM "{table.name}" WHERE id IN :ids')\
+        .bindparams(bindparam("ids", expanding=True))
     id_pos = table.columns.index("id")
+    convert = wire_converter(table.kinds)
     for part in chunks(list(ids), IN_CHUNK):
-        params = {f"i{n}": v for n, v in enumerate(part)}
-        marks = ", ".join(f":i{n}" for n in range(len(part)))
-        result = conn.execute(
-            text(f'SELECT {cols} FROM "{table.name}" WHERE id IN ({marks})'), params)
-        for raw in result:
-            wire = row_to_wire(table.kinds, raw)
-            out[wire[id_pos]] = wire
+        for raw in conn.execute(query, {"ids": list(part)}):
+            out[raw[id_pos]] = convert(raw)
     return out
 
 
@@ -55,6 +52,7 @@ def iter_all_rows(conn: Connection, table: SyncedTable, *, after: str = "",
     cols = quoted(table.columns)
     # Byte order on every side (ids are lowercase hex; PostgreSQL would use its locale).
     key = 'id COLLATE "C"' if conn.dialect.name == "postgresql" else "id"
+    convert = wire_converter(table.kinds)
     while True:
         rows = conn.execute(text(
             f'SELECT {cols} FROM "{table.name}" WHERE {key} > :after ORDER BY {key} '
@@ -63,8 +61,7 @@ def iter_all_rows(conn: Connection, table: SyncedTable, *, after: str = "",
         if not rows:
             return
         id_pos = table.columns.index("id")
-        for raw in rows:
-            yield row_to_wire(table.kinds, raw)
+        yield from map(convert, rows)
         after = rows[-1][id_pos]
 
 

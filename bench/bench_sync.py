@@ -1,0 +1,277 @@
+"""Sync figures of issue #6, each beside a baseline measured in the same run.
+
+1. First sync of 100,000 cases to a new workstation (target ≥ 30,000 rows/s): our snapshot
+   bootstrap (warm server cache, as a running server has it, and cold, the first one after
+   a start); baselines: the same data through our incremental feed (JSON rows), and a
+   straightforward SQLAlchemy ORM ``session.merge`` per pulled row (on a sample).
+2. 1,000 edits pushed by one workstation and pulled by another (target ≤ 1 s); baseline:
+   the same edits one HTTP request per change.
+3. A sync with nothing to do on a 1,000,000-case database (target ≤ 100 ms); baseline: a
+   sync that compares the whole database (``--verify``).
+
+    .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
+
+Databases are made once in the work folder (``xjwc demo``) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from xjwc_desktop.core.model import Case, now_local
+from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.sync.bootstrap import bootstrap
+from xjwc_desktop.core.sync.client import SyncClient
+from xjwc_desktop.core.sync.transport import HttpTransport
+from xjwc_desktop.server.database import open_server_database
+from xjwc_desktop.server.devices import add_device
+from xjwc_desktop.server.run import BackgroundServer
+
+SEED_CASES = 15_789  # the demo's own cases (the work report's figures)
+
+
+def demo(path: Path, total_cases: int) -> Path:
+    if not path.exists():
+        print(f"… making {path.name} ({total_cases:,} cases, once)", flush=True)
+        subprocess.run([sys.executable, "-m", "xjwc_desktop", "demo", "--db", str(path),
+                        "--cases", str(total_cases - SEED_CASES)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
+def fresh_copy(src: Path, dst: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dst}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+    shutil.rmtree(f"{dst}.snapshots", ignore_errors=True)
+    return dst
+
+
+def rows_in(path: Path) -> tuple[int, int]:
+    db = open_database(path)
+    try:
+        with db.engine.connect() as conn:
+            cases = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
+            total = sum(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                        for t in ("cases", "case_events", "case_notes", "unit_grids",
+                                  "categories", "departments", "compounds", "inspectors",
+                                  "illegal_structures", "census_records", "bike_stations",
+                                  "patrol_zones"))
+        return cases, total
+    finally:
+        db.close()
+
+
+def line(label: str, value: str, baseline: str = "") -> None:
+    print(f"  {label:<58} {value:>14}   {baseline}")
+
+
+# -- 1. first sync ------------------------------------------------------------------------
+def first_sync(work: Path, url: str, label: str, *, sample_orm: int = 5000) -> None:
+    server_db = open_server_database(url)
+    with BackgroundServer(server_db) as server:
+        cases, total = None, None
+        for run, name in enumerate(("cold", "warm", "warm")):
+            token = add_device(server_db.engine, f"bench-{label}-{time.time_ns()}", "viewer")[1]
+            target = work / f"new-{label}-{run}.sqlite"
+            target.unlink(missing_ok=True)
+            if name == "cold":
+                shutil.rmtree(server_db.snapshot_dir, ignore_errors=True)
+                server.app.state.snapshots.__init__(server_db)
+            started = time.perf_counter()
+            with HttpTransport(server.url, token) as transport:
+                bootstrap(target, transport, server_url=server.url)
+                db = open_database(target)
+                SyncClient(db, transport).sync()
+                db.close()
+            seconds = time.perf_counter() - started
+            if cases is None:
+                cases, total = rows_in(target)
+            line(f"{label}: new workstation, snapshot ({name} cache)", f"{seconds:.2f} s",
+                 f"{cases / seconds:,.0f} cases/s, {total / seconds:,.0f} rows/s")
+        # Baseline A: every row through the incremental feed (JSON, 5,000 per request).
+        token = add_device(server_db.engine, f"bench-feed-{time.time_ns()}", "viewer")[1]
+        target = work / f"feed-{label}.sqlite"
+        target.unlink(missing_ok=True)
+        empty = open_database(target, create=True)
+        started = time.perf_counter()
+        with HttpTransport(server.url, token) as transport:
+            report = SyncClient(empty, transport).sync()
+        seconds = time.perf_counter() - started
+        empty.close()
+        line(f"{label}: baseline, every row through the feed", f"{seconds:.2f} s",
+             f"{report.pulled / seconds:,.0f} rows/s ({report.pulled:,} rows)")
+        orm_baseline(server_db, work, label, sample_orm)
+    server_db.close()
+
+
+def orm_baseline(server_db, work: Path, label: str, sample: int) -> None:
+    """A straightforward ORM sync: read the rows as objects, ``merge`` them one by one."""
+    from sqlalchemy.orm import Session, make_transient
+
+    target = work / f"orm-{label}.sqlite"
+    target.unlink(missing_ok=True)
+    db = open_database(target, create=True)
+    with Session(server_db.engine) as src:
+        cases = src.scalars(select(Case).order_by(Case.id).limit(sample)).all()
+        for c in cases:
+            src.expunge(c)
+            make_transient(c)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys = OFF"))
+        with Session(bind=conn) as s:
+            for c in cases:
+                s.merge(c)
+            s.flush()
+    seconds = time.perf_counter() - started
+    db.close()
+    line(f"{label}: baseline, ORM merge per row ({sample:,}-case sample)",
+         f"{sample / seconds:,.0f} rows/s", "")
+
+
+# -- 2. 1,000 edits ------------------------------------------------------------------------
+def thousand_edits(work: Path, server_file: Path) -> None:
+    url = str(fresh_copy(server_file, work / "edits-server.sqlite"))
+    server_db = open_server_database(url)
+    with BackgroundServer(server_db) as server:
+        stations = []
+        for name in ("甲", "乙"):
+            token = add_device(server_db.engine, name, "operator")[1]
+            path = work / f"edits-{name}.sqlite"
+            path.unlink(missing_ok=True)
+            transport = HttpTransport(server.url, token)
+            bootstrap(path, transport, server_url=server.url)
+            stations.append((open_database(path), transport))
+        (a, ta), (b, tb) = stations
+        SyncClient(a, ta).sync()
+        SyncClient(b, tb).sync()
+        for rnd, (push_batch, pull_batch, label) in enumerate(
+                ((1000, 5000, "1,000 edits: push (A) + pull (B), batched"),
+                 (1, 1, "baseline: the same, one request per change"))):
+            with a.session() as s:
+                for case in s.scalars(select(Case).order_by(Case.id).limit(1000)):
+                    case.description = f"第 {rnd} 轮修改 {case.case_no}"
+                    case.updated_at = now_local()
+                    case.written_by = a.workstation_id
+            started = time.perf_counter()
+            pushed = SyncClient(a, ta, push_batch=push_batch).sync()
+            middle = time.perf_counter()
+            pulled = SyncClient(b, tb, pull_batch=pull_batch).sync()
+            done = time.perf_counter()
+            assert pushed.pushed == 1000, pushed
+            assert pulled.pulled >= 1000, pulled
+            line(label, f"{done - started:.3f} s",
+                 f"push {middle - started:.3f} s, pull {done - middle:.3f} s")
+        for db, transport in stations:
+            db.close()
+            transport.close()
+    server_db.close()
+
+
+# -- 3. nothing to do on a million cases -----------------------------------------------------
+def idle_sync(work: Path, million: Path) -> None:
+    url = str(fresh_copy(million, work / "idle-server.sqlite"))
+    server_db = open_server_database(url)
+    with BackgroundServer(server_db) as server:
+        token = add_device(server_db.engine, "idle", "operator")[1]
+        path = work / "idle-ws.sqlite"
+        path.unlink(missing_ok=True)
+        transport = HttpTransport(server.url, token)
+        started = time.perf_counter()
+        bootstrap(path, transport, server_url=server.url)
+        db = open_database(path)
+        client = SyncClient(db, transport)
+        client.sync()
+        print(f"  (setup: a new workstation from the 1M server in "
+              f"{time.perf_counter() - started:.1f} s)")
+        with db.engine.connect() as conn:
+            cases = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
+        times = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            report = client.sync()
+            times.append(time.perf_counter() - t0)
+            assert report.pushed == report.pulled == 0
+        line(f"sync with nothing to do, {cases:,} cases (median of 20)",
+             f"{statistics.median(times) * 1000:.1f} ms",
+             f"min {min(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+        t0 = time.perf_counter()
+        client.sync(verify=True)
+        line("baseline: a sync comparing the whole database (--verify)",
+             f"{time.perf_counter() - t0:.1f} s", "")
+        db.close()
+        transport.close()
+    server_db.close()
+
+
+def postgres_copy(src: Path) -> str:
+    """The server data in a new PostgreSQL database (dropped by the caller)."""
+    import psycopg
+
+    from xjwc_desktop.core.sync.rows import db_values, insert_sql, iter_all_rows
+    from xjwc_desktop.core.sync.schema import synced_tables
+
+    name = f"xjwc_bench_{int(time.time())}"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
+                         autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1/{name}"
+    pg = open_server_database(url)
+    lite = open_database(src)
+    with lite.engine.connect() as read, pg.engine.begin() as write:
+        for table in synced_tables():
+            write.execute(text(f'DELETE FROM "{table.name}"'))
+            cols = list(table.columns)
+            batch = []
+            for row in iter_all_rows(read, table):
+                batch.append(db_values("postgresql", table, cols, row))
+                if len(batch) == 5000:
+                    write.execute(text(insert_sql(table, cols)), batch)
+                    batch = []
+            if batch:
+                write.execute(text(insert_sql(table, cols)), batch)
+        write.execute(text("DELETE FROM sync_rows"))
+    lite.close()
+    pg.close()
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/xjwc-bench-sync"))
+    parser.add_argument("--skip-1m", action="store_true")
+    parser.add_argument("--pg", action="store_true", help="also first sync from PostgreSQL")
+    args = parser.parse_args()
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    hundred = demo(work / "demo100k.sqlite", 100_000)
+    print("1. first sync of 100,000 cases (target ≥ 30,000 rows/s)")
+    first_sync(work, str(fresh_copy(hundred, work / "first-server.sqlite")), "SQLite server")
+    if args.pg:
+        url = postgres_copy(hundred)
+        try:
+            first_sync(work, url, "PostgreSQL server")
+        finally:
+            import psycopg
+
+            with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
+                                 autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
+    thousand_edits(work, hundred)
+    if not args.skip_1m:
+        print("3. sync with nothing to do on 1,000,000 cases (target ≤ 100 ms)")
+        idle_sync(work, demo(work / "demo1m.sqlite", 1_000_000))
+
+
+if __name__ == "__main__":
+    main()
