@@ -20,9 +20,18 @@ from starlette.background import BackgroundTask
 from xjwc_desktop import __version__
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.sync.schema import is_synced
-from xjwc_desktop.server import devices, feed, logs
+from xjwc_desktop.server import devices, feed, logs, photos
+from xjwc_desktop.server.authz import WRITABLE
 from xjwc_desktop.server.database import ServerDatabase
-from xjwc_desktop.server.protocol import MAX_BODY, PROTOCOL, Check, Hello, Push, RowsRequest
+from xjwc_desktop.server.protocol import (
+    MAX_BODY,
+    PROTOCOL,
+    Check,
+    FilesRequest,
+    Hello,
+    Push,
+    RowsRequest,
+)
 from xjwc_desktop.server.push import OutOfOrder, apply_push
 from xjwc_desktop.server.size_limit import BodySizeLimit
 from xjwc_desktop.server.snapshot import SnapshotCache
@@ -152,6 +161,28 @@ def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
             path, media_type="application/vnd.sqlite3",
             headers={"X-Xjwc-Cursor": str(cursor), "X-Xjwc-Schema": head},
             background=BackgroundTask(Path(path).unlink, missing_ok=True))
+
+    @app.post("/v1/files/missing", summary="服务器还没有的照片（按 SHA-256）")
+    def files_missing(body: FilesRequest, device: DeviceDep):
+        return {"missing": photos.missing(server.files_dir, body.sha256)}
+
+    @app.put("/v1/files/{sha}", summary="上传一张照片（内容须与 SHA-256 相符）", status_code=204)
+    async def put_file(sha: str, request: Request, device: DeviceDep):
+        if "case_attachments" not in WRITABLE.get(device.role, ()):
+            raise refuse(device, request, f"设备“{device.name}”无权上传照片。")
+        try:
+            photos.accept(server.files_dir, sha, await request.body())
+        except photos.PhotoRefused as exc:
+            logs.log("photo refused", logging.WARNING, device=device.name, reason=str(exc))
+            raise HTTPException(422, str(exc)) from exc
+        return Response(status_code=204)
+
+    @app.get("/v1/files/{sha}", summary="下载一张照片")
+    def get_file(sha: str, device: DeviceDep):
+        found = photos.find(server.files_dir, sha)
+        if found is None:
+            raise HTTPException(404, "服务器上没有这张照片。")
+        return FileResponse(found, media_type="application/octet-stream")
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException):

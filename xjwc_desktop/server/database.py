@@ -20,8 +20,10 @@ from xjwc_desktop.core.errors import DatabaseError, NewerSchemaError
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.storage.locations import data_dir
 from xjwc_desktop.core.storage.reference import install_reference_data
 from xjwc_desktop.core.sync.schema import synced_tables
+from xjwc_desktop.core.workflow.attachments import files_folder
 
 
 @dataclass
@@ -30,6 +32,7 @@ class ServerDatabase:
     url: str
     server_id: str
     snapshot_dir: Path
+    files_dir: Path
 
     @property
     def dialect(self) -> str:
@@ -46,8 +49,14 @@ def parse_url(url: str) -> str:
     return url
 
 
-def open_server_database(url: str, *, snapshot_dir: Path | None = None) -> ServerDatabase:
-    """Open (creating and migrating if needed) the office server's database."""
+def open_server_database(url: str, *, snapshot_dir: Path | None = None,
+                         files_dir: Path | None = None) -> ServerDatabase:
+    """Open (creating and migrating if needed) the office server's database.
+
+    Photos are kept beside a SQLite file (``<file>.files``, as on workstations) or, for
+    PostgreSQL, in the user's data folder (``server-files/<database>``), unless
+    ``files_dir`` says otherwise.
+    """
     url = parse_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -56,12 +65,14 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None) -> Serve
         db = open_database(parsed.database, create=True)
         engine = db.engine
         default_dir = Path(f"{parsed.database}.snapshots")
+        files_dir_default = files_folder(Path(parsed.database))
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(parsed.set(drivername="postgresql+psycopg"),
                                pool_pre_ping=True)
         _migrate_postgresql(engine, url)
-        default_dir = Path.home() / ".cache" / "xjwc_desktop" / "snapshots" / (
-            parsed.database or "xjwc")
+        name = parsed.database or "xjwc"
+        default_dir = Path.home() / ".cache" / "xjwc_desktop" / "snapshots" / name
+        files_dir_default = data_dir() / "server-files" / name
     else:
         raise DatabaseError(f"不支持的数据库：{parsed.get_backend_name()}"
                             "（可用 SQLite 文件或 PostgreSQL）。")
@@ -78,7 +89,8 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None) -> Serve
     except BaseException:
         engine.dispose()
         raise
-    return ServerDatabase(engine, url, server_id, snapshot_dir or default_dir)
+    return ServerDatabase(engine, url, server_id, snapshot_dir or default_dir,
+                          files_dir or files_dir_default)
 
 
 @contextlib.contextmanager

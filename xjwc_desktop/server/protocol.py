@@ -53,3 +53,7 @@ class Check(BaseModel):
 class RowsRequest(BaseModel):
     tbl: str
     ids: list[str] = Field(max_length=20_000)
+
+
+class FilesRequest(BaseModel):
+    sha256: list[str] = Field(max_length=10_000)

@@ -11,17 +11,21 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.exchange.progress import Progress, no_progress
 from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import Database
-from xjwc_desktop.core.sync import outbox, state
+from xjwc_desktop.core.sync import files, outbox, state
 from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
 from xjwc_desktop.core.sync.check import Checker
 from xjwc_desktop.core.sync.transport import PROTOCOL, SyncError, SyncOffline
+from xjwc_desktop.core.workflow.attachments import files_folder
 
 PUSH_BATCH = 1000
 PULL_BATCH = 5000
@@ -76,6 +80,9 @@ class SyncClient:
             checker = Checker(self.db.engine, self.transport, self._apply_rows)
             if verify:
                 report.repaired += checker.verify_all()
+                with self.db.engine.connect() as conn:
+                    ids = [r for (r,) in conn.execute(text("SELECT id FROM case_attachments"))]
+                report.repaired += self.fetch_photos(ids)
             elif pulled or report.pushed:
                 report.repaired += checker.check(pulled, moved=self._cursor() != since)
         except SyncError as exc:
@@ -137,6 +144,12 @@ class SyncClient:
             if not changes:
                 return
             self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
+            photos = [c["row_id"] for c in changes
+                      if c["tbl"] == "case_attachments" and c["op"] == "insert"]
+            if photos:  # the photo before the row that names it
+                with self.db.engine.connect() as conn:
+                    files.upload_missing(self.transport,
+                                         files.local_files(conn, self.files, photos))
             answer = self.transport.push(prev, changes)
             self._acknowledge(answer, report)
             done += len(changes)
@@ -174,7 +187,18 @@ class SyncClient:
             since = batch["cursor"]
             self.progress(report.pulled, 0, f"已下载 {report.pulled:,} 条记录")
             if not batch["more"]:
+                self.fetch_photos(pulled.get("case_attachments", ()))
                 return pulled
+
+    @property
+    def files(self) -> Path:
+        return files_folder(self.db.path)
+
+    def fetch_photos(self, attachment_ids) -> int:
+        """Download the photos of these attachment rows that this machine lacks."""
+        with self.db.engine.connect() as conn:
+            wanted = files.local_files(conn, self.files, attachment_ids)
+        return files.download_missing(self.transport, wanted)
 
     def _apply_batch(self, batch: dict, report: SyncReport) -> dict[str, list[str]]:
         for _attempt in range(RETRIES):

@@ -99,6 +99,27 @@ class HttpTransport:
     def digest(self, tbl: str, after: str, limit: int) -> dict:
         return self._call("GET", f"/v1/digest/{tbl}", params={"after": after, "limit": limit})
 
+    def missing_files(self, shas: list[str]) -> list[str]:
+        return self._call("POST", "/v1/files/missing", {"sha256": shas})["missing"]
+
+    def put_file(self, sha: str, data: bytes) -> None:
+        try:
+            response = self._client.put(f"/v1/files/{sha}", content=data,
+                                        headers={"Content-Type": "application/octet-stream"})
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+        self._raise_for(response)
+
+    def get_file(self, sha: str) -> bytes | None:
+        try:
+            response = self._client.get(f"/v1/files/{sha}")
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+        if response.status_code == 404:
+            return None
+        self._raise_for(response)
+        return response.content
+
     def snapshot(self, target: Path) -> tuple[int, str]:
         """Download the server's snapshot into ``target``; returns (cursor, schema)."""
         try:

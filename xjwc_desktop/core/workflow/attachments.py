@@ -48,7 +48,8 @@ def add_note(session: Session, ref: str, text: str, *, author: str | None,
     return note
 
 
-def _media_type(head: bytes) -> tuple[str, str]:
+def media_type(head: bytes) -> tuple[str, str]:
+    """The media type and extension of a photo, by its first 16 bytes."""
     for magic, media, ext in SIGNATURES:
         if head.startswith(magic):
             return media, ext
@@ -68,7 +69,7 @@ def attach_photo(session: Session, ref: str, source: Path, folder: Path, *,
         raise WorkflowError(f"照片“{source.name}”大小为 {size:,} 字节，应在 1 字节到 "
                             f"{MAX_PHOTO_BYTES // 1024 // 1024} MB 之间。")
     with source.open("rb") as fh:
-        media, ext = _media_type(fh.read(16))
+        media, ext = media_type(fh.read(16))
     case = find_case(session, ref)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
