@@ -126,9 +126,10 @@ def orm_baseline(server_db, work: Path, label: str, sample: int) -> None:
             src.expunge(c)
             make_transient(c)
     started = time.perf_counter()
-    with db.engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys = OFF"))
-        with Session(bind=conn) as s:
+    with db.engine.connect() as conn:
+        # As our pulls do: the rows' parents (categories, departments) are not there yet.
+        conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin(), Session(bind=conn) as s:
             for c in cases:
                 s.merge(c)
             s.flush()

@@ -77,8 +77,11 @@ def test_deleting_an_edited_row_deletes_it_and_says_what_was_unseen():
     server = {**BASE, "address": "新地址"}
     d = merge.decide_update(CASES, server, BASE, {"deleted_at": "2026-11-30 11:05:00.000000"})
     assert d.apply == {"deleted_at": "2026-11-30 11:05:00.000000"}
-    assert d.conflicts[0].kind == "delete_after_edit"
-    assert d.conflicts[0].fields == ["address"]
+    [c] = d.conflicts
+    assert c.kind == "delete_after_edit"
+    assert c.fields == ["address"]
+    assert (c.kept, c.lost) == ({"deleted_at": "2026-11-30 11:05:00.000000"}, {"deleted_at": None})
+    assert c.detail == {"unseen": {"address": "新地址"}}
 
 
 def test_restoring_a_deleted_row_applies_with_its_edit():

@@ -197,7 +197,15 @@ def test_deleting_what_someone_else_just_changed_is_recorded(pair):
     assert a.case(case_no).deleted_at is not None
     [c] = conflicts(a)
     assert c.kind == "delete_after_edit"
-    assert c.kept == {"address": "新地址"}
+    assert c.detail["unseen"] == {"address": "新地址"}
+    assert c.lost == {"deleted_at": None}
+    # 采用此值: the case is not deleted after all, with the address it had.
+    with a.db.session() as s:
+        resolve_conflict(s, c.id, "take", actor=Actor(Role.SUPERVISOR),
+                         workstation_id=a.db.workstation_id)
+    settle(server, a, b)
+    assert b.case(case_no).deleted_at is None
+    assert b.case(case_no).address == "新地址"
 
 
 def test_two_deletes_are_no_conflict(pair):

@@ -121,12 +121,12 @@ def _conflict_values(server) -> set[tuple[str, str, object]]:
     """(row id, field, value) of every value a conflict record holds on to."""
     found = set()
     with server.db.engine.connect() as conn:
-        for row_id, kind, kept, lost in conn.execute(text(
-                "SELECT row_id, kind, kept, lost FROM sync_conflicts")):
+        for row_id, kind, lost, detail in conn.execute(text(
+                "SELECT row_id, kind, lost, detail FROM sync_conflicts")):
             for field, value in (json.loads(lost) if lost else {}).items():
                 found.add((row_id, field, value))
             if kind == "delete_after_edit":
-                for field, value in json.loads(kept).items():
+                for field, value in json.loads(detail)["unseen"].items():
                     found.add((row_id, field, value))
     return found
 

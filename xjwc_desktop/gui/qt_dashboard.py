@@ -245,7 +245,7 @@ class QtDashboard(QWidget):
         fmt = path.suffix.lower().lstrip(".") or "pdf"
 
         def work() -> str:
-            with self.db.session() as s:
+            with self.db.session(write=False) as s:
                 report = build_report(s, period, now=now)
             return str(write_report(report, fmt, path))
 

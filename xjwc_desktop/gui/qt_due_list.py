@@ -54,7 +54,7 @@ class QtDueList(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.db.session() as s:
+        with self.db.session(write=False) as s:
             self.rows = due_cases(s, now_local())
         self.table.setRowCount(len(self.rows))
         for i, due in enumerate(self.rows):

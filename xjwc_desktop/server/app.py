@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Annotated
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.storage import migrate
@@ -155,12 +153,12 @@ def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
 
     @app.get("/v1/snapshot", summary="新工作站的整库快照（SQLite 文件）")
     def snapshot(device: DeviceDep):
-        path, cursor = snapshots.copy()
-        logs.log("snapshot", device=device.name, cursor=cursor, bytes=path.stat().st_size)
-        return FileResponse(
-            path, media_type="application/vnd.sqlite3",
-            headers={"X-Xjwc-Cursor": str(cursor), "X-Xjwc-Schema": head},
-            background=BackgroundTask(Path(path).unlink, missing_ok=True))
+        copy = snapshots.open_copy()
+        logs.log("snapshot", device=device.name, cursor=copy.cursor, bytes=copy.size)
+        return StreamingResponse(
+            copy.chunks(), media_type="application/vnd.sqlite3",
+            headers={"X-Xjwc-Cursor": str(copy.cursor), "X-Xjwc-Schema": head,
+                     "X-Xjwc-Sha256": copy.sha256, "Content-Length": str(copy.size)})
 
     @app.post("/v1/files/missing", summary="服务器还没有的照片（按 SHA-256）")
     def files_missing(body: FilesRequest, device: DeviceDep):

@@ -34,6 +34,7 @@ class Change(BaseModel):
     base: dict[str, Any] | None = Field(None, description="update/delete: the row before")
     new: dict[str, Any] | None = Field(None, description="update: the fields changed")
     stamp: dict[str, Any] | None = Field(None, description="update: updated_at, written_by")
+    row_hash: int | None = Field(None, description="update: hash of the device's whole row")
 
 
 class Push(BaseModel):

@@ -9,7 +9,6 @@ savepoint: one that cannot be written is set aside in a conflict record, the oth
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -17,16 +16,18 @@ from sqlalchemy.exc import IntegrityError
 
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.model import now_local
+from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync import merge
-from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, dumps, loads
+from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
-from xjwc_desktop.core.sync.rows import db_values, insert_sql, read_row, update_sql
+from xjwc_desktop.core.sync.rows import db_values, insert_sql
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
 from xjwc_desktop.server import authz
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.database import next_seq, quiet
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
+from xjwc_desktop.server.push_context import PushContext
 
 _PUSH_LOCK = threading.Lock()
 PG_LOCK_KEY = 0x584A5743  # "XJWC"
@@ -40,54 +41,48 @@ class OutOfOrder(XjwcError):
         self.expected = expected
 
 
-@dataclass
-class PushContext:
-    conn: Connection
-    device: Device
-    dialect: str
-    seq: int
-    server_id: str
-    # case id -> the workflow conflict recording its lost step in this push, so the step's
-    # history events join that record instead of becoming a second history.
-    lost_steps: dict[str, str] = field(default_factory=dict)
-    # row id -> conflict record of a row set aside in this push: its children follow it
-    set_aside: dict[str, str] = field(default_factory=dict)
-
-    def take_seq(self) -> int:
-        self.seq += 1
-        return self.seq - 1
-
-
 def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                changes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Apply ``changes`` (in the device's outbox order); returns a result per change."""
-    with _PUSH_LOCK, engine.begin() as conn, quiet(conn):
+    """Apply ``changes`` (in the device's outbox order); returns a result per change.
+
+    First all in one go; if any change cannot be written (a constraint the checks did
+    not foresee), the whole attempt is taken back and the push is applied again with a
+    savepoint around each change, so only that one is set aside.
+    """
+    with _PUSH_LOCK, writing(engine) as conn, quiet(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
                                {"i": device.id}).scalar_one()
         known = _known(conn, [c["id"] for c in changes])
-        ctx = PushContext(conn, device, conn.dialect.name, next_seq(conn), server_id)
-        results = []
-        for change in changes:
-            if change["id"] in known:
-                results.append({**known[change["id"]], "duplicate": True})
-                continue
-            # Each device's changes land in its own order: a new change must come after the
-            # last one applied, and the device must not believe more was applied than was.
-            if change["seq"] <= through or prev > through:
-                raise OutOfOrder(through)
-            result = _apply_one(ctx, change)
-            conn.execute(text(
-                "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
-                "received_at) VALUES (:c, :d, :s, :r, :q, :at)"),
-                {"c": change["id"], "d": device.id, "s": change["seq"], "r": dumps(result),
-                 "q": result.get("seq"), "at": now_local()})
-            through = change["seq"]
-            results.append(result)
-        conn.execute(text("UPDATE sync_devices SET pushed_through = :t, last_seen_at = :now "
-                          "WHERE id = :i"), {"t": through, "now": now_local(), "i": device.id})
-        return {"results": results, "pushed_through": through, "seq": ctx.seq - 1}
+        first_seq = next_seq(conn)
+
+        def attempt(careful: bool) -> tuple[PushContext, list[dict], int]:
+            ctx = PushContext(conn, device, conn.dialect.name, first_seq, server_id)
+            ctx.preload([c for c in changes if c["id"] not in known])
+            results, last = [], through
+            for change in changes:
+                if change["id"] in known:
+                    results.append({**known[change["id"]], "duplicate": True})
+                    continue
+                # Each device's changes land in its own order: a new change must come after
+                # the last one applied, and the device must not believe more was applied.
+                if change["seq"] <= last or prev > through:
+                    raise OutOfOrder(through)
+                result = _apply_one(ctx, change, careful)
+                ctx.record(change, result)
+                last = change["seq"]
+                results.append(result)
+            ctx.write_updates()  # inside the attempt: a failure here is the attempt's too
+            return ctx, results, last
+
+        try:
+            with conn.begin_nested():
+                ctx, results, last = attempt(careful=False)
+        except IntegrityError:
+            ctx, results, last = attempt(careful=True)
+        ctx.flush(last)
+        return {"results": results, "pushed_through": last, "seq": ctx.seq - 1}
 
 
 def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
@@ -103,18 +98,20 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _apply_one(ctx: PushContext, change: dict[str, Any]) -> dict[str, Any]:
+def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[str, Any]:
     tbl, row_id, op = change["tbl"], change["row_id"], change["op"]
     result: dict[str, Any] = {"id": change["id"], "tbl": tbl, "row_id": row_id}
     if not is_synced(tbl) or op not in ("insert", "update", "delete"):
         return {**result, "outcome": "refused", "drop_local": False}
     table = synced_table(tbl)
-    server_row = read_row(ctx.conn, table, row_id)
+    server_row = ctx.row(table, row_id)
     mine = _device_row(change)
     decision = _decide(table, change, server_row)
     # A change that would change nothing (a reference row every workstation has) needs no
     # right; anything else is checked against the device's role and zone.
     changes_something = decision.insert or decision.apply or decision.conflicts
+    if changes_something and ctx.device.role == "inspector":
+        ctx.write_updates()  # the zone check reads cases from the database
     reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
                                                  mine)
     if reason:
@@ -128,14 +125,18 @@ def _apply_one(ctx: PushContext, change: dict[str, Any]) -> dict[str, Any]:
         # A note or history event of a case that did not get in goes with that case.
         add_lost_event(ctx.conn, ctx.set_aside[parent], {"tbl": tbl, **change["row"]},
                        key="children")
-        _feed(ctx, "sync_conflicts", ctx.set_aside[parent], verbatim=False, device_id=None)
+        ctx.feed_row("sync_conflicts", ctx.set_aside[parent], verbatim=False, device_id=None)
         return {**result, "outcome": "set_aside", "drop_local": True}
+    if not careful:
+        return {**result, **_write(ctx, table, change, server_row, mine, decision)}
     savepoint = ctx.conn.begin_nested()
     try:
         outcome = _write(ctx, table, change, server_row, mine, decision)
+        ctx.write_updates()
         savepoint.commit()
     except IntegrityError as exc:
         savepoint.rollback()
+        ctx.remember(table, row_id, server_row)
         conflict_id = _conflict(ctx, table, row_id, change, ConflictSpec(
             merge.SET_ASIDE, [], None, None, _content(change),
             {"reason": str(exc.orig).splitlines()[0][:300]}), server_row)
@@ -172,6 +173,7 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
            mine: dict, decision: merge.Decision) -> dict[str, Any]:
     row_id = change["row_id"]
     if decision.insert:
+        ctx.write_updates()  # the unique checks below read the tables themselves
         row = dict(change["row"])
         if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
                                             or unique_clash(ctx.conn, table, row)):
@@ -191,65 +193,51 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
         cols = list(row)
         ctx.conn.execute(text(insert_sql(table, cols)),
                          db_values(ctx.dialect, table, cols, [row[c] for c in cols]))
-        _count(ctx.conn, table.name, total=1, deleted=int(row.get("deleted_at") is not None))
+        ctx.count(table.name, total=1, deleted=int(row.get("deleted_at") is not None))
+        after = row
     elif decision.apply:
         stamp = change.get("stamp") or {}
         values = {**decision.apply, "updated_at": stamp.get("updated_at") or
                   now_local().strftime(DATETIME_FORMAT),
                   "written_by": ctx.device.workstation_id}
-        cols = list(values)
-        params = db_values(ctx.dialect, table, cols, [values[c] for c in cols])
-        ctx.conn.execute(text(update_sql(table, cols)), {**params, "row_id": row_id})
+        ctx.update(table, row_id, values)
         if "deleted_at" in decision.apply:
             was = server_row.get("deleted_at") is not None
             now = decision.apply["deleted_at"] is not None
-            _count(ctx.conn, table.name, deleted=int(now) - int(was))
+            ctx.count(table.name, deleted=int(now) - int(was))
+        after = {**server_row, **values}
+    else:
+        after = server_row
+    ctx.remember(table, row_id, after)
     for spec in decision.conflicts:
         conflict_id = _conflict(ctx, table, row_id, change, spec, server_row)
         if spec.kind == merge.WORKFLOW and table.name == "cases":
             ctx.lost_steps[row_id] = conflict_id
-    after = read_row(ctx.conn, table, row_id)
-    verbatim = after == mine if after is not None else False
+    verbatim = after is not None and (
+        row_hash([after.get(c) for c in table.columns]) == change["row_hash"]
+        if change.get("row_hash") is not None else after == mine)
     wrote = decision.insert or bool(decision.apply)
     seq = None
     if wrote or not verbatim:
-        seq = _feed(ctx, table.name, row_id, verbatim=verbatim and wrote)
+        seq = ctx.feed_row(table.name, row_id, verbatim=verbatim and wrote)
     outcome = decision.outcome if decision.insert or decision.apply or decision.conflicts \
         else "unchanged"
     return {"outcome": outcome, "drop_local": False, "seq": seq,
             "conflicts": len(decision.conflicts)}
 
 
-def _feed(ctx: PushContext, tbl: str, row_id: str, *, verbatim: bool,
-          device_id: str | None = "") -> int:
-    """Move the row to the head of the change feed."""
-    seq = ctx.take_seq()
-    params = {"t": tbl, "r": row_id, "s": seq,
-              "d": ctx.device.id if device_id == "" else device_id, "v": verbatim}
-    ctx.conn.execute(text(
-        "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
-        "VALUES (:t, :r, :s, :d, :v) ON CONFLICT (tbl, row_id) DO UPDATE SET "
-        "seq = excluded.seq, device_id = excluded.device_id, verbatim = excluded.verbatim"),
-        params)
-    return seq
-
-
 def _touch(ctx: PushContext, tbl: str, row_id: str) -> int:
     """Resend a row the device has wrong (its change did not get in as sent)."""
-    return _feed(ctx, tbl, row_id, verbatim=False)
-
-
-def _count(conn: Connection, tbl: str, *, total: int = 0, deleted: int = 0) -> None:
-    conn.execute(text("UPDATE sync_table_counts SET total = total + :t, deleted = deleted + :d "
-                      "WHERE tbl = :tbl"), {"t": total, "d": deleted, "tbl": tbl})
+    return ctx.feed_row(tbl, row_id, verbatim=False)
 
 
 def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: ConflictSpec,
               server_row: dict | None) -> str:
+    ctx.write_updates()
     conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
                                   change, spec, server_row, ctx.device)
-    _count(ctx.conn, "sync_conflicts", total=1)
-    _feed(ctx, "sync_conflicts", conflict_id, verbatim=False, device_id=None)
+    ctx.count("sync_conflicts", total=1)
+    ctx.feed_row("sync_conflicts", conflict_id, verbatim=False, device_id=None)
     return conflict_id
 
 
@@ -265,5 +253,5 @@ def _lose_event(ctx: PushContext, table, change: dict, row: dict) -> None:
         ctx.lost_steps[case_id] = conflict_id
         return
     add_lost_event(ctx.conn, conflict_id, row)
-    _feed(ctx, "sync_conflicts", conflict_id, verbatim=False, device_id=None)
+    ctx.feed_row("sync_conflicts", conflict_id, verbatim=False, device_id=None)
 

@@ -9,11 +9,15 @@ position it covers; the workstation pulls what came after, as on any sync.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from xjwc_desktop.core.storage.database import open_database
 from xjwc_desktop.core.sync import state
@@ -32,6 +36,9 @@ class SnapshotCache:
         self.server = server
         self.dir = server.snapshot_dir
         self._lock = threading.Lock()
+        self._current: Snapshot | None = None
+        for stale in self.dir.glob("snapshot-*.sqlite"):  # copies left by a killed server
+            stale.unlink(missing_ok=True)
 
     @property
     def path(self) -> Path:
@@ -85,23 +92,49 @@ class SnapshotCache:
             src.close()
         os.replace(part, self.path)
 
-    def copy(self) -> tuple[Path, int]:
-        """A fresh, consistent copy of the cached database and the cursor it covers.
-
-        The caller deletes the copy once it has been sent.
-        """
+    def open_copy(self) -> Snapshot:
+        """An open, consistent copy of the cached database, with the cursor it covers and
+        its SHA-256. Copies are reused until the feed moves on; a copy is opened before it
+        can be replaced, so a download under way keeps reading it even once unlinked."""
         with self._lock:
             cursor = self._refresh()
-            fd, name = tempfile.mkstemp(prefix="snapshot-", suffix=".sqlite", dir=self.dir)
-            target = Path(name)
-            src = sqlite3.connect(self.path)
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-                # A copy is a single file, not a WAL database that needs its -wal beside it.
-                dst.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                dst.close()
-                src.close()
-                os.close(fd)
-            return target, cursor
+            if self._current is None or self._current.cursor != cursor:
+                old, self._current = self._current, self._make_copy(cursor)
+                if old is not None:
+                    old.path.unlink(missing_ok=True)
+            return Snapshot(self._current.path, cursor, self._current.sha256,
+                            self._current.size, self._current.path.open("rb"))
+
+    def _make_copy(self, cursor: int) -> Snapshot:
+        fd, name = tempfile.mkstemp(prefix="snapshot-", suffix=".sqlite", dir=self.dir)
+        os.close(fd)
+        target = Path(name)
+        src = sqlite3.connect(self.path)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+            # A copy is a single file, not a WAL database that needs its -wal beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+            src.close()
+        digest = hashlib.sha256()
+        with target.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return Snapshot(target, cursor, digest.hexdigest(), target.stat().st_size, None)
+
+
+@dataclass
+class Snapshot:
+    path: Path
+    cursor: int
+    sha256: str
+    size: int
+    file: BinaryIO | None
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        try:
+            yield from iter(lambda: self.file.read(size), b"")
+        finally:
+            self.file.close()

@@ -10,12 +10,10 @@ added in the meantime is reported as already there rather than failing the impor
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 
 from sqlalchemy import Connection
 
@@ -24,13 +22,12 @@ from xjwc_desktop.core.exchange.plan import ImportPlan, RowNote, existing_keys
 from xjwc_desktop.core.exchange.progress import Progress, Throttle
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import CaseStatus
+from xjwc_desktop.core.storage.spatial import bulk_insert
 from xjwc_desktop.core.sync.state import device_no
 from xjwc_desktop.core.workflow.numbering import case_number, last_sequence
 from xjwc_desktop.core.workflow.rules import Role
 
 CHUNK = 10_000
-RTREE_TRIGGER = "cases_rtree_ai"
-RTREE_DEFER_FROM = 1_000  # below this, the trigger's cost does not matter
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -55,7 +52,7 @@ def apply_plan(conn: Connection, plan: ImportPlan, *, workstation_id: str, now: 
     table, names, tuples, extra = writer(conn, plan, rows, workstation_id, _stamp(now),
                                          file_name)
     total = len(tuples)
-    with _bulk_session(conn, table if total >= RTREE_DEFER_FROM else None):
+    with bulk_insert(conn, table, total):
         for start in range(0, total, CHUNK):
             report(start, total, f"写入第 {start:,}/{total:,} 行")
             insert_rows(conn, table, names, tuples[start:start + CHUNK])
@@ -63,37 +60,6 @@ def apply_plan(conn: Connection, plan: ImportPlan, *, workstation_id: str, now: 
                 insert_rows(conn, extra[0], extra[1], extra[2][start:start + CHUNK])
         report(total, total, f"已写入 {total:,} 行，更新空间索引")
     return raced
-
-
-@contextlib.contextmanager
-def _bulk_session(conn: Connection, table: str | None) -> Iterator[None]:
-    """A larger page cache for the insert, and the case R*Tree filled once at the end.
-
-    Inserting into a million-row table touches pages all over a dozen indexes; with
-    SQLite's default 2 MB cache most of the time goes to rereading them. The R*Tree,
-    updated row by row by its trigger between those inserts, costs three times what
-    filling it at the end does. Both are undone before the transaction commits (the
-    trigger is dropped and recreated inside it, so no other connection ever sees it
-    missing).
-    """
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB, for this insert only
-    trigger = None
-    if table == "cases":
-        trigger = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-            (RTREE_TRIGGER,)).scalar()
-    try:
-        if trigger:
-            last = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM cases").scalar()
-            conn.exec_driver_sql(f"DROP TRIGGER {RTREE_TRIGGER}")
-        yield
-        if trigger:
-            conn.exec_driver_sql("INSERT INTO case_rtree SELECT rowid, lon, lon, lat, lat "
-                                 "FROM cases WHERE rowid > ?", (last,))
-            conn.exec_driver_sql(trigger)
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _case_numbers(conn: Connection, rows: list[dict]) -> list[str]:

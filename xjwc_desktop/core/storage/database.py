@@ -43,9 +43,16 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        A writing session takes SQLite's write lock when it starts (waiting, up to the busy
+        timeout, for another writer such as a sync in progress); ``write=False`` is for
+        long reads (a report), which must not hold other writers up.
+        """
         with self._sessions() as s, s.begin():
+            if write:
+                s.connection(execution_options={"immediate": True})
             yield s
 
     def close(self) -> None:
@@ -171,6 +178,15 @@ def _ensure_workstation_id(engine: Engine) -> str:
             row = LocalMeta(key="workstation_id", value=uuid7())
             s.add(row)
         return row.value
+
+
+@contextlib.contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A connection in one write transaction (SQLite: BEGIN IMMEDIATE, see sqlite_setup)."""
+    with engine.connect() as conn:
+        conn.execution_options(immediate=True)
+        with conn.begin():
+            yield conn
 
 
 @contextlib.contextmanager

@@ -43,4 +43,8 @@ def configure_sqlite_engine(engine: Engine, *, bulk_load: bool = False) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A write transaction takes the write lock at once: one that began by reading and
+        # then meets another writer's commit would fail at once (SQLITE_BUSY_SNAPSHOT, which
+        # busy_timeout does not cover). Reads stay deferred, so they never wait on a writer.
+        immediate = conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -15,6 +15,7 @@ never overwrites an edit the server has not judged.
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.storage.spatial import bulk_insert
 from xjwc_desktop.core.sync.codec import to_sqlite
 from xjwc_desktop.core.sync.rows import chunks, quoted
 from xjwc_desktop.core.sync.schema import BLOB, synced_table
@@ -37,6 +39,7 @@ def applying(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         raw.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
+        conn.execution_options(immediate=True)
         try:
             with conn.begin():
                 conn.execute(text("INSERT INTO sync_applying (flag) VALUES (1)"))
@@ -77,21 +80,58 @@ def apply_tables(conn: Connection, tables: list[dict[str, Any]]) -> dict[str, li
         if _pending_among(conn, table.name, ids):
             raise PendingLocalChanges(f"{table.name} 中有尚未上传的本机修改")
         kinds = [table.kind_of[c] for c in columns]
-        placeholders = ", ".join("?" * len(columns))
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
-        sql = (f'INSERT INTO "{table.name}" ({quoted(columns)}) VALUES ({placeholders}) '
-               f"ON CONFLICT (id) DO UPDATE SET {updates}")
         if BLOB in kinds:  # booleans bind as 0/1 already; hex must become bytes
             rows = [tuple(to_sqlite(k, v) for k, v in zip(kinds, row, strict=True))
                     for row in part["rows"]]
         else:
             rows = [tuple(row) for row in part["rows"]]
         try:
-            conn.exec_driver_sql(sql, rows)
+            # In a savepoint: a failure takes back the rows and the R*Tree trigger's
+            # removal alike, and the rows are tried again one by one below.
+            with conn.begin_nested(), bulk_insert(conn, table.name, len(rows)):
+                _write_rows(conn, table.name, columns, rows)
         except IntegrityError:
-            _apply_one_by_one(conn, sql, rows)
+            _apply_one_by_one(conn, _upsert_sql(table.name, columns), rows)
         written.setdefault(table.name, []).extend(ids)
     return written
+
+
+def _upsert_sql(name: str, columns: list[str]) -> str:
+    placeholders = ", ".join("?" * len(columns))
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
+    return (f'INSERT INTO "{name}" ({quoted(columns)}) VALUES ({placeholders}) '
+            f"ON CONFLICT (id) DO UPDATE SET {updates}")
+
+
+def _write_rows(conn: Connection, name: str, columns: list[str], rows: list[tuple]) -> None:
+    """New rows are inserted; rows this workstation has get only the columns that differ.
+
+    Setting every column of an existing row would rewrite every index of the table (a
+    dozen for cases) and fire every column trigger; an edit of one text touches none.
+    """
+    id_pos = columns.index("id")
+    existing = {}
+    for part in chunks([r[id_pos] for r in rows], 500):
+        marks = ", ".join("?" * len(part))
+        for raw in conn.exec_driver_sql(
+                f'SELECT {quoted(columns)} FROM "{name}" WHERE id IN ({marks})', tuple(part)):
+            existing[raw[id_pos]] = raw
+    inserts, updates = [], defaultdict(list)
+    for row in rows:
+        old = existing.get(row[id_pos])
+        if old is None:
+            inserts.append(row)
+            continue
+        changed = tuple(i for i, (a, b) in enumerate(zip(row, old, strict=True)) if a != b)
+        if changed:
+            updates[changed].append(tuple(row[i] for i in changed) + (row[id_pos],))
+    if inserts:
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f'INSERT INTO "{name}" ({quoted(columns)}) VALUES ({marks})',
+                             inserts)
+    for changed, params in updates.items():
+        sets = ", ".join(f'"{columns[i]}" = ?' for i in changed)
+        conn.exec_driver_sql(f'UPDATE "{name}" SET {sets} WHERE id = ?', params)
 
 
 def _apply_one_by_one(conn: Connection, sql: str, rows: list) -> None:

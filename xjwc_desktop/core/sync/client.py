@@ -20,7 +20,7 @@ from xjwc_desktop import __version__
 from xjwc_desktop.core.exchange.progress import Progress, no_progress
 from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage import migrate
-from xjwc_desktop.core.storage.database import Database
+from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
 from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
 from xjwc_desktop.core.sync.check import Checker
@@ -43,6 +43,8 @@ class SyncReport:
     repaired: int = 0
     seconds: float = 0.0
     changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step
+    pushed_tables: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
         parts = [f"上传 {self.pushed} 条修改", f"下载 {self.pulled} 条记录"]
@@ -72,11 +74,18 @@ class SyncClient:
     def sync(self, *, verify: bool = False) -> SyncReport:
         started = time.perf_counter()
         report = SyncReport()
+
+        def lap(name: str) -> None:
+            now = time.perf_counter()
+            report.phases[name] = now - started - sum(report.phases.values())
+
         try:
             self._hello()
+            lap("hello")
             self._push(report)
-            since = self._cursor()
+            lap("push")
             pulled = self._pull(report)
+            lap("pull")
             checker = Checker(self.db.engine, self.transport, self._apply_rows)
             if verify:
                 report.repaired += checker.verify_all()
@@ -84,12 +93,14 @@ class SyncClient:
                     ids = [r for (r,) in conn.execute(text("SELECT id FROM case_attachments"))]
                 report.repaired += self.fetch_photos(ids)
             elif pulled or report.pushed:
-                report.repaired += checker.check(pulled, moved=self._cursor() != since)
+                touched = set(pulled) | report.pushed_tables
+                report.repaired += checker.check(pulled, touched)
+            lap("check")
         except SyncError as exc:
             self._record_failure(exc)
             raise
         report.seconds = time.perf_counter() - started
-        with self.db.engine.begin() as conn:
+        with writing(self.db.engine) as conn:
             state.put(conn, "last_sync_at", now_local().isoformat(sep=" "))
             state.put(conn, "last_error", None)
             state.put(conn, "offline", "0")
@@ -99,7 +110,7 @@ class SyncClient:
 
     def _record_failure(self, exc: SyncError) -> None:
         try:
-            with self.db.engine.begin() as conn:
+            with writing(self.db.engine) as conn:
                 state.put(conn, "last_error", str(exc))
                 state.put(conn, "offline", "1" if isinstance(exc, SyncOffline) else "0")
         except Exception:  # noqa: BLE001 - reporting must not hide the real error
@@ -117,7 +128,7 @@ class SyncClient:
                                      "schema_revision": migrate.head_revision(),
                                      "workstation_id": ws, "app_version": __version__})
         device = info["device"]
-        with self.db.engine.begin() as conn:
+        with writing(self.db.engine) as conn:
             known = state.get(conn, "server_id")
             if known and known != info["server_id"]:
                 raise SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
@@ -134,7 +145,7 @@ class SyncClient:
 
     # -- push --------------------------------------------------------------------------
     def _push(self, report: SyncReport) -> None:
-        with self.db.engine.begin() as conn:
+        with writing(self.db.engine) as conn:
             waiting = outbox.freeze(conn)
         done = 0
         while True:
@@ -159,6 +170,7 @@ class SyncClient:
         results = answer["results"]
         drop: dict[str, list[str]] = defaultdict(list)
         for r in results:
+            report.pushed_tables.add(r["tbl"])
             if r.get("drop_local"):
                 drop[r["tbl"]].append(r["row_id"])
             if not r.get("duplicate"):

@@ -72,7 +72,7 @@ def choices_for(kind: str, detail: dict) -> tuple[str, ...]:
     if kind in (FIELD, SAME_ID, EDIT_ON_DELETED):
         return ("keep", "take")
     if kind == DELETE_AFTER_EDIT:
-        return ("keep", "take")  # take = restore the deleted row
+        return ("keep", "take")  # take = the row not deleted after all
     if kind == WORKFLOW:
         return ("keep", "redo") if detail.get("events") else ("keep",)
     return ("acknowledge",)
@@ -127,10 +127,8 @@ def resolve_conflict(session: Session, conflict_id: str, choice: str, *, actor: 
 def _write_lost_values(session: Session, view: ConflictView, workstation_id: str) -> None:
     table = synced_table(view.table)
     values = {c: v for c, v in view.lost.items() if c not in BOOKKEEPING}
-    if view.kind in (EDIT_ON_DELETED, DELETE_AFTER_EDIT):
-        values["deleted_at"] = None
-    if view.kind == DELETE_AFTER_EDIT:
-        values = {"deleted_at": None}
+    if view.kind == EDIT_ON_DELETED:
+        values["deleted_at"] = None  # the edit came after the deletion: restore, then edit
     kind_of = table.kind_of
     sets = {c: to_sqlite(kind_of[c], v) for c, v in values.items() if c in kind_of}
     if not sets:

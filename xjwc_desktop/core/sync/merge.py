@@ -115,9 +115,12 @@ def decide_update(table: SyncedTable, server: dict | None, base: dict,
                   and server.get(c) != base.get(c)]
         decision.apply["deleted_at"] = content_new["deleted_at"]
         if unseen:
+            # The deletion stands; the alternative an operator may take is "not deleted".
+            # What the deleter had not seen is in the record's detail.
             decision.conflicts.append(ConflictSpec(
                 DELETE_AFTER_EDIT, unseen, {c: base.get(c) for c in unseen},
-                {c: server.get(c) for c in unseen}, {"deleted_at": content_new["deleted_at"]}))
+                {"deleted_at": content_new["deleted_at"]}, {"deleted_at": None},
+                {"unseen": {c: server.get(c) for c in unseen}}))
         content_new = {c: v for c, v in content_new.items() if c != "deleted_at"}
     elif restoring:
         decision.apply["deleted_at"] = None

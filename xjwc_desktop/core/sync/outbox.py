@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from xjwc_desktop.core.ids import uuid7
-from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads
+from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads, row_hash
 from xjwc_desktop.core.sync.rows import chunks, read_rows
 from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
 
@@ -66,6 +66,10 @@ def _freeze_entries(conn: Connection, entries) -> None:
                           "WHERE seq = :seq"), frozen)
 
 
+#: Base values always sent with an edit: what the server's role and zone checks read.
+ALWAYS_IN_BASE = ("zone_code", "case_id")
+
+
 def _payload(table, op: str, row: dict | None, base_json: str | None) -> dict | None:
     if op == "insert":
         return None if row is None else {"op": "insert", "row": row}
@@ -79,8 +83,16 @@ def _payload(table, op: str, row: dict | None, base_json: str | None) -> dict | 
     new = {c: row[c] for c in table.columns if c not in BOOKKEEPING and row[c] != base[c]}
     if not new:
         return None
+    if "deleted_at" not in new:
+        # The server merges per group of fields: it needs the base of the groups touched,
+        # not of the whole row (a deletion does need it all: what did the deleter see?).
+        # The row's hash tells it whether it ends up with exactly this row.
+        wanted = {c for g in table.groups() if g & new.keys() for c in g}
+        wanted |= {c for c in ALWAYS_IN_BASE if c in kind_of}
+        base = {c: v for c, v in base.items() if c in wanted}
     return {"op": "update", "base": base, "new": new,
-            "stamp": {c: row[c] for c in ("updated_at", "written_by")}}
+            "stamp": {c: row[c] for c in ("updated_at", "written_by")},
+            "row_hash": row_hash([row[c] for c in table.columns])}
 
 
 def frozen_changes(conn: Connection, *, limit: int) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.exchange.progress import Progress
-from xjwc_desktop.core.storage.database import Database, open_database
+from xjwc_desktop.core.storage.database import Database, open_database, writing
 from xjwc_desktop.core.sync import credentials, state
 from xjwc_desktop.core.sync.bootstrap import bootstrap, needs_bootstrap
 from xjwc_desktop.core.sync.client import SyncClient, SyncReport
@@ -60,7 +60,7 @@ def sync_database(db: Database, *, server_url: str | None = None, token: str | N
 
 
 def _remember(db: Database, url: str, ca: str | None) -> None:
-    with db.engine.begin() as conn:
+    with writing(db.engine) as conn:
         state.put(conn, "server_url", url)
         if ca:
             state.put(conn, "ca_cert", str(Path(ca).resolve()))

@@ -6,6 +6,7 @@ workstation's own data is safe: offline, not enrolled, not allowed, a version mi
 
 from __future__ import annotations
 
+import hashlib
 import os
 import ssl
 from pathlib import Path
@@ -121,19 +122,28 @@ class HttpTransport:
         return response.content
 
     def snapshot(self, target: Path) -> tuple[int, str]:
-        """Download the server's snapshot into ``target``; returns (cursor, schema)."""
+        """Download the server's snapshot into ``target``; returns (cursor, schema).
+
+        The bytes are checked against the length and SHA-256 the server announces: a
+        download cut short or damaged is refused, never used."""
         try:
             with self._client.stream("GET", "/v1/snapshot") as response:
                 self._raise_for(response, streamed=True)
+                digest, size = hashlib.sha256(), 0
                 with open(target, "wb") as fh:
-                    for chunk in response.iter_bytes(CHUNK):
+                    for chunk in response.iter_raw(CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
                         fh.write(chunk)
                     fh.flush()
                     os.fsync(fh.fileno())
-                return (int(response.headers["X-Xjwc-Cursor"]),
-                        response.headers.get("X-Xjwc-Schema", ""))
+                headers = response.headers
         except httpx.TransportError as exc:
             raise self._offline(exc) from exc
+        if (str(size) != headers.get("Content-Length")
+                or digest.hexdigest() != headers.get("X-Xjwc-Sha256")):
+            raise SyncOffline("下载的快照不完整或已损坏（长度或校验值不符），未使用；请重新同步。")
+        return int(headers["X-Xjwc-Cursor"]), headers.get("X-Xjwc-Schema", "")
 
     # -- plumbing --------------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict | None = None,

@@ -121,10 +121,18 @@ def upgrade() -> None:
     )
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        for name in ("case_events_no_update", "case_events_no_delete"):
+        for name in ("case_events_no_update", "case_events_no_delete", "cases_rtree_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         for statement in APPEND_ONLY_TRIGGERS:
             op.execute(statement)
+        # Pulled rows are upserts that name every column: move the R*Tree entry only when
+        # the position really changed.
+        op.execute("""CREATE TRIGGER cases_rtree_au AFTER UPDATE OF lon, lat ON cases
+            WHEN OLD.lon IS NOT NEW.lon OR OLD.lat IS NOT NEW.lat BEGIN
+            UPDATE case_rtree SET min_lon = NEW.lon, max_lon = NEW.lon,
+                                  min_lat = NEW.lat, max_lat = NEW.lat
+            WHERE id = NEW.rowid;
+        END""")
         install_outbox_triggers(bind)
 
 
@@ -134,6 +142,12 @@ def downgrade() -> None:
         from xjwc_desktop.core.sync.triggers import drop_outbox_triggers
 
         drop_outbox_triggers(bind)
+        op.execute("DROP TRIGGER IF EXISTS cases_rtree_au")
+        op.execute("""CREATE TRIGGER cases_rtree_au AFTER UPDATE OF lon, lat ON cases BEGIN
+            UPDATE case_rtree SET min_lon = NEW.lon, max_lon = NEW.lon,
+                                  min_lat = NEW.lat, max_lat = NEW.lat
+            WHERE id = NEW.rowid;
+        END""")
     for table in ("sync_table_counts", "sync_changes", "sync_rows", "sync_devices"):
         op.drop_table(table)
     op.drop_index(op.f("ix_sync_conflicts_row_id"), table_name="sync_conflicts")
