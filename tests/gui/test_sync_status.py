@@ -55,3 +55,38 @@ def test_the_tooltip_escapes_what_the_server_said(qtbot):
     assert "&lt;img src=&quot;x&quot;&gt;" in button.toolTip()
     assert "<img" not in button.toolTip()
 
+
+def test_in_english_the_indicator_reads_english():
+    from xjwc_desktop.core.i18n import set_language
+
+    set_language("en")
+    try:
+        shown = indicate(status(pending=3, open_conflicts=1), today=TODAY)
+        offline = indicate(status(offline=True), today=TODAY)
+    finally:
+        set_language("zh")
+    assert shown.text == "● Synced 14:32 · 3 to send · conflicts: 1"
+    assert offline.text == "○ Offline (last sync 14:32)"
+
+
+def test_every_sync_text_has_an_english_entry():
+    """The strings the sync GUI passes to tr(), its own and the core's labels it shows."""
+    import re
+    from pathlib import Path
+
+    from xjwc_desktop.core.resources import load_json
+    from xjwc_desktop.core.sync.conflicts import CHOICES, TABLE_LABELS
+    from xjwc_desktop.core.sync.merge import KIND_LABELS
+    from xjwc_desktop.gui import qt_conflict_panel, qt_conflict_text
+
+    gui = Path(qt_conflict_panel.__file__).parent
+    texts = set(CHOICES.values()) | set(TABLE_LABELS.values()) | set(KIND_LABELS.values())
+    texts |= set(qt_conflict_panel.COLUMNS) | set(qt_conflict_panel.CHOICE_HINTS.values())
+    texts |= set(qt_conflict_text.FIELD_LABELS.values())
+    for name in ("qt_sync", "qt_sync_status", "qt_sync_settings", "qt_sync_dock",
+                 "qt_conflict_panel", "qt_conflict_text"):
+        source = (gui / f"{name}.py").read_text(encoding="utf-8")
+        texts |= {m[1] for m in re.findall(r'\btr\((["\'])(.+?)\1\)', source)}
+    assert len(texts) > 100
+    english = load_json("i18n/en.json")
+    assert sorted(t for t in texts if t not in english) == []
