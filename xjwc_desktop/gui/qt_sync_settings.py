@@ -75,9 +75,10 @@ class QtServerDialog(QDialog):
         self.message.setWordWrap(True)
         # Messages quote the server's answer: never let a QLabel take them for HTML.
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
+        self.buttons = QDialogButtonBox(self)
         self.save_button = self.buttons.addButton(tr("保存并同步"),
                                                   QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -160,3 +161,4 @@ class QtServerDialog(QDialog):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.adjustSize()  # room for a long message, which would otherwise be clipped
