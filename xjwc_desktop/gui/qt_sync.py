@@ -9,7 +9,9 @@ applies what it pulled (client.py), so nothing is overwritten.
 When a sync runs: on the 同步 button, every ``sync/interval_s`` seconds once a server is
 configured, and ``sync/after_write_s`` seconds after a local write (coalesced, so a burst
 of steps is one sync; skipped while the last attempt failed, the timer retries). Never two
-at once: a request while one runs is dropped (the button is disabled meanwhile).
+at once: a request while one runs is dropped (the button is disabled meanwhile), and a
+local write that lands during a sync, perhaps too late for its push, starts the after-write
+delay once the sync is done.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class QtSyncController(QObject):
         self._progressed.connect(self.progress)  # queued, like _done
         self.running = False
         self.rerun = False  # settings changed during a sync: sync again with the new ones
+        self.written_meanwhile = False  # a local write landed while a sync ran
         self.closed = False
         self.syncs = 0  # started so far (tests wait on it)
         self.last_failure: str | None = None  # this session's last failed attempt
@@ -86,6 +89,12 @@ class QtSyncController(QObject):
     def local_write(self) -> None:
         """Something was written here: count it, and send it soon if the server answers."""
         self.refresh_status()
+        if self.running:
+            self.written_meanwhile = True  # it may have missed this sync: see _on_done
+        else:
+            self._send_soon()
+
+    def _send_soon(self) -> None:
         seconds = self.settings.get_seconds(SYNC_AFTER_WRITE)
         if (seconds > 0 and self.status.configured and self.status.pending
                 and not self.status.offline and self.last_failure is None):
@@ -96,6 +105,7 @@ class QtSyncController(QObject):
         if self.running or self.closed or not self.status.configured:
             return False
         self.running = True
+        self.written_meanwhile = False
         self.syncs += 1
         self.after_write.stop()
         self.started.emit()
@@ -132,6 +142,9 @@ class QtSyncController(QObject):
         if self.rerun:
             self.rerun = False
             self.sync_now()
+        elif self.written_meanwhile:
+            self._send_soon()
+        self.written_meanwhile = False
 
     def _read_status(self) -> SyncStatus:
         with self.db.engine.connect() as conn:
