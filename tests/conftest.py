@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Office servers and workstations, for tests/server and the GUI's sync tests alike.
+pytest_plugins = ("tests.server.fixtures",)
+
 _SCRATCH = Path(tempfile.mkdtemp(prefix="xjwc-tests-"))
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")

@@ -43,14 +43,16 @@ def open_or_create_default(path: Path | None, progress=None):
 
 
 def build_main_window(db, settings=None):
-    """The main window with everything in it: map workspace, workflow dock, dashboard."""
+    """The main window with everything in it: map workspace, workflow dock, dashboard, sync."""
     from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
     from xjwc_desktop.gui.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.qt_sync_dock import install_sync
     from xjwc_desktop.gui.qt_workflow_dock import install_workflow
 
     window = QtMainWindow(db, settings)
     install_workflow(window)
     install_dashboard(window)
+    install_sync(window)  # after the workflow: it shares its writer and “我的角色”
     return window
 
 

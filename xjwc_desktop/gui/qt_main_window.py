@@ -243,7 +243,9 @@ class QtMainWindow(QMainWindow):
             index.refresh()
         else:
             index.apply_changes(rowids)
-        self._detail_rowid = None  # the case on show may be one of them: show it afresh
+        shown, self._detail_rowid = self._detail_rowid, None
+        if shown is not None and (rowids is None or shown in set(rowids)):
+            self._show_detail(shown)  # the case on show is one of them: show it afresh
         self.data.changed()
         mask = index.mask(self.case_filter)
         version = self.data.set_mask(mask)

@@ -22,6 +22,9 @@ CASE_STYLE = Setting("map/case_style", "status", "案件着色 status/light/sour
 CASE_MODE = Setting("map/case_mode", "auto", "案件绘制方式 auto/points/cluster/heatmap")
 TILE_SOURCE = Setting("map/tile_source", None, "底图瓦片来源（见 tile_sources.TileSource）")
 LANGUAGE = Setting("ui/language", "zh", "界面语言 zh/en")
+SYNC_INTERVAL = Setting("sync/interval_s", 60, "后台同步间隔（秒），0 = 只在点“同步”时同步")
+SYNC_AFTER_WRITE = Setting("sync/after_write_s", 5,
+                           "本机修改后多少秒同步一次（秒），0 = 等下一次后台同步")
 
 
 class QtSettingsStore:
@@ -72,6 +75,12 @@ class QtSettingsStore:
     def get_choice(self, setting: Setting, choices: list[str]) -> str:
         value = self.get(setting)
         return value if value in choices else setting.default
+
+    def get_seconds(self, setting: Setting) -> int:
+        """A whole number of seconds ≥ 0; anything else falls back to the default."""
+        value = self.get(setting)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return value if ok else setting.default
 
     def sync(self) -> None:
         self._q.sync()

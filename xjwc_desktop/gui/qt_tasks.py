@@ -14,6 +14,8 @@ class QtTaskRunner(QObject):
     """Runs callables on a single worker thread; results come back on the GUI thread."""
 
     _finished = Signal(object, object, object)  # callbacks, result, exception
+    # After every task's callbacks: the sync status counts the changes waiting to go out.
+    task_done = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,10 +39,13 @@ class QtTaskRunner(QObject):
     def _deliver(self, callbacks, result, exc) -> None:
         self.pending -= 1
         on_success, on_error = callbacks
-        if exc is not None:
-            on_error(exc)
-        else:
-            on_success(result)
+        try:
+            if exc is not None:
+                on_error(exc)
+            else:
+                on_success(result)
+        finally:
+            self.task_done.emit()
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

@@ -1,0 +1,165 @@
+"""Sync in the main window, against a real office server on a real socket: the 同步 button,
+the status indicator, the background timer, and a window that never waits for the network."""
+
+from __future__ import annotations
+
+import socket
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QToolBar
+
+from tests.gui.conftest import count
+from tests.gui.test_workflow_widgets import fill_next_dialog
+from xjwc_desktop.core.workflow import Action, Role
+
+
+def click_sync(qtbot, desk) -> None:
+    """Click the 同步 button on the toolbar, as the operator does."""
+    bar = desk.window.findChild(QToolBar, "sync_tools")
+    qtbot.mouseClick(bar.widgetForAction(desk.hooks.sync_action), Qt.MouseButton.LeftButton)
+
+
+def column_of(window, header: str) -> int:
+    model = window.table.model
+    return next(i for i in range(model.columnCount())
+                if model.headerData(i, Qt.Orientation.Horizontal) == header)
+
+
+def listed(window, rowid: int, header: str):
+    model = window.table.model
+    return model.data(model.index(model.row_of(rowid), column_of(window, header)))
+
+
+def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, make_desk):
+    desk = make_desk()
+    window, hooks = desk.window, desk.hooks
+    mine, theirs = desk.case_nos
+    assert hooks.indicator.text() == "● 尚未同步"
+    # 立案 here, through the 案件办理 dock: the indicator counts what waits to go out.
+    workflow = window.workflow
+    workflow.panel.show_case_id(desk.case_id(mine))
+    workflow.panel.actions.set_role(Role.INTAKE)
+    fill_next_dialog(qtbot)
+    with qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
+        workflow.panel.actions.buttons[Action.REGISTER].click()
+    pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")
+    assert pending >= 2  # the case and its new history event
+    qtbot.waitUntil(lambda: f"待上传 {pending}" in hooks.indicator.text(), timeout=5_000)
+    assert hooks.indicator.level == "waiting"
+    # The other case is open in the detail pane while 值班台B corrects its address.
+    rowid = desk.rowid(theirs)
+    window.table.select_rowid(rowid)
+    qtbot.waitUntil(lambda: window.detail.current is not None
+                    and window.detail.current["case_no"] == theirs, timeout=10_000)
+    desk.other.edit(theirs, address="国伟路 100 号")
+    desk.other.sync()
+
+    enabled_while_running = []
+    hooks.controller.started.connect(
+        lambda: enabled_while_running.append(hooks.sync_action.isEnabled()))
+    with qtbot.waitSignal(hooks.controller.finished, timeout=30_000) as done:
+        click_sync(qtbot, desk)
+    assert enabled_while_running == [False]
+    assert hooks.sync_action.isEnabled()
+    report = done.args[0]
+    assert report.pushed == pending
+    assert desk.on_server("SELECT status FROM cases WHERE case_no = :n", n=mine) == "registered"
+    assert listed(window, rowid, "地址") == "国伟路 100 号"
+    shown = [window.detail.fields.item(r, 1).text()
+             for r in range(window.detail.fields.rowCount())]
+    assert "国伟路 100 号" in shown  # the case on screen shows it without a new click
+    text = hooks.indicator.text()
+    assert text.startswith("● 已同步 ")
+    assert "待上传" not in text
+    assert hooks.indicator.level == "ok"
+    assert count(desk.station.db, "SELECT count(*) FROM sync_outbox") == 0
+
+
+def test_a_stopped_server_shows_offline_and_the_changes_wait(qtbot, make_desk):
+    desk = make_desk()
+    hooks = desk.hooks
+    mine = desk.case_nos[0]
+    desk.write(qtbot, lambda: desk.station.edit(mine, address="殷行路 1 号"))
+    qtbot.waitUntil(lambda: "待上传 1" in hooks.indicator.text(), timeout=5_000)
+    desk.server.__exit__(None, None, None)  # the office server is stopped
+    with qtbot.waitSignal(hooks.controller.failed, timeout=30_000) as failed:
+        click_sync(qtbot, desk)
+    assert "无法连接服务器" in failed.args[0]
+    assert hooks.indicator.text() == "○ 离线 · 待上传 1"
+    assert hooks.indicator.level == "waiting"
+    assert "无法连接服务器" in hooks.indicator.toolTip()
+    assert count(desk.station.db, "SELECT count(*) FROM sync_outbox") == 1
+    assert hooks.sync_action.isEnabled()  # the operator may try again
+
+
+def unanswered_address() -> tuple[str, list[socket.socket]]:
+    """An address where connections are neither accepted nor refused, as when the office's
+    machine is off the network: a listener whose backlog is full. The client waits until
+    its connect timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = [listener]
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        held.append(filler)
+    return f"http://127.0.0.1:{port}", held
+
+
+def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make_desk):
+    from xjwc_desktop.core.sync import credentials, state
+
+    desk = make_desk()
+    window, hooks = desk.window, desk.hooks
+    url, held = unanswered_address()
+    try:
+        # The office server's address stops answering (same device, same token).
+        with desk.station.db.engine.begin() as conn:
+            state.put(conn, "server_url", url)
+        credentials.save_token(url, desk.station.db.workstation_id, desk.token)
+        ticks = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start(20)
+        hooks.sync_action.trigger()
+        assert hooks.controller.running
+        # The event loop runs while the sync waits: timers fire, the list answers clicks.
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=3_000)
+        window.table.select_rowid(desk.rowid(desk.case_nos[1]))
+        qtbot.waitUntil(lambda: window.detail.current is not None, timeout=3_000)
+        assert hooks.controller.running, "the sync ended before the window could do anything"
+        assert hooks.indicator.text().startswith("⟳ ")
+        assert not hooks.sync_action.isEnabled()
+        assert not hooks.controller.sync_now()  # never two at once
+        assert hooks.controller.syncs == 1
+        with qtbot.waitSignal(hooks.controller.failed, timeout=60_000) as failed:
+            pass
+        timer.stop()
+    finally:
+        for sock in held:
+            sock.close()
+    assert "无法连接服务器" in failed.args[0]
+    assert hooks.indicator.text().startswith("○ 离线")
+
+
+def test_the_background_timer_syncs_without_a_click(qtbot, make_desk):
+    desk = make_desk(interval=1)
+    theirs = desk.case_nos[1]
+    desk.other.edit(theirs, address="国伟路 200 号")
+    desk.other.sync()
+    rowid = desk.rowid(theirs)
+    qtbot.waitUntil(lambda: listed(desk.window, rowid, "地址") == "国伟路 200 号",
+                    timeout=30_000)
+    assert desk.hooks.controller.syncs >= 1
+
+
+def test_a_local_write_is_sent_soon_after_without_a_click(qtbot, make_desk):
+    desk = make_desk(after_write=1)
+    mine = desk.case_nos[0]
+    desk.write(qtbot, lambda: desk.station.edit(mine, address="殷行路 2 号"))
+    qtbot.waitUntil(lambda: desk.on_server("SELECT address FROM cases WHERE case_no = :n",
+                                           n=mine) == "殷行路 2 号", timeout=30_000)
+    qtbot.waitUntil(lambda: "待上传" not in desk.hooks.indicator.text(), timeout=10_000)
