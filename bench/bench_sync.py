@@ -155,9 +155,9 @@ def thousand_edits(work: Path, server_file: Path) -> None:
         (a, ta), (b, tb) = stations
         SyncClient(a, ta).sync()
         SyncClient(b, tb).sync()
-        for rnd, (push_batch, pull_batch, label) in enumerate(
-                ((1000, 5000, "1,000 edits: push (A) + pull (B), batched"),
-                 (1, 1, "baseline: the same, one request per change"))):
+        rounds = [(1000, 5000, f"1,000 edits: push (A) + pull (B), round {n}") for n in (1, 2, 3)]
+        rounds.append((1, 1, "baseline: the same, one request per change"))
+        for rnd, (push_batch, pull_batch, label) in enumerate(rounds):
             with a.session() as s:
                 for case in s.scalars(select(Case).order_by(Case.id).limit(1000)):
                     case.description = f"第 {rnd} 轮修改 {case.case_no}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from xjwc_desktop.core.errors import XjwcError
@@ -86,14 +86,12 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
 
 
 def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
+    """The stored results of the change ids the server has applied already."""
+    query = text("SELECT change_id, result FROM sync_changes WHERE change_id IN :ids")\
+        .bindparams(bindparam("ids", expanding=True))
     out = {}
     for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        params = {f"i{n}": v for n, v in enumerate(part)}
-        marks = ", ".join(f":i{n}" for n in range(len(part)))
-        for cid, result in conn.execute(text(
-                f"SELECT change_id, result FROM sync_changes WHERE change_id IN ({marks})"),
-                params):
+        for cid, result in conn.execute(query, {"ids": ids[start:start + 500]}):
             out[cid] = loads(result)
     return out
 

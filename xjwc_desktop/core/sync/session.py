@@ -22,6 +22,10 @@ from xjwc_desktop.core.sync.transport import HttpTransport
 TOKEN_ENV = "XJWC_TOKEN"
 
 
+class TokenMissing(InputError):
+    """No device token for this server on this workstation (the window offers to enter one)."""
+
+
 def given_token(token: str | None) -> str | None:
     return token or os.environ.get(TOKEN_ENV) or None
 
@@ -46,8 +50,8 @@ def sync_database(db: Database, *, server_url: str | None = None, token: str | N
     token = given_token(token)
     stored = credentials.load_token(url, db.workstation_id)
     if token is None and stored is None:
-        raise InputError(f"本机没有服务器 {url} 的设备令牌：首次同步请用 --token 或环境变量 "
-                         f"{TOKEN_ENV} 给出管理员登记设备时得到的令牌。")
+        raise TokenMissing(f"本机没有服务器 {url} 的设备令牌：请在“服务器设置”中填写，或在命令行"
+                           f"用 --token 或环境变量 {TOKEN_ENV} 给出管理员登记设备时得到的令牌。")
     with HttpTransport(url, token or stored, ca_cert=ca) as transport:
         client = SyncClient(db, transport, server_url=url, progress=progress)
         try:

@@ -44,6 +44,12 @@ class SchemaMismatch(SyncError):
     exit_code = 6
 
 
+class ServerFailure(SyncError):
+    """The server answered with an error of its own (5xx): it runs, but cannot serve."""
+
+    exit_code = 7
+
+
 class OutOfOrderPush(SyncError):
     def __init__(self, message: str, expected: int) -> None:
         super().__init__(message)
@@ -186,5 +192,6 @@ class HttpTransport:
         if code == 409:
             raise SchemaMismatch(detail)
         if code >= 500:
-            raise SyncOffline(f"服务器 {self.url} 出错（{code}）。本机的修改已保存，稍后会再试。")
+            raise ServerFailure(f"服务器 {self.url} 出错（{code}）：请告知管理员查看服务器日志。"
+                                "本机的修改已保存，稍后会再试。")
         raise SyncError(f"服务器不接受请求（{code}）：{detail}")
