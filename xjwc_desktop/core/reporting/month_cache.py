@@ -140,7 +140,7 @@ def mark_all(conn: Connection) -> list[int]:
     return sorted(months)
 
 
-def _as_datetime(value) -> dt.date:
+def _as_datetime(value) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 

@@ -21,8 +21,10 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# year * 100 + month, as SQLAlchemy renders EXTRACT on SQLite (metrics.groups.key_expression).
-MONTH = "CAST(strftime('%Y', {0}) AS INTEGER) * 100 + CAST(strftime('%m', {0}) AS INTEGER)"
+# year * 100 + month of a stored date ('YYYY-MM-DD HH:MM:SS.ffffff', SQLAlchemy's SQLite
+# format): substr, not strftime, as the triggers run for every row written (measured at
+# about half the cost per inserted row).
+MONTH = "CAST(substr({0}, 1, 4) AS INTEGER) * 100 + CAST(substr({0}, 6, 2) AS INTEGER)"
 # Every column a cached figure reads (a test compares this with the aggregates' SQL).
 WATCHED = ("reported_at", "registered_at", "deleted_at", "source", "zone_code", "status",
            "category_code", "grid_code", "inspector_id", "department_id", "dispatched_at",
@@ -30,21 +32,28 @@ WATCHED = ("reported_at", "registered_at", "deleted_at", "source", "zone_code", 
 TRIGGERS = ("cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad")
 
 
-def _mark(*dates: str) -> str:
-    months = " UNION ".join(f"SELECT {MONTH.format(d)} AS month" for d in dates)
-    return ("INSERT OR IGNORE INTO dashboard_dirty_months (month) "
-            f"SELECT month FROM ({months}) WHERE month IS NOT NULL;")
+def _mark(date: str, unless: str | None = None) -> str:
+    """Mark the month of ``date`` dirty (one statement per date: cheaper than a UNION)."""
+    skip = f" AND {date} IS NOT {unless}" if unless else ""
+    return (f"INSERT OR IGNORE INTO dashboard_dirty_months (month) "
+            f"SELECT {MONTH.format(date)} WHERE {date} IS NOT NULL{skip};")
 
 
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER cases_dashboard_ai AFTER INSERT ON cases BEGIN
-        {_mark("NEW.reported_at", "NEW.registered_at")}
+        {_mark("NEW.reported_at")}
+        {_mark("NEW.registered_at")}
     END""",
+    # The new dates only where they changed: the old ones are marked already.
     f"""CREATE TRIGGER cases_dashboard_au AFTER UPDATE OF {", ".join(WATCHED)} ON cases BEGIN
-        {_mark("OLD.reported_at", "NEW.reported_at", "OLD.registered_at", "NEW.registered_at")}
+        {_mark("OLD.reported_at")}
+        {_mark("OLD.registered_at")}
+        {_mark("NEW.reported_at", "OLD.reported_at")}
+        {_mark("NEW.registered_at", "OLD.registered_at")}
     END""",
     f"""CREATE TRIGGER cases_dashboard_ad AFTER DELETE ON cases BEGIN
-        {_mark("OLD.reported_at", "OLD.registered_at")}
+        {_mark("OLD.reported_at")}
+        {_mark("OLD.registered_at")}
     END""",
 ]
 
