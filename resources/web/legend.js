@@ -25,7 +25,8 @@
 
   Legend.prototype.addTo = function (map) { this.control.addTo(map); return this; };
 
-  Legend.prototype.update = function (visible, caseStyle, caseMode) {
+  /* ``places``: the meta of each drawn place layer (null while it has nothing to draw). */
+  Legend.prototype.update = function (visible, caseStyle, caseMode, places) {
     const el = XjwcRegisters.el, cfg = this.cfg, text = cfg.text, box = this.box;
     if (!box) return;
     box.textContent = "";
@@ -35,7 +36,8 @@
     const row = function (color, label, shape) {
       const line = el("div", "xjwc-legend-row");
       const mark = el("span", "xjwc-dot" + (shape ? " xjwc-" + shape : ""));
-      if (shape === "ring") mark.style.borderColor = color; else mark.style.background = color;
+      if (shape === "ring" || shape === "dashed") mark.style.borderColor = color;
+      else mark.style.background = color;
       line.appendChild(mark);
       line.appendChild(el("span", "", label));
       box.appendChild(line);
@@ -51,6 +53,23 @@
         style.labels.forEach(function (label, i) { row(style.colors[i], label); });
         if (caseMode !== "points") box.appendChild(el("div", "xjwc-legend-note", text["聚合"]));
       }
+    }
+    const P = window.XjwcPlaces;
+    if (visible.hotspots && places && places.hotspots) {
+      section(text["热点"] + " · " + text["密度"]);
+      const bar = el("div", "xjwc-heat-bar xjwc-density-bar");
+      bar.style.background = "linear-gradient(to right, " + P.densityColor(0) + ", " +
+                             P.densityColor(1) + ")";
+      box.appendChild(bar);
+      box.appendChild(el("div", "xjwc-legend-note", text["颜色越深密度越高，圆越大案件越多"]));
+      row("#6a3d9a", text["高发网格"], "dashed");
+    }
+    if (visible.bike_coverage && places && places.bike_coverage) {
+      section(text["自行车覆盖"] + " · " + places.bike_coverage.radius_m + " " + text["米"] +
+              "（" + text["直线距离"] + "）");
+      row(P.REACH, text["站点步行范围"], "ring");
+      row(P.COVERED, text["已覆盖小区"], "ring");
+      row(P.GAP, text["未覆盖小区"], "ring");
     }
     if (visible.illegal_structures) {
       section(text["违法建筑"] + " · " + text["大小表示面积"]);

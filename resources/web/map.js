@@ -67,11 +67,19 @@
   }
 
   function refreshLegend() {
-    if (legend) legend.update(visibleState(), cases.styleName, cases.lastMode || cases.mode);
+    if (!legend) return;
+    const drawn = {};
+    ["hotspots", "bike_coverage"].forEach(function (k) {
+      drawn[k] = layers[k] && layers[k].getLayers().length ? layers[k].meta : null;
+    });
+    legend.update(visibleState(), cases.styleName, cases.lastMode || cases.mode, drawn);
   }
 
   function install(initial) {
     const R = XjwcRegisters;
+    // Empty until the dashboard's figures arrive (setPlaces); here so their state applies.
+    layers.hotspots = XjwcPlaces.hotspots();
+    layers.bike_coverage = XjwcPlaces.coverage();
     Object.keys(cfg.basemap).forEach(function (k) {
       layers[k] = R.fadeBasemap(window[cfg.basemap[k]]);
     });
@@ -162,6 +170,15 @@
       return true;
     },
     layerOpacity: function (key) { return opacity[key] === undefined ? 1 : opacity[key]; },
+    /* The dashboard's places for its period and category: "hotspots" or "bike_coverage". */
+    setPlaces: function (key, geojson) {
+      const layer = layers[key];
+      if (!layer || !layer.show) return -1;
+      const n = layer.show(geojson, cfg);
+      refreshLegend();
+      return n;
+    },
+    places: function (key) { return layers[key] ? XjwcPlaces.describe(layers[key]) : []; },
     setCaseStyle: function (name) { const ok = cases.setStyle(name); refreshLegend(); return ok; },
     caseStyle: function () { return cases.styleName; },
     setCaseMode: function (mode) { cases.setMode(mode); refreshLegend(); return cases.lastMode; },
@@ -279,6 +296,7 @@
     map.options.zoomSnap = 0.25;
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(cfg.attribution);
+    map.createPane("xjwcPlaces").style.zIndex = 420;
     map.createPane("xjwcCases").style.zIndex = 450;
     map.createPane("xjwcRegisters").style.zIndex = 500;
     map.createPane("xjwcLabels").style.zIndex = 520;

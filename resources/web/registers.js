@@ -231,5 +231,6 @@
   window.XjwcRegisters = { el: el, lines: lines, structures: structures, census: census,
                            bikes: bikes, bikeColor: bikeColor, compounds: compounds,
                            roadLabels: roadLabels, gridLabels: gridLabels,
-                           fadeBasemap: fadeBasemap, STRUCTURE: STRUCTURE };
+                           fadeBasemap: fadeBasemap, fadeable: fadeable,
+                           STRUCTURE: STRUCTURE };
 })();

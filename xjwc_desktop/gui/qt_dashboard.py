@@ -27,17 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.reporting import (
-    KPI_TILES,
-    bike_coverage,
-    coverage_geojson,
-    dashboard_figures,
-    find_hotspots,
-    hotspots_geojson,
-    latest_period,
-)
+from xjwc_desktop.core.queries.case_index import load_reference
+from xjwc_desktop.core.reporting import KPI_TILES, dashboard_figures, latest_period
 from xjwc_desktop.core.reporting.charts import BUILDERS
 from xjwc_desktop.core.reporting.numbers import count, percent
+from xjwc_desktop.core.reporting.places import period_places
 from xjwc_desktop.core.stats import Period
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.gui.qt_case_data import QtWorker
@@ -94,9 +88,11 @@ class QtDashboard(QWidget):
     * ``period_changed(Period)`` — the period was changed (a refresh follows).
     * ``refreshed(dict)`` — new figures are shown (the dict of :func:`dashboard_figures`).
     * ``hotspots_ready(dict)`` / ``coverage_ready(dict)`` — GeoJSON FeatureCollections of
-      the period's hotspots and of the bike stations' reach, for a map layer (see
-      :func:`hotspots_geojson`, :func:`coverage_geojson`; each feature has ``layer`` and a
-      Chinese ``label``). They follow each refresh, after ``refreshed``.
+      the period's hotspots (of the category chosen above the hotspot table) and of the bike
+      stations' reach, for the map's 热点 and 自行车覆盖 layers (see
+      :func:`~xjwc_desktop.core.reporting.places.period_places`; each feature has ``layer``
+      and a Chinese ``label``). They follow each refresh, after ``refreshed``, and each
+      change of the hotspot category.
     * ``report_written(str)`` — a work report was written to this path.
     * ``failed(str)`` — a refresh or a report failed; the message is shown in the widget.
 
@@ -118,6 +114,7 @@ class QtDashboard(QWidget):
         self.db = db
         self._now = now or (lambda: dt.datetime.now().replace(microsecond=0))
         self._generation = 0
+        self._places_asked: tuple = ()
         self._workers: set[QtWorker] = set()
         self.figures: dict | None = None
         latest = latest_period(db)
@@ -148,8 +145,10 @@ class QtDashboard(QWidget):
             chart.bar_clicked.connect(self.filter_requested.emit)
             self.charts[key] = chart
             grid.addWidget(chart, i // CHART_COLUMNS, i % CHART_COLUMNS)
-        self.tables = QtHotspotTables()
+        with db.engine.connect() as conn:
+            self.tables = QtHotspotTables(load_reference(conn))
         self.tables.grid_chosen.connect(self.filter_requested.emit)
+        self.tables.categories_changed.connect(lambda _c: self._places(self._generation))
         grid.addWidget(self.tables, (len(BUILDERS) + 1) // CHART_COLUMNS, 0, 1, CHART_COLUMNS)
         body = QWidget()
         body.setLayout(grid)
@@ -219,20 +218,20 @@ class QtDashboard(QWidget):
 
     def _places(self, generation: int) -> None:
         """Hotspots and bike coverage: after the figures, so they never delay the tiles."""
-        period = self.period()
+        period, categories = self.period(), self.tables.categories()
+        self._places_asked = asked = (generation, categories)
 
-        def work() -> tuple[dict, dict]:
+        def work() -> dict:
             with self.db.engine.connect() as conn:
-                return find_hotspots(conn, period), bike_coverage(conn)
+                return period_places(conn, period, categories)
 
-        def show(result) -> None:
-            if generation != self._generation:
-                return
-            found, coverage = result
-            self.tables.show_hotspots(found)
-            self.tables.show_coverage(coverage)
-            self.hotspots_ready.emit(hotspots_geojson(found))
-            self.coverage_ready.emit(coverage_geojson(coverage))
+        def show(places: dict) -> None:
+            if asked != self._places_asked or generation != self._generation:
+                return  # a newer period or category was chosen meanwhile
+            self.tables.show_hotspots(places["hotspots"])
+            self.tables.show_coverage(places["coverage"])
+            self.hotspots_ready.emit(places["hotspots_layer"])
+            self.coverage_ready.emit(places["coverage_layer"])
 
         self._run(work, show)
 

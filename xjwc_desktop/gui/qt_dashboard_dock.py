@@ -1,5 +1,6 @@
 """The 统计看板 dock: the dashboard beside the case workflow; a click on a bar filters the map
-and the case list to those cases. Built when first shown, so start-up stays quick."""
+and the case list to those cases, its hotspots and bike coverage are map layers. Built when
+first shown, so start-up stays quick."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea
 
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_list import CaseFilter
+from xjwc_desktop.gui.qt_map_places import QtMapPlaces
 
 
 class QtDashboardHooks(QObject):
@@ -15,6 +17,8 @@ class QtDashboardHooks(QObject):
         super().__init__(window)
         self.window = window
         self.dashboard = None
+        self.places = QtMapPlaces(window)
+        self.places.load_opening_period()
         self.dock = QDockWidget(tr("统计看板"), window)
         self.dock.setObjectName("dashboard")
         self.dock.setWidget(QLabel(tr("统计看板加载中……")))
@@ -38,6 +42,8 @@ class QtDashboardHooks(QObject):
 
         self.dashboard = QtDashboard(self.window.db)
         self.dashboard.filter_requested.connect(self.apply_filter)
+        self.dashboard.hotspots_ready.connect(lambda g: self.places.show("hotspots", g))
+        self.dashboard.coverage_ready.connect(lambda g: self.places.show("bike_coverage", g))
         # Scrolled: the charts want ~800 px, which would otherwise widen the whole window.
         scroll = QScrollArea(self.dock)
         scroll.setWidgetResizable(True)

@@ -24,6 +24,7 @@ from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
 from xjwc_desktop.core.queries.case_index import Reference
 from xjwc_desktop.core.queries.case_list import CaseFilter
+from xjwc_desktop.gui.qt_category_box import category_box
 
 TEXT_DELAY_MS = 400  # typing pauses this long before the search runs
 
@@ -64,14 +65,7 @@ class QtFilterPanel(QWidget):
             [(s.value, tr(s.label)) for s in CaseSource], 2, self._changed)
         form.addRow(tr("来源"), source_box)
 
-        self.category_box = QComboBox(self)
-        self.category_box.addItem(tr("全部"), ())
-        for major in reference.majors:
-            codes = tuple(c for c, _n, m in reference.categories if m == major)
-            self.category_box.addItem(f"{tr(major)}（{tr('大类')}）", codes)
-            for code, name, m in reference.categories:
-                if m == major:
-                    self.category_box.addItem(f"　{tr(name)}", (code,))
+        self.category_box = category_box(reference, self)
         self.category_box.currentIndexChanged.connect(self._changed)
         form.addRow(tr("类别"), self.category_box)
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from xjwc_desktop.core.i18n import tr
+from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.gui.qt_category_box import category_box
 
 
 def _table(headers: list[str], parent: QWidget) -> QTableWidget:
@@ -48,12 +51,17 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 class QtHotspotTables(QWidget):
     """``grid_chosen(dict)``: a hotspot row was double-clicked; the dict is the CaseFilter
-    keyword arguments of its unit grid in the period."""
+    keyword arguments of its unit grid in the period. ``categories_changed(tuple)``: the
+    hotspots' category was changed (category codes; empty for all)."""
 
     grid_chosen = Signal(dict)
+    categories_changed = Signal(tuple)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, reference: Reference, parent=None) -> None:
         super().__init__(parent)
+        self.category = category_box(reference, self)
+        self.category.currentIndexChanged.connect(
+            lambda _i: self.categories_changed.emit(self.categories()))
         self.hotspots = _table([tr("排名"), tr("点位"), tr("单元网格"), tr("案件"),
                                 tr("峰值密度(件/公顷)"), tr("主要问题")], self)
         self.hotspots.cellDoubleClicked.connect(self._chosen)
@@ -62,11 +70,18 @@ class QtHotspotTables(QWidget):
         self.coverage_note = QLabel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(tr("案件高发点位（双击：在地图和列表中筛选该网格）"), self))
+        head = QHBoxLayout()
+        head.addWidget(QLabel(tr("案件高发点位（双击：在地图和列表中筛选该网格）"), self), 1)
+        head.addWidget(QLabel(tr("热点类别"), self))
+        head.addWidget(self.category)
+        layout.addLayout(head)
         layout.addWidget(self.hotspots)
         layout.addWidget(self.coverage_note)
         layout.addWidget(self.coverage)
         self._dates: dict[str, dt.date] = {}
+
+    def categories(self) -> tuple[str, ...]:
+        return tuple(self.category.currentData() or ())
 
     def show_hotspots(self, found: dict) -> None:
         p = found["period"]

@@ -46,6 +46,9 @@ def take_screenshot(db_path: Path, out: Path, size: tuple[int, int], *,
             window.show()
             if not wait_until(app, lambda: window.map.is_ready, timeout):
                 raise XjwcError(f"地图在 {timeout:.0f} 秒内没有绘制完成，未保存截图。")
+            hooks = getattr(window, "dashboard_hooks", None)
+            if hooks is not None:  # the hotspot layer, computed beside the map's loading
+                wait_until(app, hooks.places.settled, timeout)
             wait_until(app, lambda: False, 0.3)  # let the compositor present the last frame
             image = window.grab()
             tmp = out.with_name(f".{out.name}.partial")

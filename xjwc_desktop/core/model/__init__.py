@@ -8,6 +8,14 @@ from xjwc_desktop.core.model.cases import (
     CaseNote,
     Category,
 )
+from xjwc_desktop.core.model.dashboard_cache import (
+    DashboardDirtyMonth,
+    DashboardMonthCategory,
+    DashboardMonthCube,
+    DashboardMonthDepartment,
+    DashboardMonthGrid,
+    DashboardMonthInspectorDay,
+)
 from xjwc_desktop.core.model.enums import (
     CaseSource,
     CaseStatus,
@@ -43,6 +51,12 @@ __all__ = [
     "CategoryKind",
     "CensusRecord",
     "Compound",
+    "DashboardDirtyMonth",
+    "DashboardMonthCategory",
+    "DashboardMonthCube",
+    "DashboardMonthDepartment",
+    "DashboardMonthGrid",
+    "DashboardMonthInspectorDay",
     "Department",
     "IllegalStructure",
     "Inspector",

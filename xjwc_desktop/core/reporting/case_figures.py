@@ -1,48 +1,44 @@
-"""The dashboard's case figures for a period: SQL GROUP BY aggregates, a handful of rows each.
+"""The dashboard's case figures for a period, cut from the aggregates of :mod:`.aggregates`.
 
 Population: live cases (``deleted_at IS NULL``) *reported* (受理/上报) in the period, the
 same population ``xjwc stats`` counts by source, so the dashboard and the report agree with
-it. Every figure is one aggregate query that returns at most a few thousand rows whatever
-the number of cases; nothing here fetches a row per case except the overdue check, which
-only looks at running cases already past their deadline.
+it. Every figure takes its counts from ``read``: :func:`direct_counts` (one GROUP BY over the
+cases, the reference) or ``month_cache.cached_counts`` (the same counts from the per-month
+cache); nothing here fetches a row per case except the overdue check, which only looks at
+running cases already past their deadline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, String, case, func, select, type_coerce
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, func, select
 
-from xjwc_desktop.core.metrics.groups import key_expression
 from xjwc_desktop.core.model import Case, CaseSource, CaseStatus, Category, UnitGrid, ZoneCode
+from xjwc_desktop.core.reporting.aggregates import (
+    CATEGORIES,
+    CUBE,
+    GRIDS,
+    OPEN_STATUSES,
+    Aggregate,
+    Counts,
+    direct_counts,
+    stored_code,
+)
 from xjwc_desktop.core.stats import Period
 from xjwc_desktop.core.worktime import WorkCalendar, default_calendar
 
-OPEN_STATUSES = [s for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.VOIDED)]
 # Cases whose deadline clock runs (the traffic light measures them up to now).
 RUNNING_STATUSES = [CaseStatus.REGISTERED, CaseStatus.DISPATCHED]
 _OPEN_CODES = {s.value for s in OPEN_STATUSES}
+#: Where a figure's counts come from: ``read(conn, aggregate, period)``.
+Read = Callable[[Connection, Aggregate, Period], Counts]
 
 
-def _code(column) -> ColumnElement:
-    """An enum column fetched as its stored code: no enum lookup per group."""
-    return type_coerce(column, String)
-
-
-def _sorted_key(column) -> ColumnElement:
-    """``column`` as a GROUP BY key SQLite sorts on rather than reads through its index.
-
-    Walking an index to group jumps to the table for every row: at a million cases that
-    is three times slower than scanning the table and sorting. An expression has no index.
-    The columns this is used on are never NULL in the rows grouped, so nothing merges.
-    """
-    return func.coalesce(column, "")
-
-
-def _live(period: Period) -> list[ColumnElement]:
+def _live(period: Period) -> list:
     return [Case.deleted_at.is_(None), *period.clause(Case.reported_at)]
 
 
@@ -50,13 +46,11 @@ def _month_text(key: int) -> str:
     return f"{key // 100:04d}-{key % 100:02d}"
 
 
-def case_cube(conn: Connection, period: Period) -> list[tuple[str | None, str, str, str, int]]:
-    """Counts per (month, source, zone, status): the one scan most charts are cut from."""
-    month = key_expression("month", Case.reported_at).label("month")
-    keys = [month, _code(Case.source), _code(Case.zone_code), _code(Case.status)]
-    rows = conn.execute(select(*keys, func.count()).where(*_live(period)).group_by(*keys))
-    return [(None if m is None else _month_text(int(m)), src, zone or "", st, int(n))
-            for m, src, zone, st, n in rows]
+def case_cube(conn: Connection, period: Period,
+              read: Read = direct_counts) -> list[tuple[str | None, str, str, str, int]]:
+    """Counts per (month, source, zone, status): the aggregate most charts are cut from."""
+    return [(None if m is None else _month_text(m), src, zone, st, n)
+            for (m, src, zone, st), (n,) in read(conn, CUBE, period).items()]
 
 
 def summarise_cube(cube: list[tuple], months: list[str]) -> dict[str, Any]:
@@ -94,12 +88,10 @@ def summarise_cube(cube: list[tuple], months: list[str]) -> dict[str, Any]:
     }
 
 
-def category_counts(conn: Connection, period: Period) -> list[dict[str, Any]]:
+def category_counts(conn: Connection, period: Period,
+                    read: Read = direct_counts) -> list[dict[str, Any]]:
     """Every category with cases in the period, most cases first: code, 小类, 大类, open."""
-    open_n = func.sum(case((Case.status.in_(OPEN_STATUSES), 1), else_=0))
-    key = _sorted_key(Case.category_code)
-    rows = conn.execute(select(key, func.count(), open_n).where(*_live(period))
-                        .group_by(key)).all()
+    rows = [(code, n, o) for (code,), (n, o) in read(conn, CATEGORIES, period).items()]
     names = {code: (name, major) for code, name, major in conn.execute(
         select(Category.code, Category.name, Category.major))}
     out = [{"code": code, "name": names.get(code, (code, ""))[0],
@@ -109,18 +101,16 @@ def category_counts(conn: Connection, period: Period) -> list[dict[str, Any]]:
     return out
 
 
-def grid_counts(conn: Connection, period: Period,
-                categories: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def grid_counts(conn: Connection, period: Period, categories: tuple[str, ...] = (),
+                read: Read = direct_counts) -> list[dict[str, Any]]:
     """Cases per unit grid (of ``categories`` if given) with the grid's area and density
     (cases per hectare), densest first. Grids clipped by the street boundary are smaller,
-    hence density, not counts."""
-    where = [*_live(period), Case.grid_code.is_not(None)]
-    if categories:
-        where.append(Case.category_code.in_(categories))
-    key = _sorted_key(Case.grid_code)
-    rows = conn.execute(select(key, func.count()).where(*where).group_by(key)).all()
+    hence density, not counts. The cache knows no categories: with them, counted directly."""
+    counts = (direct_counts(conn, GRIDS, period, (Case.category_code.in_(categories),))
+              if categories else read(conn, GRIDS, period))
+    rows = [(code, n) for (code,), (n,) in counts.items()]
     grids = {code: (zone, area) for code, zone, area in conn.execute(
-        select(UnitGrid.code, _code(UnitGrid.zone_code), UnitGrid.area_m2)
+        select(UnitGrid.code, stored_code(UnitGrid.zone_code), UnitGrid.area_m2)
         .where(UnitGrid.deleted_at.is_(None)))}
     out = []
     for code, n in rows:

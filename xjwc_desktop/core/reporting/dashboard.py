@@ -1,9 +1,11 @@
 """All dashboard figures of a period in one call: KPIs, every chart's data, the registers.
 
 :func:`dashboard_figures` is what the GUI's dashboard shows, what ``xjwc stats --json``
-carries under ``"dashboard"``, and what the work report is cut from. It runs a fixed
-number of SQL aggregates (each returns at most a few thousand rows), so its cost grows
-with the number of cases in the period, not with the work done on them in Python.
+carries under ``"dashboard"``, and what the work report is cut from. Its case figures are
+sums over the per-month cache of :mod:`.month_cache` (brought up to date first), so a
+period change costs milliseconds whatever the number of cases; with ``cached=False`` (or
+where the cache cannot serve) they are counted directly from the cases, which is also the
+reference the cache is tested against.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from xjwc_desktop.core.model import Case
+from xjwc_desktop.core.reporting import month_cache
+from xjwc_desktop.core.reporting.aggregates import direct_counts
 from xjwc_desktop.core.reporting.buildings import demolished_by_year
 from xjwc_desktop.core.reporting.case_figures import (
+    Read,
     case_cube,
     category_counts,
     grid_counts,
@@ -32,7 +37,6 @@ from xjwc_desktop.core.worktime import WorkCalendar
 
 TOP_CATEGORIES = 10
 ALL_TIME = Period()
-READERS = 2  # connections reading at once: the machines have two cores
 
 #: KPI tiles in display order: (key, Chinese label, kind) where kind is "count" or "rate".
 KPI_TILES: tuple[tuple[str, str, str], ...] = (
@@ -59,14 +63,14 @@ def latest_period(target: Any) -> Period:
     return month_period((latest.year, 1), (latest.year, latest.month))
 
 
-def _jobs(now: dt.datetime, calendar: WorkCalendar | None) -> dict[str, Callable]:
+def _jobs(now: dt.datetime, calendar: WorkCalendar | None, read: Read) -> dict[str, Callable]:
     """The independent queries, heaviest first (so two readers finish together)."""
     return {
-        "cube": case_cube,
-        "departments": department_performance,
-        "grids": grid_counts,
-        "categories": category_counts,
-        "inspectors": inspector_days,
+        "cube": lambda conn, p: case_cube(conn, p, read),
+        "departments": lambda conn, p: department_performance(conn, p, read),
+        "grids": lambda conn, p: grid_counts(conn, p, read=read),
+        "categories": lambda conn, p: category_counts(conn, p, read),
+        "inspectors": lambda conn, p: inspector_days(conn, p, read),
         "overdue": lambda conn, p: overdue_count(conn, p, now, calendar),
         "demolished": lambda conn, _p: demolished_by_year(conn),
         "census": lambda conn, _p: census_counts(conn),
@@ -74,19 +78,8 @@ def _jobs(now: dt.datetime, calendar: WorkCalendar | None) -> dict[str, Callable
     }
 
 
-def _parallel_engine(target: Any) -> Engine | None:
-    """The engine to open several readers on, if ``target`` lends connections and they
-    see the same data (a file; each connection to ``:memory:`` is a database of its own)."""
-    engine = getattr(target, "engine", target)
-    if not isinstance(engine, Engine):
-        return None
-    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return None
-    return engine
-
-
 def _run(target: Any, period: Period, jobs: dict[str, Callable], readers: int) -> dict:
-    engine = _parallel_engine(target) if readers > 1 else None
+    engine = month_cache.reader_engine(target) if readers > 1 else None
     if engine is None:
         with connection_of(target) as conn:
             return {name: job(conn, period) for name, job in jobs.items()}
@@ -106,7 +99,7 @@ def _run(target: Any, period: Period, jobs: dict[str, Callable], readers: int) -
 def dashboard_figures(target: Any, period: Period = ALL_TIME, *,
                       now: dt.datetime | None = None, top_categories: int = TOP_CATEGORIES,
                       calendar: WorkCalendar | None = None,
-                      readers: int = READERS) -> dict[str, Any]:
+                      readers: int = month_cache.READERS, cached: bool = True) -> dict[str, Any]:
     """Every dashboard figure for cases reported in ``period`` (JSON-ready dict).
 
     KPIs: ``open`` and ``overdue`` (red light at ``now``) among the period's cases; 结案数
@@ -119,10 +112,13 @@ def dashboard_figures(target: Any, period: Period = ALL_TIME, *,
     per year with area, the census, the bike stations. ``now`` defaults to the clock.
 
     ``target`` is a Database, Engine, Session or Connection; with a Database or an Engine
-    on a file the queries run on ``readers`` connections at once.
+    on a file the queries run on ``readers`` connections at once. ``cached`` reads the case
+    figures from the per-month cache, recomputing the months written since the last read
+    first (a write through ``target``); ``cached=False`` counts them from the cases.
     """
     now = now or dt.datetime.now().replace(microsecond=0)
-    got = _run(target, period, _jobs(now, calendar), readers)
+    read = month_cache.cached_counts if cached and month_cache.prepare(target) else direct_counts
+    got = _run(target, period, _jobs(now, calendar, read), readers)
     months = months_of(period) or sorted({row[0] for row in got["cube"] if row[0]})
     cases = summarise_cube(got["cube"], months)
     total = got["departments"]["total"]

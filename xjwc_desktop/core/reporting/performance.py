@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Date, cast, func, select
+from sqlalchemy import Connection, select
 
-# The metrics package's SQL counts and population: sharing them (rather than restating
-# them) is what keeps these rates equal to compute_metrics. Tests compare the two.
-from xjwc_desktop.core.metrics.compute import REGISTERED_COUNTS, registered_in
 from xjwc_desktop.core.metrics.groups import describe
 from xjwc_desktop.core.metrics.row import MetricRow
-from xjwc_desktop.core.model import Case, CaseSource, Inspector
+from xjwc_desktop.core.model import Inspector
+from xjwc_desktop.core.reporting.aggregates import DEPARTMENTS, INSPECTOR_DAYS, direct_counts
+from xjwc_desktop.core.reporting.case_figures import Read
 from xjwc_desktop.core.stats import Period
 
 # Rates that follow from the SQL counts alone (no work calendar needed).
@@ -41,39 +40,35 @@ def _row(key: str | None, label: str, counts: dict[str, int]) -> dict[str, Any]:
             **{name: getattr(metric, name) for name in SQL_RATES}}
 
 
-def department_performance(conn: Connection, period: Period) -> dict[str, Any]:
+def department_performance(conn: Connection, period: Period,
+                           read: Read = direct_counts) -> dict[str, Any]:
     """The period's totals and one row per department (key: department code).
 
     Cases not dispatched yet form the row with key None (（未派遣）). Each row carries the
-    counts and :data:`SQL_RATES` (0..1, None when nothing to divide by).
+    counts and :data:`SQL_RATES` (0..1, None when nothing to divide by). The counts are the
+    metrics package's own SQL over its own population (cases registered in the period, see
+    :data:`.aggregates.DEPARTMENTS`): what keeps these rates equal to compute_metrics.
     """
-    columns = [c.label(name) for name, c in REGISTERED_COUNTS.items()]
-    rows = conn.execute(select(Case.department_id.label("key"), *columns)
-                        .where(*registered_in(period)).group_by(Case.department_id)).mappings()
-    counts = {r["key"]: {n: int(r[n] or 0) for n in REGISTERED_COUNTS} for r in rows}
+    names = list(DEPARTMENTS.counts)
+    counts = {key or None: dict(zip(names, values, strict=True))
+              for (key,), values in read(conn, DEPARTMENTS, period).items()}
     labels = describe(conn, "department", counts)
-    total = {n: sum(c[n] for c in counts.values()) for n in REGISTERED_COUNTS}
+    total = {n: sum(c[n] for c in counts.values()) for n in names}
     departments = [_row(*labels[k], c) for k, c in counts.items()]
     departments.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return {"total": _row(None, "合计", total), "departments": departments}
 
 
-def inspector_days(conn: Connection, period: Period) -> list[dict[str, Any]]:
+def inspector_days(conn: Connection, period: Period,
+                   read: Read = direct_counts) -> list[dict[str, Any]]:
     """Each active inspector's patrol finds in the period: per day on duty against the target.
 
     With no duty roster in the data, a day on duty is a day with at least one find (as in
     ``xjwc stats``); days below target count those days with fewer finds than the target.
     """
-    day = (func.date(Case.reported_at) if conn.dialect.name == "sqlite"
-           else cast(Case.reported_at, Date))
-    per_day = conn.execute(
-        select(Case.inspector_id, day, func.count())
-        .where(Case.deleted_at.is_(None), Case.source == CaseSource.PATROL,
-               Case.inspector_id.is_not(None), *period.clause(Case.reported_at))
-        .group_by(Case.inspector_id, day)).all()
     found: dict[str, list[int]] = {}
-    for inspector_id, _day, n in per_day:
-        found.setdefault(inspector_id, []).append(int(n))
+    for (inspector_id, _day), (n,) in read(conn, INSPECTOR_DAYS, period).items():
+        found.setdefault(inspector_id, []).append(n)
     out = []
     for insp in conn.execute(select(Inspector.id, Inspector.code, Inspector.name,
                                     Inspector.zone_code, Inspector.daily_target)

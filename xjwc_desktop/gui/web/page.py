@@ -25,8 +25,8 @@ from xjwc_desktop.core.queries.tile_sources import NO_TILES, TileSource
 ORIGIN = "xjwc://app"
 CENTER = (31.3290, 121.5075)
 ATTRIBUTION = "地图数据 © OpenStreetMap contributors, ODbL 1.0"
-SCRIPTS = ("qwebchannel.js", "registers.js", "legend.js", "cases.js", "case_density.js",
-           "map.js")
+SCRIPTS = ("qwebchannel.js", "registers.js", "places.js", "legend.js", "cases.js",
+           "case_density.js", "map.js")
 
 # The traffic light of the loop: open steps warm, finished ones cool, voided grey.
 STATUS_COLORS = {
@@ -58,9 +58,11 @@ ZONE_FILL = {"north": "#2980b9", "south": "#16a085"}
 #: Every layer of the map, top to bottom as the layer panel lists them, with its title.
 LAYERS = [
     ("cases", "案件"),
+    ("hotspots", "热点"),
     ("illegal_structures", "违法建筑"),
     ("census", "无证建筑普查"),
     ("bike_stations", "公益自行车站点"),
+    ("bike_coverage", "自行车覆盖"),
     ("compounds", "小区"),
     ("road_labels", "道路名称"),
     ("boundary", "街道边界"),
@@ -70,7 +72,9 @@ LAYERS = [
     ("patrol_zones", "巡查区（殷行路南北）"),
     ("tiles", "底图瓦片"),
 ]
-HIDDEN_AT_FIRST = {"census"}  # 1,586 census points stay off until asked for
+# 1,586 census points stay off until asked for; so do the stations' 500 m circles, which
+# would shade most of the street.
+HIDDEN_AT_FIRST = {"census", "bike_coverage"}
 CASE_STYLES = [("status", "按状态"), ("light", "按红黄绿灯（时限）"), ("source", "按来源"),
                ("category", "按类别（大类）")]
 CASE_MODES = [("auto", "自动（低缩放聚合）"), ("points", "逐点"), ("cluster", "聚合"),
@@ -78,7 +82,11 @@ CASE_MODES = [("auto", "自动（低缩放聚合）"), ("points", "逐点"), ("c
 PAGE_TEXT = ("案件", "违法建筑", "无证建筑普查", "公益自行车站点", "小区", "图例", "辆", "桩",
              "㎡", "位置为示意", "住宅", "非住宅", "密度：低 → 高", "聚合（圆内为件数）",
              "大小表示面积", "圈为桩数，实心为在桩车辆", "车辆不足 30%", "30%–70%", "70% 以上",
-             "聚合")
+             "聚合",
+             # The dashboard's places (places.js, legend.js).
+             "热点", "密度", "件", "峰值密度", "件/公顷", "单元网格", "高发网格",
+             "颜色越深密度越高，圆越大案件越多", "自行车覆盖", "米", "直线距离", "步行范围",
+             "站点步行范围", "已覆盖", "未覆盖", "已覆盖小区", "未覆盖小区", "最近站点")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """sync: outbox, conflict records, and the office server's books
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30
 
 Workstations record every local write in ``sync_outbox`` by triggers (SQLite only; the
@@ -15,7 +15,7 @@ from alembic import op
 from xjwc_desktop.core.sync.triggers import APPEND_ONLY_TRIGGERS, install_outbox_triggers
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,277 @@
+"""The dashboard's per-month cache: after every kind of write, the cached figures are the
+figures counted directly from the cases, and the triggers mark exactly the months touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.sql import visitors
+
+from tests.core.workflow_helpers import START, case_in
+from xjwc_desktop.core.model import Case, CaseStatus
+from xjwc_desktop.core.reporting import dashboard_figures, month_cache, parse_month_period
+from xjwc_desktop.core.reporting.aggregates import AGGREGATES, direct_counts
+from xjwc_desktop.core.stats import Period
+from xjwc_desktop.core.storage.database import open_database
+
+NOW = dt.datetime(2016, 4, 1, 10, 0)
+D = dt.date
+PERIODS = {
+    "seed": parse_month_period("2015-01..2015-10"),
+    "spring": parse_month_period("2015-03..2015-05"),
+    "july": parse_month_period("2015-07"),
+    "2016": parse_month_period("2016-01..2016-12"),
+    "days": Period(D(2015, 3, 10), D(2015, 4, 20)),  # whole April, days of March
+    "within a month": Period(D(2015, 6, 3), D(2015, 6, 17)),
+    "until mid-June": Period(None, D(2015, 6, 15)),
+    "from mid-June": Period(D(2015, 6, 15), None),
+    "all": Period(),
+}
+
+
+def figures(target, period: Period, cached: bool) -> dict:
+    f = dashboard_figures(target, period, now=NOW, cached=cached)
+    f.pop("as_of")
+    return f
+
+
+def dirty(db) -> list[int]:
+    with db.engine.connect() as conn:
+        return month_cache.dirty_months(conn)
+
+
+def assert_cache_is_the_cases(db) -> None:
+    """Every period's cached figures equal the direct ones, and so does every cached month."""
+    for name, period in PERIODS.items():
+        assert figures(db, period, cached=True) == figures(db, period, cached=False), name
+    assert dirty(db) == []
+    with db.engine.connect() as conn:
+        months = [m for (m,) in conn.exec_driver_sql(
+            "SELECT DISTINCT CAST(strftime('%Y%m', reported_at) AS INTEGER) FROM cases")]
+        for month in months:
+            whole = parse_month_period(f"{month // 100}-{month % 100:02d}")
+            for aggregate in AGGREGATES:
+                assert month_cache.cached_counts(conn, aggregate, whole) == \
+                    direct_counts(conn, aggregate, whole), (aggregate.name, month)
+
+
+def reported(db, period: Period) -> int:
+    return figures(db, period, cached=True)["kpis"]["reported"]
+
+
+def test_a_new_demo_has_every_month_to_count(demo_db) -> None:
+    """The demo marks its months; the first read counts them (cheap here, seconds at 1M)."""
+    assert dirty(demo_db) == list(range(201501, 201511))
+    assert month_cache.prepare(demo_db) is True
+    with demo_db.engine.connect() as conn:
+        total = conn.exec_driver_sql("SELECT sum(cases) FROM dashboard_month_cube").scalar()
+    assert total == 15_789
+    assert_cache_is_the_cases(demo_db)
+
+
+def test_marking_everything_recounts_everything(demo_db) -> None:
+    month_cache.prepare(demo_db)
+    with demo_db.engine.begin() as conn:  # a stale month only the cache still holds
+        conn.exec_driver_sql("INSERT INTO dashboard_month_grids VALUES (201412, 'x', 5)")
+        assert month_cache.mark_all(conn) == [201412, *range(201501, 201511)]
+    assert_cache_is_the_cases(demo_db)
+    with demo_db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM dashboard_month_grids "
+                                    "WHERE month = 201412").scalar() == 0
+
+
+@pytest.fixture
+def db(demo_db):
+    """The demo database with its cache counted: each test starts from a clean state."""
+    month_cache.prepare(demo_db)
+    return demo_db
+
+
+def test_new_cases_and_their_steps(db) -> None:
+    march = parse_month_period("2016-03")
+    assert reported(db, march) == 0
+    with db.session() as s:
+        case_in(s, CaseStatus.CLOSED)
+        case_in(s, CaseStatus.DISPATCHED, at=START + dt.timedelta(hours=2))
+    assert dirty(db) == [201603]
+    f = figures(db, march, cached=True)
+    assert (f["kpis"]["reported"], f["kpis"]["registered"], f["kpis"]["closed"]) == (2, 2, 1)
+    assert f["kpis"]["open"] == 1
+    assert_cache_is_the_cases(db)
+
+
+def test_a_case_moved_to_another_month(db) -> None:
+    spring, july = PERIODS["spring"], PERIODS["july"]
+    before = reported(db, spring), reported(db, july)
+    with db.session() as s:
+        case = s.scalars(select(Case.id).where(
+            Case.reported_at >= dt.datetime(2015, 4, 1),
+            Case.registered_at >= dt.datetime(2015, 4, 2),
+            Case.registered_at < dt.datetime(2015, 5, 1)).limit(1)).first()
+        moved = s.get(Case, case)
+        moved.reported_at = dt.datetime(2015, 7, 15, 9, 0)
+        moved.registered_at = dt.datetime(2015, 7, 15, 9, 30)
+    # Old and new month of both dates; nothing else.
+    assert dirty(db) == [201504, 201507]
+    assert (reported(db, spring), reported(db, july)) == (before[0] - 1, before[1] + 1)
+    assert_cache_is_the_cases(db)
+
+
+def test_soft_deletion(db) -> None:
+    before = reported(db, PERIODS["spring"])
+    with db.engine.begin() as conn:
+        n = conn.exec_driver_sql(
+            "UPDATE cases SET deleted_at = '2015-11-01 00:00:00.000000' WHERE id IN ("
+            "SELECT id FROM cases WHERE reported_at LIKE '2015-04-1%' LIMIT 25)").rowcount
+    assert n == 25
+    assert 201504 in dirty(db)
+    assert reported(db, PERIODS["spring"]) == before - 25
+    assert_cache_is_the_cases(db)
+
+
+def test_a_raw_sql_bulk_update(db) -> None:
+    seed = PERIODS["seed"]
+    before = figures(db, seed, cached=True)["kpis"]
+    with db.engine.begin() as conn:  # one column each: every one must mark its months
+        n = conn.exec_driver_sql("UPDATE cases SET status = 'closed' "
+                                 "WHERE status IN ('handled', 'verified')").rowcount
+        conn.exec_driver_sql("UPDATE cases SET rework_count = rework_count + 1 "
+                             "WHERE reported_at LIKE '2015-09-%'")
+    assert n > 0
+    after = figures(db, seed, cached=True)["kpis"]
+    assert after["closed"] == before["closed"] + n
+    assert after["rework_rate"] > before["rework_rate"]
+    assert_cache_is_the_cases(db)
+
+
+def test_a_deleted_row(db) -> None:
+    """A hard DELETE (not something the application does; a DBA or a tool might)."""
+    columns = [c.name for c in Case.__table__.columns if c.name not in
+               ("id", "case_no", "external_no")]
+    listed = ", ".join(columns)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO cases (id, case_no, {listed}) SELECT 'copy', 'XJWCOPY', {listed} "
+            "FROM cases WHERE reported_at >= '2015-08-01' ORDER BY reported_at LIMIT 1")
+    assert dirty(db) == [201508]
+    with_copy = reported(db, PERIODS["seed"])
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM cases WHERE id = 'copy'")
+    assert dirty(db) == [201508]
+    assert reported(db, PERIODS["seed"]) == with_copy - 1 == 15_789
+    assert_cache_is_the_cases(db)
+
+
+def test_an_import(demo_db_path, tmp_path) -> None:
+    from tests.core.exchange_helpers import write_csv
+    from tests.core.test_import_orders import GOOD, HEADER
+    from xjwc_desktop.core.exchange.importer import import_file
+
+    db = open_database(demo_db_path)
+    month_cache.prepare(db)  # the demo's own months: counted before the import
+    db.close()
+    report = import_file(demo_db_path, "12345", write_csv(tmp_path / "工单.csv",
+                                                          [HEADER, *GOOD]), now=NOW)
+    assert report.added == 3
+    db = open_database(demo_db_path)
+    try:
+        assert dirty(db) == [201601]
+        f = figures(db, parse_month_period("2016-01"), cached=True)
+        assert f["cases"]["by_source"]["hotline"]["count"] == 3
+        assert_cache_is_the_cases(db)
+    finally:
+        db.close()
+
+
+def test_the_triggers_watch_every_column_a_cached_figure_reads(db) -> None:
+    read = {"deleted_at"}
+    for aggregate in AGGREGATES:
+        expressions = [aggregate.date, *aggregate.keys.values(), *aggregate.counts.values(),
+                       *aggregate.where]
+        for expression in expressions:
+            read |= {node.name for node in visitors.iterate(expression)
+                     if getattr(node, "table", None) is Case.__table__}
+    with db.engine.connect() as conn:
+        triggers = dict(conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'cases_dashboard_%'").all())
+    assert set(triggers) == {"cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad"}
+    watched = re.search(r"UPDATE OF (.*?) ON cases", triggers["cases_dashboard_au"]).group(1)
+    assert read <= {c.strip() for c in watched.split(",")}
+    assert {"status", "reported_at", "registered_at", "department_id"} <= read
+
+
+def test_an_older_database_gets_its_cache_on_the_first_refresh(demo_db_path) -> None:
+    from alembic import command
+
+    from xjwc_desktop.core.storage import migrate
+
+    db = open_database(demo_db_path)
+    with db.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0004")
+    db.close()
+    con = sqlite3.connect(demo_db_path)
+    assert not con.execute("SELECT name FROM sqlite_master WHERE name LIKE 'dashboard%' "
+                           "OR name LIKE 'cases_dashboard%'").fetchall()
+    con.close()
+    db = open_database(demo_db_path)  # upgrades to 0005: every month with cases is dirty
+    try:
+        assert dirty(db) == list(range(201501, 201511))
+        assert_cache_is_the_cases(db)
+    finally:
+        db.close()
+
+
+def test_a_locked_database_is_counted_directly(db) -> None:
+    """Another program holds the write lock: the figures are right, only slower."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET deleted_at = '2015-11-01 00:00:00.000000' "
+                             "WHERE reported_at LIKE '2015-05-%'")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+            assert month_cache.prepare(conn) is False
+            f = figures(conn, PERIODS["spring"], cached=True)
+            assert f == figures(conn, PERIODS["spring"], cached=False)
+            conn.exec_driver_sql("PRAGMA busy_timeout = 10000")
+            conn.rollback()
+        assert [m["month"] for m in f["cases_by_month"] if m["total"] == 0] == ["2015-05"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # Still to do (May, and June where some of May's cases were registered), done by the
+    # next refresh.
+    assert dirty(db) == [201505, 201506]
+    assert_cache_is_the_cases(db)
+
+
+@pytest.mark.parametrize(("period", "months", "edges"), [
+    (Period(D(2015, 1, 1), D(2015, 10, 31)), (201501, 201510), []),
+    (Period(D(2015, 1, 5), D(2015, 10, 31)), (201502, 201510),
+     [Period(D(2015, 1, 5), D(2015, 1, 31))]),
+    (Period(D(2015, 12, 5), D(2016, 2, 10)), (201601, 201601),
+     [Period(D(2015, 12, 5), D(2015, 12, 31)), Period(D(2016, 2, 1), D(2016, 2, 10))]),
+    (Period(D(2015, 3, 2), D(2015, 3, 30)), None, [Period(D(2015, 3, 2), D(2015, 3, 30))]),
+    (Period(D(2015, 3, 2), D(2015, 4, 29)), None, [Period(D(2015, 3, 2), D(2015, 4, 29))]),
+    (Period(None, D(2016, 2, 29)), (None, 201602), []),
+    (Period(D(2015, 3, 2), None), (201504, None), [Period(D(2015, 3, 2), D(2015, 3, 31))]),
+    (Period(), (None, None), []),
+])
+def test_a_period_splits_into_whole_months_and_days(period, months, edges) -> None:
+    assert month_cache.split(period) == (months, edges)
+
+
+def test_writes_through_a_session_are_seen_by_the_next_read(db) -> None:
+    """The report and ``xjwc stats`` read through the session that may have written."""
+    with db.session() as s:
+        before = figures(s, PERIODS["july"], cached=True)["kpis"]["reported"]
+        s.execute(text("UPDATE cases SET reported_at = '2015-07-01 08:00:00.000000' "
+                       "WHERE id IN (SELECT id FROM cases WHERE reported_at LIKE '2015-08-%' "
+                       "LIMIT 7)"))
+        assert figures(s, PERIODS["july"], cached=True)["kpis"]["reported"] == before + 7

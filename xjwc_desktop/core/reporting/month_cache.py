@@ -1,0 +1,233 @@
+"""Per-month totals of the dashboard's aggregates, kept correct by triggers on ``cases``.
+
+Why: a dashboard period holding every case used to cost seconds at a million cases (each
+aggregate read and sorted the whole table). The cache holds each :mod:`.aggregates`
+aggregate per calendar month, so any period of whole months is a sum over at most a few
+thousand cached rows; the days of a period that do not fill a month are counted directly.
+
+How it stays correct: triggers on ``cases`` (migration 0005, SQLite only) add the months a
+write touches — the old and the new month of 受理 (``reported_at``) and of 立案
+(``registered_at``), the two dates figures are keyed by — to ``dashboard_dirty_months``, for
+every insert, every delete and every update of a column a figure reads (soft deletion
+included). They fire whoever writes: the ORM, raw SQL, imports, the sync engine. Before the
+dashboard reads, :func:`prepare` recomputes just the dirty months, in one transaction.
+Figures that depend on "now" (overdue) are never cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, literal, select
+from sqlalchemy.exc import OperationalError
+
+from xjwc_desktop.core.metrics.groups import month_range
+from xjwc_desktop.core.model import DashboardDirtyMonth
+from xjwc_desktop.core.reporting.aggregates import (
+    AGGREGATES,
+    Aggregate,
+    Counts,
+    add_counts,
+    direct_counts,
+    normalise_key,
+)
+from xjwc_desktop.core.reporting.periods import month_end, month_period
+from xjwc_desktop.core.stats import Period
+from xjwc_desktop.core.storage.database import connection_of
+
+DIRTY = DashboardDirtyMonth.__table__
+READERS = 2  # connections reading at once: the machines have two cores
+PARALLEL_FROM = 4  # dirty months from which counting on several readers pays
+_CHUNK = 500  # months per IN (...) list
+
+
+def reader_engine(target: Any) -> Engine | None:
+    """The engine to open several readers on, if ``target`` lends connections and they
+    see the same data (a file; each connection to ``:memory:`` is a database of its own)."""
+    engine = _engine_of(target)
+    if engine is None:
+        return None
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    return engine
+
+
+def _engine_of(target: Any) -> Engine | None:
+    """The engine of a Database or an Engine; None for a Connection or a Session, which are
+    used as they are (their transaction may hold writes no other connection sees yet)."""
+    if isinstance(target, Connection):
+        return None
+    engine = getattr(target, "engine", target)
+    return engine if isinstance(engine, Engine) else None
+
+
+def usable(conn: Connection) -> bool:
+    """The cache exists (and is kept by triggers) on SQLite databases only."""
+    return conn.dialect.name == "sqlite"
+
+
+def dirty_months(conn: Connection) -> list[int]:
+    return sorted(conn.execute(select(DIRTY.c.month)).scalars())
+
+
+def refresh(conn: Connection, readers: Engine | None = None) -> list[int]:
+    """Recompute every dirty month in the caller's transaction; returns those months.
+
+    With ``readers`` (an engine on the same file) and many months to do, the months are
+    counted on :data:`READERS` connections at once while ``conn`` holds the write lock and
+    writes what they count: they read the committed cases, which this transaction does not
+    change (SQLite sorts without holding the GIL, so two readers use both cores).
+    """
+    # The first statement writes, so the transaction holds SQLite's write lock before it
+    # reads the dirty list: no write can land between reading the list and clearing it.
+    months = sorted(conn.execute(delete(DIRTY).returning(DIRTY.c.month)).scalars())
+    for i in range(0, len(months), _CHUNK):
+        for aggregate in AGGREGATES:
+            table = aggregate.table
+            conn.execute(delete(table).where(table.c.month.in_(months[i:i + _CHUNK])))
+    jobs = [(aggregate, month) for month in months for aggregate in AGGREGATES]
+    if readers is None or len(months) < PARALLEL_FROM:
+        for aggregate, month in jobs:
+            conn.execute(insert(aggregate.table).from_select(_columns(aggregate),
+                                                              _month_query(aggregate, month)))
+        return months
+
+    def count(job: tuple[Aggregate, int]) -> tuple[Aggregate, list]:
+        with readers.connect() as reader:
+            return job[0], reader.execute(_month_query(*job)).all()
+
+    with ThreadPoolExecutor(READERS, thread_name_prefix="xjwc-month-cache") as pool:
+        for aggregate, rows in pool.map(count, jobs):
+            if rows:
+                names = _columns(aggregate)
+                conn.execute(insert(aggregate.table),
+                             [dict(zip(names, row, strict=True)) for row in rows])
+    return months
+
+
+def _columns(aggregate: Aggregate) -> list[str]:
+    return ["month", *aggregate.keys, *aggregate.counts]
+
+
+def _month_query(aggregate: Aggregate, month: int):
+    """One month of ``aggregate`` as the rows of its cache table."""
+    year_month = divmod(month, 100)
+    keys = list(aggregate.keys.values())
+    return (select(literal(month), *keys, *aggregate.counts.values())
+            .where(*aggregate.population(month_period(year_month, year_month)))
+            .group_by(*keys))
+
+
+def mark_all(conn: Connection) -> list[int]:
+    """Mark every month from the first to the last case date dirty (and every month the
+    cache holds), after a bulk load that ran without the triggers: the next read recomputes
+    them. Cheap at any size: the bounds come from the date indexes."""
+    dates = {a.date.key: a.date for a in AGGREGATES}.values()
+    bounds = [v for d in dates for v in conn.execute(select(
+        select(func.min(d)).scalar_subquery(), select(func.max(d)).scalar_subquery())).one()
+        if v is not None]
+    months = set()
+    if bounds:
+        first, last = (_month(_as_datetime(v)) for v in (min(bounds), max(bounds)))
+        months.update(month_range(first, last))
+    for aggregate in AGGREGATES:
+        months.update(conn.execute(select(aggregate.table.c.month).distinct()).scalars())
+    if months:
+        conn.execute(insert(DIRTY).prefix_with("OR IGNORE"),
+                     [{"month": m} for m in sorted(months)])
+    return sorted(months)
+
+
+def _as_datetime(value) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def prepare(target: Any) -> bool:
+    """Bring the cache up to date for a read through ``target`` (a Database, Engine,
+    Session or Connection). False when it cannot serve this read — not SQLite, or the
+    database is locked by a long write — and the figures must be counted directly."""
+    engine = _engine_of(target)
+    try:
+        if engine is not None:
+            if engine.dialect.name != "sqlite":
+                return False
+            with engine.connect() as conn:
+                if not conn.execute(select(exists().select_from(DIRTY))).scalar():
+                    return True
+            with engine.begin() as conn:
+                refresh(conn, reader_engine(engine))
+            return True
+        with connection_of(target) as conn:
+            if not usable(conn):
+                return False
+            if conn.execute(select(exists().select_from(DIRTY))).scalar():
+                with conn.begin_nested():
+                    refresh(conn)
+            return True
+    except OperationalError as exc:
+        if _busy(exc):
+            return False
+        raise
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "readonly" in text
+
+
+def cached_counts(conn: Connection, aggregate: Aggregate, period: Period) -> Counts:
+    """``aggregate`` over ``period``: its whole months from the cache, the days around them
+    that do not fill a month counted directly. The cache must be :func:`prepare`\\ d."""
+    months, edges = split(period)
+    total: Counts = {}
+    if months is not None:
+        add_counts(total, _read(conn, aggregate, *months))
+    for edge in edges:
+        add_counts(total, direct_counts(conn, aggregate, edge))
+    return total
+
+
+def _read(conn: Connection, aggregate: Aggregate, first: int | None,
+          last: int | None) -> Counts:
+    table = aggregate.table
+    keys = ([table.c.month] if aggregate.by_month else []) + [table.c[k] for k in
+                                                             aggregate.keys]
+    where = []
+    if first is not None:
+        where.append(table.c.month >= first)
+    if last is not None:
+        where.append(table.c.month <= last)
+    rows = conn.execute(select(*keys, *(func.sum(table.c[c]) for c in aggregate.counts))
+                        .where(*where).group_by(*keys))
+    width = len(keys)
+    return {normalise_key(aggregate, tuple(row[:width])): [int(v or 0) for v in row[width:]]
+            for row in rows}
+
+
+def _month(day: dt.date) -> int:
+    return day.year * 100 + day.month
+
+
+def split(period: Period) -> tuple[tuple[int | None, int | None] | None, list[Period]]:
+    """The whole months of ``period`` (first, last; None for an open end) and the periods
+    of the days outside them. ``(None, [period])`` when it holds no whole month."""
+    start, end = period.start, period.end
+    first = last = None
+    edges = []
+    if start is not None:
+        first = _month(start)
+        if start.day != 1:
+            following = month_end(start.year, start.month) + dt.timedelta(days=1)
+            first = _month(following)
+            edges.append(Period(start, following - dt.timedelta(days=1)))
+    if end is not None:
+        last = _month(end)
+        if end != month_end(end.year, end.month):
+            previous = end.replace(day=1) - dt.timedelta(days=1)
+            last = _month(previous)
+            edges.append(Period(previous + dt.timedelta(days=1), end))
+    if first is not None and last is not None and first > last:
+        return None, [period]
+    return (first, last), edges
