@@ -251,13 +251,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/xjwc-bench-sync"))
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--pg", action="store_true", help="also first sync from PostgreSQL")
+    parser.add_argument("--only", choices=["first", "edits", "idle"], help="one figure only")
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     hundred = demo(work / "demo100k.sqlite", 100_000)
-    print("1. first sync of 100,000 cases (target ≥ 30,000 rows/s)")
-    first_sync(work, str(fresh_copy(hundred, work / "first-server.sqlite")), "SQLite server")
-    if args.pg:
+    if args.only in (None, "first"):
+        print("1. first sync of 100,000 cases (target ≥ 30,000 rows/s)")
+        first_sync(work, str(fresh_copy(hundred, work / "first-server.sqlite")), "SQLite server")
+    if args.pg and args.only in (None, "first"):
         url = postgres_copy(hundred)
         try:
             first_sync(work, url, "PostgreSQL server")
@@ -267,9 +269,10 @@ def main() -> None:
             with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
                                  autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
-    thousand_edits(work, hundred)
-    if not args.skip_1m:
+    if args.only in (None, "edits"):
+        print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
+        thousand_edits(work, hundred)
+    if not args.skip_1m and args.only in (None, "idle"):
         print("3. sync with nothing to do on 1,000,000 cases (target ≤ 100 ms)")
         idle_sync(work, demo(work / "demo1m.sqlite", 1_000_000))
 

@@ -67,3 +67,24 @@ def atomic_folder(target_dir: Path) -> Iterator[Path]:
             os.replace(part, target_dir / part.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_bytes_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, synced
+    to disk, then renamed). ``private`` keeps it readable by the user alone (0600), set
+    before a byte is written."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

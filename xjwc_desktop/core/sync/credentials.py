@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from xjwc_desktop.core.exchange.atomic import write_bytes_atomically
 
 SERVICE = "xjwc_desktop"
 
@@ -81,16 +82,5 @@ def _read_file() -> dict[str, str]:
 
 
 def _write_file(tokens: dict[str, str]) -> None:
-    path = token_file()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)  # before a byte is written
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(tokens, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(token_file(), json.dumps(tokens, ensure_ascii=False).encode(),
+                           private=True)

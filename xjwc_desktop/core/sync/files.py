@@ -7,14 +7,13 @@ server alike, so a file is sent once, checked on arrival, and never overwritten.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Connection, bindparam, text
 
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.exchange.atomic import write_bytes_atomically
 from xjwc_desktop.core.model import CaseAttachment
 from xjwc_desktop.core.workflow.attachments import photo_path
 
@@ -63,14 +62,4 @@ def store(path: Path, sha: str, data: bytes) -> None:
     """Write a photo atomically, after checking it is what its name says."""
     if hashlib.sha256(data).hexdigest() != sha:
         raise XjwcError(f"照片 {sha[:12]}… 内容与其校验值不符，未保存。")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(path, data)
