@@ -150,6 +150,11 @@
     };
     group.labels = [];
     group.show = function (geojson, cfg) {
+      // Leaflet fades a removed tooltip out over 200 ms: a quick second update would show
+      // the old names beside the new ones meanwhile. Take the old labels away at once.
+      group.eachLayer(function (l) {
+        if (l instanceof L.Tooltip && l.getElement()) L.DomUtil.remove(l.getElement());
+      });
       group.clearLayers();
       group.labels = [];
       group.meta = (geojson && geojson.properties) || {};

@@ -188,10 +188,10 @@ def test_xlsx_with_real_dates_and_numeric_order_numbers(demo_db_path, tmp_path):
 
 
 def test_a_bulk_import_leaves_the_spatial_index_complete(demo_db_path, tmp_path, monkeypatch):
-    from xjwc_desktop.core.exchange import write
+    from xjwc_desktop.core.storage import spatial
     from xjwc_desktop.core.storage.spatial import case_rowids_in_bbox
 
-    monkeypatch.setattr(write, "RTREE_DEFER_FROM", 1)  # the path taken from 1,000 rows
+    monkeypatch.setattr(spatial, "RTREE_DEFER_FROM", 1)  # the path taken from 1,000 rows
     path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD])
     assert import_file(demo_db_path, "12345", path, now=NOW).added == 3
     with read_only(demo_db_path) as conn:
@@ -231,10 +231,10 @@ def test_an_open_database_imports_the_same_way_with_a_preview_first(demo_db, tmp
 
 
 def test_an_import_cancelled_while_writing_leaves_nothing(demo_db_path, tmp_path, monkeypatch):
-    from xjwc_desktop.core.exchange import write
     from xjwc_desktop.core.exchange.progress import Cancelled
+    from xjwc_desktop.core.storage import spatial
 
-    monkeypatch.setattr(write, "RTREE_DEFER_FROM", 1)
+    monkeypatch.setattr(spatial, "RTREE_DEFER_FROM", 1)
     path = write_csv(tmp_path / "a.csv", [HEADER, *GOOD])
     before = table_counts(demo_db_path)
     seen = []

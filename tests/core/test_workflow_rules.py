@@ -193,7 +193,10 @@ def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
     first, second = open_database(demo_db_path), open_database(demo_db_path)
     outcome = None
     try:
-        with second.session() as late:
+        # A transaction that began by reading (as one opened only to read would) and then
+        # writes after another writer committed: SQLite refuses it, the engine says why.
+        # (Writing sessions take the lock first and cannot meet this; see the next test.)
+        with second.session(write=False) as late:
             find_case(late, case_id)  # the second operator opens the case ...
             with first.session() as early:  # ... while the first dispatches it
                 act(early, case_id, A.DISPATCH, Actor(R.DISPATCHER, "甲"),
@@ -213,3 +216,35 @@ def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
     assert isinstance(outcome, WorkflowError), repr(outcome)
     assert "刚被其他人修改" in str(outcome)
     assert case["case_no"] in str(outcome)
+
+
+def test_a_second_writing_session_waits_then_sees_the_step_already_taken(
+        demo_db, demo_db_path) -> None:
+    import threading
+    import time
+
+    with demo_db.session() as s:
+        case_id = case_in(s, S.REGISTERED)
+    first, second = open_database(demo_db_path), open_database(demo_db_path)
+    inside = threading.Event()
+
+    def dispatch_slowly():
+        with first.session() as early:
+            act(early, case_id, A.DISPATCH, Actor(R.DISPATCHER, "甲"),
+                workstation_id=first.workstation_id, department=SANITATION, at=AT)
+            inside.set()
+            time.sleep(0.5)  # still holding the write lock
+
+    worker = threading.Thread(target=dispatch_slowly)
+    worker.start()
+    inside.wait(10)
+    try:
+        with pytest.raises(WorkflowError, match="当前状态为“派遣”"), second.session() as late:
+            act(late, case_id, A.DISPATCH, Actor(R.DISPATCHER, "乙"),
+                workstation_id=second.workstation_id, department=CHENGGUAN, at=AT)
+    finally:
+        worker.join()
+        first.close()
+        second.close()
+    with demo_db.session() as s:
+        assert [e["actor_name"] for e in events(s, case_id) if e["action"] == "dispatch"] == ["甲"]

@@ -91,16 +91,9 @@ def apply_tables(conn: Connection, tables: list[dict[str, Any]]) -> dict[str, li
             with conn.begin_nested(), bulk_insert(conn, table.name, len(rows)):
                 _write_rows(conn, table.name, columns, rows)
         except IntegrityError:
-            _apply_one_by_one(conn, _upsert_sql(table.name, columns), rows)
+            _apply_one_by_one(conn, table.name, columns, rows)
         written.setdefault(table.name, []).extend(ids)
     return written
-
-
-def _upsert_sql(name: str, columns: list[str]) -> str:
-    placeholders = ", ".join("?" * len(columns))
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
-    return (f'INSERT INTO "{name}" ({quoted(columns)}) VALUES ({placeholders}) '
-            f"ON CONFLICT (id) DO UPDATE SET {updates}")
 
 
 def _write_rows(conn: Connection, name: str, columns: list[str], rows: list[tuple]) -> None:
@@ -134,16 +127,19 @@ def _write_rows(conn: Connection, name: str, columns: list[str], rows: list[tupl
         conn.exec_driver_sql(f'UPDATE "{name}" SET {sets} WHERE id = ?', params)
 
 
-def _apply_one_by_one(conn: Connection, sql: str, rows: list) -> None:
+def _apply_one_by_one(conn: Connection, name: str, columns: list[str], rows: list) -> None:
     """Rows whose unique values swapped places within a batch (a renumbered case and the
-    case that took its number): apply the others first, then retry the rest."""
+    case that took its number): apply the others first, then retry the rest.
+
+    Plain INSERT and UPDATE, never an UPSERT: SQLite lets an UPSERT's conflict handling
+    override the ``INSERT OR IGNORE`` inside triggers (the dashboard's month marks)."""
     waiting = list(rows)
     for _round in range(len(waiting)):
         failed = []
         for row in waiting:
             try:
                 with conn.begin_nested():
-                    conn.exec_driver_sql(sql, row)
+                    _write_rows(conn, name, columns, [row])
             except IntegrityError:
                 failed.append(row)
         if not failed:

@@ -72,14 +72,6 @@ def db_values(dialect: str, table: SyncedTable, columns: Sequence[str],
             for n, (c, v) in enumerate(zip(columns, wire_row, strict=True))}
 
 
-def upsert_sql(table: SyncedTable, columns: Sequence[str]) -> str:
-    """INSERT ... ON CONFLICT (id) DO UPDATE, valid on SQLite and PostgreSQL."""
-    marks = ", ".join(f":c{n}" for n in range(len(columns)))
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
-    return (f'INSERT INTO "{table.name}" ({quoted(columns)}) VALUES ({marks}) '
-            f"ON CONFLICT (id) DO UPDATE SET {updates}")
-
-
 def insert_sql(table: SyncedTable, columns: Sequence[str]) -> str:
     marks = ", ".join(f":c{n}" for n in range(len(columns)))
     return f'INSERT INTO "{table.name}" ({quoted(columns)}) VALUES ({marks})'
