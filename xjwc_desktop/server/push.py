@@ -2,8 +2,9 @@
 
 A push is one transaction, serialised with every other push (a process lock, plus an
 advisory lock on PostgreSQL for several server processes), so the server's sequence
-numbers are committed in order and a pull can never skip one. Each change runs in a
-savepoint: one that cannot be written is set aside in a conflict record, the others land.
+numbers are committed in order and a pull can never skip one. A change that cannot be
+written (a constraint the checks did not foresee) is set aside in a conflict record and
+the others land: the push is then applied again with a savepoint around each change.
 """
 
 from __future__ import annotations
