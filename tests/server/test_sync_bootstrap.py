@@ -53,31 +53,26 @@ def test_an_interrupted_download_leaves_nothing_and_is_retried(sqlite_server_url
 
 
 def test_the_check_repairs_a_row_changed_behind_the_outbox(sqlite_server_url, make_server,
-                                                           tmp_path):
+                                                           make_workstation):
     server = make_server(sqlite_server_url)
-    a = Workstation(tmp_path / "a.sqlite", server.url, server.enroll("甲"))
-    b = Workstation(tmp_path / "b.sqlite", server.url, server.enroll("乙"))
-    try:
-        case_no = a.new_case(description="原样")
-        a.sync()
-        b.sync()
-        # Someone edits b's file without the triggers (as a broken tool would)...
-        with applying(b.db.engine) as conn:
-            conn.execute(text("UPDATE cases SET description = '被篡改' WHERE case_no = :n"),
-                         {"n": case_no})
-            conn.execute(text("DELETE FROM case_events WHERE seq = 1"))
-        # ...the next sync that moves anything compares the counts, sees the missing
-        # history row and restores it (a sync that moves nothing checks nothing);
-        other = a.new_case(description="另一件")
-        a.sync()
-        assert b.sync().repaired == 1
-        assert b.scalar("SELECT count(*) FROM case_events") == 2
-        assert b.case(other) is not None
-        # the changed text is found by the full check.
-        report = b.sync(verify=True)
-        assert report.repaired == 1
-        assert b.case(case_no).description == "原样"
-        assert b.digests() == server_digests(server.db)
-    finally:
-        a.close()
-        b.close()
+    a, b = make_workstation(server, "甲"), make_workstation(server, "乙")
+    case_no = a.new_case(description="原样")
+    a.sync()
+    b.sync()
+    # Someone edits b's file without the triggers (as a broken tool would)...
+    with applying(b.db.engine) as conn:
+        conn.execute(text("UPDATE cases SET description = '被篡改' WHERE case_no = :n"),
+                     {"n": case_no})
+        conn.execute(text("DELETE FROM case_events WHERE seq = 1"))
+    # ...the next sync that moves anything compares the counts, sees the missing
+    # history row and restores it (a sync that moves nothing checks nothing);
+    other = a.new_case(description="另一件")
+    a.sync()
+    assert b.sync().repaired == 1
+    assert b.scalar("SELECT count(*) FROM case_events") == 2
+    assert b.case(other) is not None
+    # the changed text is found by the full check.
+    report = b.sync(verify=True)
+    assert report.repaired == 1
+    assert b.case(case_no).description == "原样"
+    assert b.digests() == server_digests(server.db)

@@ -8,7 +8,6 @@ import zlib
 
 import httpx
 
-from tests.server.sync_helpers import Workstation
 from xjwc_desktop.core.model import CaseAttachment
 from xjwc_desktop.core.workflow.attachments import attach_photo, files_folder, photo_path
 
@@ -26,27 +25,22 @@ def png(seed: int) -> bytes:
 
 
 def test_a_photo_reaches_the_server_and_the_other_workstation(sqlite_server_url, make_server,
-                                                               tmp_path):
+                                                               make_workstation, tmp_path):
     server = make_server(sqlite_server_url)
-    a = Workstation(tmp_path / "a.sqlite", server.url, server.enroll("甲"))
-    b = Workstation(tmp_path / "b.sqlite", server.url, server.enroll("乙"))
-    try:
-        case_no = a.new_case(description="有照片的案件")
-        photo = tmp_path / "现场.png"
-        photo.write_bytes(png(1))
-        with a.db.session() as s:
-            row = attach_photo(s, case_no, photo, files_folder(a.path),
-                               workstation_id=a.db.workstation_id)
-            sha = row.sha256
-        a.sync()
-        assert list(server.db.files_dir.glob(f"{sha}.png"))
-        b.sync()
-        with b.db.session() as s:
-            stored = photo_path(files_folder(b.path), s.get(CaseAttachment, row.id))
-        assert stored.read_bytes() == photo.read_bytes()
-    finally:
-        a.close()
-        b.close()
+    a, b = make_workstation(server, "甲"), make_workstation(server, "乙")
+    case_no = a.new_case(description="有照片的案件")
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(png(1))
+    with a.db.session() as s:
+        row = attach_photo(s, case_no, photo, files_folder(a.path),
+                           workstation_id=a.db.workstation_id)
+        sha = row.sha256
+    a.sync()
+    assert list(server.db.files_dir.glob(f"{sha}.png"))
+    b.sync()
+    with b.db.session() as s:
+        stored = photo_path(files_folder(b.path), s.get(CaseAttachment, row.id))
+    assert stored.read_bytes() == photo.read_bytes()
 
 
 def test_the_server_refuses_files_that_are_not_what_they_claim(sqlite_server_url, make_server):

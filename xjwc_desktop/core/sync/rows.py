@@ -40,12 +40,6 @@ def read_rows(conn: Connection, table: SyncedTable, ids: Sequence[str]) -> dict[
     return out
 
 
-def read_row(conn: Connection, table: SyncedTable, row_id: str) -> dict[str, Any] | None:
-    """One row as ``{column: wire value}``, or None."""
-    found = read_rows(conn, table, [row_id]).get(row_id)
-    return None if found is None else dict(zip(table.columns, found, strict=True))
-
-
 def iter_all_rows(conn: Connection, table: SyncedTable, *, after: str = "",
                   limit: int = 5000) -> Iterator[list]:
     """Every row in wire form, in id order, read ``limit`` at a time (memory stays flat)."""
