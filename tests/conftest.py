@@ -56,3 +56,12 @@ def demo_db(demo_db_path):
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+@pytest.fixture
+def frozen_clock():
+    """Freeze the one clock (``core/clock.py``) for this test; ``.tick()`` moves it on."""
+    from xjwc_desktop.core import clock
+
+    with clock.using(clock.FrozenClock("2015-11-02 09:00:00")) as frozen:
+        yield frozen

@@ -166,12 +166,12 @@ def test_an_unknown_case_is_refused(demo_db_path) -> None:
 
 
 def test_due_lists_red_then_yellow_cases(demo_db_path) -> None:
-    from xjwc_desktop.core.model import now_local
+    from xjwc_desktop.core import clock
     from xjwc_desktop.core.storage.database import open_database
     from xjwc_desktop.core.workflow import Action, Actor, Role, act, create_case
     from xjwc_desktop.core.worktime import default_calendar
 
-    cal, now = default_calendar(), now_local()
+    cal, now = default_calendar(), clock.now()
     clock = int(cal.to_working_minutes(np.datetime64(now, "m")))
     db = open_database(demo_db_path)
     made = {}

@@ -51,6 +51,30 @@ def test_workflow_fields_merge_as_one_unit():
     assert c.lost["voided_at"] == "2026-11-30 10:05:00.000000"
 
 
+def _dispatch(dept: str, at: str) -> dict:
+    return {"status": "dispatched", "department_id": dept, "dispatched_at": at}
+
+
+def test_two_dispatches_give_the_same_record_whatever_the_timing():
+    # What an operator reads must not depend on how fast two people clicked: the same
+    # second (equal stamps), a second apart, even the same department.
+    records = []
+    for server_at, mine_at, dept in (("2026-11-30 10:00:00", "2026-11-30 10:00:00", "d2"),
+                                     ("2026-11-30 10:00:00", "2026-11-30 10:00:01", "d2"),
+                                     ("2026-11-30 10:00:00", "2026-11-30 10:00:00", "d1"),
+                                     ("2026-11-30 10:00:01", "2026-11-30 10:00:00", "d1")):
+        server = {**BASE, **_dispatch("d1", server_at)}
+        d = merge.decide_update(CASES, server, BASE, _dispatch(dept, mine_at))
+        assert d.apply == {}
+        [c] = d.conflicts
+        assert c.kind == "workflow"
+        assert c.lost == _dispatch(dept, mine_at)
+        assert c.kept == _dispatch("d1", server_at)
+        assert c.base == {"status": "registered", "department_id": None, "dispatched_at": None}
+        records.append(c.fields)
+    assert records == [["department_id", "dispatched_at", "status"]] * 4
+
+
 def test_a_workflow_step_and_a_text_edit_merge():
     server = {**BASE, "description": "服务器改的"}
     mine = {"status": "dispatched", "department_id": "d1"}

@@ -9,6 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select, text, update
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.storage.database import open_database
 from xjwc_desktop.core.sync import outbox
@@ -134,11 +135,11 @@ def test_a_frozen_change_keeps_its_id_and_a_new_edit_opens_a_new_entry(db):
 
 
 def test_an_unsent_row_deleted_again_is_forgotten(db):
-    from xjwc_desktop.core.model import CaseNote, now_local
+    from xjwc_desktop.core.model import CaseNote
 
     case = first_case(db)
     with db.session() as s:
-        note = CaseNote(case_id=case.id, author="张三", at=now_local(), text="临时")
+        note = CaseNote(case_id=case.id, author="张三", at=clock.now(), text="临时")
         s.add(note)
         s.flush()
         note_id = note.id

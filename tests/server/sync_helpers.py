@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, text
 
-from xjwc_desktop.core.model import Case, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.storage.database import Database, open_database
 from xjwc_desktop.core.sync.bootstrap import bootstrap
 from xjwc_desktop.core.sync.client import SyncClient
@@ -149,7 +150,7 @@ class Workstation:
                 workstation_id=self.db.workstation_id, **kw)
 
     def delete(self, case_no: str) -> None:
-        self.edit(case_no, deleted_at=now_local())
+        self.edit(case_no, deleted_at=clock.now())
 
     def case(self, case_no: str) -> Case | None:
         with self.db.session() as s:
@@ -183,7 +184,7 @@ def bulk_cases(ws: Workstation, n: int, tag: str) -> list[str]:
     transaction (as an import does): the triggers queue every row."""
     from xjwc_desktop.core.ids import uuid7
 
-    stamp = now_local().strftime("%Y-%m-%d %H:%M:%S.%f")
+    stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S.%f")
     with ws.db.engine.begin() as conn:
         category = conn.execute(text("SELECT code FROM categories ORDER BY code")).scalar()
         cases, events = [], []

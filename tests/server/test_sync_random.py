@@ -14,7 +14,8 @@ from sqlalchemy import select, text
 
 from tests.server.fault_proxy import FaultProxy
 from tests.server.sync_helpers import Workstation, server_digests
-from xjwc_desktop.core.model import Case, CaseNote, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import Case, CaseNote
 from xjwc_desktop.core.sync.transport import SyncError
 from xjwc_desktop.core.workflow.engine import Actor, WorkflowError, act
 from xjwc_desktop.core.workflow.rules import Action, Role, allowed_actions
@@ -89,13 +90,13 @@ class Office:
             elif roll < 0.8:
                 self._step(n, s, ws, case)
             elif roll < 0.9:
-                s.add(CaseNote(case_id=case.id, author=f"ws{n}", at=now_local(),
+                s.add(CaseNote(case_id=case.id, author=f"ws{n}", at=clock.now(),
                                text=f"备注 {round_no}", written_by=ws.db.workstation_id))
             elif roll < 0.95:
                 for field in (*TEXT_FIELDS, "status"):
                     self.edits.append(Edit(f"ws{n}", case.id, f"seen:{field}",
                                            getattr(case, field), None))
-                case.deleted_at = now_local()
+                case.deleted_at = clock.now()
                 case.written_by = ws.db.workstation_id
         if roll >= 0.95:
             ws.new_case(description=f"ws{n} 新案件 {round_no}")

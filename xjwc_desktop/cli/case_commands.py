@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from xjwc_desktop.cli.options import add_db_option, opened_database, print_json
-from xjwc_desktop.core.model import now_local
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.workflow.rules import Action, Role
 
 STEP_LABELS = {"report": "受理", **{a.value: a.label for a in Action}}
@@ -145,7 +145,7 @@ def run_act(args) -> int:
         with db.session() as s:
             result = act(s, args.id, Action(args.action), Actor(_role(args.role), args.actor),
                          workstation_id=db.workstation_id, department=args.dept,
-                         note=args.note, hours=hours, at=now_local())
+                         note=args.note, hours=hours, at=clock.now())
         with db.session() as s:
             if args.json:
                 _print_case(s, result.case_id, True)
@@ -176,7 +176,7 @@ def run_due(args) -> int:
     from xjwc_desktop.core.workflow.deadlines import due_cases
 
     with opened_database(args) as db, db.session() as s:
-        rows = due_cases(s, now_local(), limit=args.limit)
+        rows = due_cases(s, clock.now(), limit=args.limit)
     if args.json:
         print_json([{"case_id": r.case_id, "case_no": r.case_no, "status": r.status.value,
                     "deadline_at": r.deadline_at.isoformat(sep=" "),

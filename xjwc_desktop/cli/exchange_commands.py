@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from xjwc_desktop.cli.options import add_db_option, check_period, db_path, parse_date
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
 
 EXIT_REFUSED = 1  # an import refused for bad rows (2 is for unusable files/databases)
@@ -141,14 +142,13 @@ def _format(text: str | None, out: Path):
 def run_export(args) -> int:
     from xjwc_desktop.core.exchange.export import export_cases
     from xjwc_desktop.core.exchange.snapshot import read_only
-    from xjwc_desktop.core.model import now_local
 
     out = Path(args.out).expanduser()
     with read_only(db_path(args)) as conn:
         if args.sheet:
             from xjwc_desktop.core.exchange.pdf_case import write_case_sheet
 
-            case_no = write_case_sheet(conn, args.sheet, out, now=now_local())
+            case_no = write_case_sheet(conn, args.sheet, out, now=clock.now())
             print(f"已导出案卷 {case_no}：{out}")
             return 0
         fmt = _format(args.format, out)

@@ -8,13 +8,13 @@ thread only ever swaps in finished results. The page's data routes read from her
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
 from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.queries import map_layers
 from xjwc_desktop.core.queries.case_index import CaseIndex, load_reference
 from xjwc_desktop.core.queries.case_list import CaseFilter
@@ -185,7 +185,7 @@ class QtCaseData(QObject):
 
     def compute_lights(self, on_ready: Callable[[int], None]) -> None:
         index = self.index
-        now = dt.datetime.now()
+        now = clock.now()
 
         def work() -> bytes:
             return map_layers.lights_buffer(index, now)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_index import load_reference
 from xjwc_desktop.core.reporting import KPI_TILES, dashboard_figures, latest_period
@@ -112,7 +113,7 @@ class QtDashboard(QWidget):
                  now: Callable[[], dt.datetime] | None = None, parent=None) -> None:
         super().__init__(parent)
         self.db = db
-        self._now = now or (lambda: dt.datetime.now().replace(microsecond=0))
+        self._now = now or clock.now
         self._generation = 0
         self._places_asked: tuple = ()
         self._workers: set[QtWorker] = set()

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.core.workflow.deadlines import Light, due_cases
 
@@ -55,7 +55,7 @@ class QtDueList(QWidget):
 
     def refresh(self) -> None:
         with self.db.session(write=False) as s:
-            self.rows = due_cases(s, now_local())
+            self.rows = due_cases(s, clock.now())
         self.table.setRowCount(len(self.rows))
         for i, due in enumerate(self.rows):
             light = QTableWidgetItem(f"{tr(due.light.label)} {due.used_fraction:.0%}")

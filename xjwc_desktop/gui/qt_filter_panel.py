@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
 from xjwc_desktop.core.queries.case_index import Reference
@@ -126,7 +127,8 @@ class QtFilterPanel(QWidget):
         layout.addWidget(self.reset_button)
         layout.addWidget(self.count_label)
         layout.addStretch(1)
-        self.set_date_span(dt.date.today() - dt.timedelta(days=30), dt.date.today())
+        today = clock.today()
+        self.set_date_span(today - dt.timedelta(days=30), today)
 
     # -- reading --
     def current_filter(self) -> CaseFilter:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QToolButton
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.sync.state import SyncStatus
 
 COLORS = {"ok": "#1e8449", "waiting": "#b9770e", "attention": "#c0392b", "none": "#7f8c8d"}
@@ -36,7 +36,7 @@ def when(stamp: str | None, today: dt.date | None = None) -> str:
         at = dt.datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
-    today = today or now_local().date()  # stamps are Beijing time, whatever the PC's zone
+    today = today or clock.now().date()  # stamps are Beijing time, whatever the PC's zone
     if at.date() == today:
         return at.strftime("%H:%M")
     return at.strftime("%m-%d %H:%M" if at.year == today.year else "%Y-%m-%d %H:%M")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.ids import uuid7
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, dumps, loads
 from xjwc_desktop.core.sync.merge import ConflictSpec
 from xjwc_desktop.core.sync.rows import db_values, insert_sql
@@ -36,7 +36,7 @@ def record_conflict(conn: Connection, dialect: str, server_id: str, table: Synce
     """Insert the conflict record; returns its id."""
     row = {**(change.get("base") or {}), **(change.get("row") or {}),
            **(server_row or {})}
-    now = now_local().strftime(DATETIME_FORMAT)
+    now = clock.now().strftime(DATETIME_FORMAT)
     detail = dict(spec.detail or {})
     detail["op"] = change["op"]
     values = {

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.ids import uuid7
-from xjwc_desktop.core.model import SyncDevice, ZoneCode, now_local
+from xjwc_desktop.core.model import SyncDevice, ZoneCode
 
 #: Device roles, with what each may write (enforced in authz.py).
 ROLES = {
@@ -100,7 +101,7 @@ def bind_workstation(engine: Engine, device: Device, workstation_id: str) -> str
         elif row.workstation_id != workstation_id:
             return (f"设备“{device.name}”的令牌已在另一台工作站上使用；一个令牌只能用于一台"
                     "工作站。请为本机另行登记设备。")
-        row.last_seen_at = now_local()
+        row.last_seen_at = clock.now()
     return None
 
 
@@ -117,4 +118,4 @@ def revoke_device(engine: Engine, name: str) -> None:
         row = s.scalar(select(SyncDevice).where(SyncDevice.name == name))
         if row is None:
             raise InputError(f"没有名为“{name}”的设备。")
-        row.revoked_at = now_local()
+        row.revoked_at = clock.now()

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
@@ -164,7 +164,7 @@ def _decide(table, change: dict, server_row: dict | None) -> merge.Decision:
         return merge.decide_insert(table, server_row, change["row"])
     new = dict(change.get("new") or {})
     if change["op"] == "delete":  # deleted there for good; on the server a deletion is a mark
-        new = {"deleted_at": now_local().strftime(DATETIME_FORMAT)}
+        new = {"deleted_at": clock.now().strftime(DATETIME_FORMAT)}
     return merge.decide_update(table, server_row, change["base"], new)
 
 
@@ -197,7 +197,7 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
     elif decision.apply:
         stamp = change.get("stamp") or {}
         values = {**decision.apply, "updated_at": stamp.get("updated_at") or
-                  now_local().strftime(DATETIME_FORMAT),
+                  clock.now().strftime(DATETIME_FORMAT),
                   "written_by": ctx.device.workstation_id}
         ctx.update(table, row_id, values)
         if "deleted_at" in decision.apply:

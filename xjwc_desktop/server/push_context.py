@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from xjwc_desktop.core.model import now_local
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.sync.codec import dumps
 from xjwc_desktop.core.sync.rows import db_values, read_rows, update_sql
 from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
@@ -87,7 +87,7 @@ class PushContext:
 
     def record(self, change: dict, result: dict) -> None:
         self.applied.append({"c": change["id"], "d": self.device.id, "s": change["seq"],
-                             "r": dumps(result), "q": result.get("seq"), "at": now_local()})
+                             "r": dumps(result), "q": result.get("seq"), "at": clock.now()})
 
     def update(self, table: SyncedTable, row_id: str, values: dict[str, Any]) -> None:
         """Queue ``UPDATE table SET values WHERE id = row_id`` (see :meth:`write_updates`)."""
@@ -123,4 +123,4 @@ class PushContext:
                     "WHERE tbl = :tbl"), {"t": total, "d": deleted, "tbl": tbl})
         conn.execute(text("UPDATE sync_devices SET pushed_through = :t, last_seen_at = :now "
                           "WHERE id = :i"),
-                     {"t": pushed_through, "now": now_local(), "i": self.device.id})
+                     {"t": pushed_through, "now": clock.now(), "i": self.device.id})

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.exchange.columns import export_columns
 from xjwc_desktop.core.exchange.progress import Progress
 from xjwc_desktop.core.exchange.selection import ALL, SqlFilter
-from xjwc_desktop.core.model import now_local
 
 
 class ExportFormat(StrEnum):
@@ -64,7 +64,7 @@ def export_cases(conn: Connection, fmt: ExportFormat | str, out: str | os.PathLi
     format; nothing is left behind then.
     """
     fmt = ExportFormat(fmt)
-    now = now or now_local()
+    now = now or clock.now()
     columns = export_columns(gcj02)
     kwargs = {"now": now, "progress": progress}
     if fmt is ExportFormat.CSV:

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.exchange.atomic import atomic_output
 from xjwc_desktop.core.exchange.csv_export import quote
 from xjwc_desktop.core.exchange.kinds import KINDS, kind_names
@@ -26,7 +27,6 @@ from xjwc_desktop.core.exchange.readers import FileRefused, read_table
 from xjwc_desktop.core.exchange.snapshot import read_only
 from xjwc_desktop.core.exchange.sqltext import neutralise
 from xjwc_desktop.core.exchange.write import apply_plan
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage.database import Database, open_database
 
 
@@ -107,7 +107,7 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
     """
     spec = _kind(kind)
     path = Path(path)
-    now = now or now_local()
+    now = now or clock.now()
     overrides = parse_overrides(mapping, spec)
     report = progress or (lambda *_: None)
     report(0, 0, f"读取文件 {path.name}")

@@ -1,6 +1,6 @@
 """The domain model (SQLAlchemy 2.0 typed ORM)."""
 
-from xjwc_desktop.core.model.base import Base, SyncedMixin, now_local
+from xjwc_desktop.core.model.base import Base, SyncedMixin
 from xjwc_desktop.core.model.cases import (
     Case,
     CaseAttachment,
@@ -74,5 +74,4 @@ __all__ = [
     "TimeLimitUnit",
     "UnitGrid",
     "ZoneCode",
-    "now_local",
 ]

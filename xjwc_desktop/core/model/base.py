@@ -1,21 +1,18 @@
 """Declarative base and the bookkeeping every synced row carries.
 
-Times are naive Beijing time (UTC+8, no daylight saving): the street works in one time zone,
-operators read and type local times, and exports must show them unchanged. Sync ordering
-never relies on these clocks (the office server assigns its own sequence).
+Times are naive Beijing time from the one clock (``core/clock.py``). Sync ordering never
+relies on these stamps (the office server assigns its own sequence).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.ids import uuid7
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Stable constraint names so Alembic migrations (and batch mode on SQLite) can refer to them.
 NAMING = {
@@ -25,11 +22,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def now_local() -> dt.datetime:
-    """Current Beijing wall-clock time, naive, to the second."""
-    return dt.datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
 class Base(DeclarativeBase):
@@ -45,9 +37,9 @@ class SyncedMixin:
     """
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=uuid7)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_local)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, default=now_local, onupdate=now_local
+        DateTime, default=clock.now, onupdate=clock.now
     )
     written_by: Mapped[str | None] = mapped_column(String(32))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

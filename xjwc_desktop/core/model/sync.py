@@ -21,7 +21,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xjwc_desktop.core.model.base import Base, SyncedMixin, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model.base import Base, SyncedMixin
 
 
 class SyncOutbox(Base):
@@ -102,7 +103,7 @@ class SyncDevice(Base):
                                                        doc="bound at the first hello")
     pushed_through: Mapped[int] = mapped_column(BigInteger, default=0,
                                                 doc="last outbox seq applied from it")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_local)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -131,7 +132,7 @@ class SyncChange(Base):
     device_seq: Mapped[int] = mapped_column(BigInteger)
     result: Mapped[str] = mapped_column(Text, doc="JSON outcome returned to the device")
     seq: Mapped[int | None] = mapped_column(BigInteger)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now_local)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class SyncTableCount(Base):

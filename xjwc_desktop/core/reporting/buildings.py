@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, extract, func, select
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.model import CensusRecord, IllegalStructure, StructureStatus
 from xjwc_desktop.core.stats import Period
 
@@ -34,7 +35,7 @@ def demolished_by_year(conn: Connection, period: Period = ALL_TIME) -> list[dict
 def review_years(period: Period, years: int = 3) -> Period:
     """The years a work report reviews: the ``years`` calendar years ending with the year
     the period ends in (2015-01..2015-10 → 2013–2015, the report's "3年以来")."""
-    last = (period.end or dt.date.today()).year
+    last = (period.end or clock.today()).year
     return Period(dt.date(last - years + 1, 1, 1), dt.date(last, 12, 31))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.reporting import month_cache
 from xjwc_desktop.core.reporting.aggregates import direct_counts
@@ -56,7 +57,7 @@ def latest_period(target: Any) -> Period:
         latest = conn.execute(select(func.max(Case.reported_at))
                               .where(Case.deleted_at.is_(None))).scalar()
     if latest is None:
-        today = dt.date.today()
+        today = clock.today()
         return month_period((today.year, 1), (today.year, today.month))
     if isinstance(latest, str):
         latest = dt.datetime.fromisoformat(latest)
@@ -116,7 +117,7 @@ def dashboard_figures(target: Any, period: Period = ALL_TIME, *,
     figures from the per-month cache, recomputing the months written since the last read
     first (a write through ``target``); ``cached=False`` counts them from the cases.
     """
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     read = month_cache.cached_counts if cached and month_cache.prepare(target) else direct_counts
     got = _run(target, period, _jobs(now, calendar, read), readers)
     months = months_of(period) or sorted({row[0] for row in got["cube"] if row[0]})

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import text
 
 from xjwc_desktop import __version__
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.exchange.progress import Progress, no_progress
-from xjwc_desktop.core.model import now_local
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
@@ -101,7 +101,7 @@ class SyncClient:
             raise
         report.seconds = time.perf_counter() - started
         with writing(self.db.engine) as conn:
-            state.put(conn, "last_sync_at", now_local().isoformat(sep=" "))
+            state.put(conn, "last_sync_at", clock.now().isoformat(sep=" "))
             state.put(conn, "last_error", None)
             state.put(conn, "offline", "0")
             if self.server_url:

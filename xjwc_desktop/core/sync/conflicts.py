@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
-from xjwc_desktop.core.model import Department, SyncConflict, now_local
+from xjwc_desktop.core.model import Department, SyncConflict
 from xjwc_desktop.core.sync.codec import loads, to_sqlite
 from xjwc_desktop.core.sync.merge import (
     DELETE_AFTER_EDIT,
@@ -116,7 +117,7 @@ def resolve_conflict(session: Session, conflict_id: str, choice: str, *, actor: 
         _write_lost_values(session, view, workstation_id)
     elif choice == "redo":
         done = _redo_steps(session, view, actor, workstation_id)
-    record.resolved_at = now_local()
+    record.resolved_at = clock.now()
     record.resolved_by = actor.name or actor.role.label
     record.resolution = choice
     record.written_by = workstation_id
@@ -133,7 +134,7 @@ def _write_lost_values(session: Session, view: ConflictView, workstation_id: str
     sets = {c: to_sqlite(kind_of[c], v) for c, v in values.items() if c in kind_of}
     if not sets:
         return
-    sets |= {"updated_at": now_local(), "written_by": workstation_id}
+    sets |= {"updated_at": clock.now(), "written_by": workstation_id}
     assignments = ", ".join(f'"{c}" = :{c}' for c in sets)
     found = session.execute(text(f'UPDATE "{table.name}" SET {assignments} WHERE id = :row_id'),
                             {**sets, "row_id": view.row_id}).rowcount

@@ -77,18 +77,25 @@ def _merge_groups(table: SyncedTable, server: dict, base: dict, after: dict,
         cols = sorted(group)
         srv = {c: server.get(c) for c in cols}
         mine = {c: after.get(c) for c in cols}
-        if srv == mine:
-            continue  # the same edit made twice
         was = {c: base.get(c) for c in cols} if base is not None else None
+        step = group is CASE_WORKFLOW and was is not None
+        if srv == mine and not (step and srv != was):
+            continue  # the same edit made twice
         if was is not None and srv == was:
             decision.apply.update({c: mine[c] for c in touched})
             continue
-        differing = [c for c in cols if srv[c] != mine[c]]
+        if step:
+            # Another step moved the case since this workstation saw it. The record names
+            # what the losing step changed, whatever the timing: two dispatches a second
+            # apart or in the same second (equal stamps) read the same.
+            listed = sorted(touched)
+        else:
+            listed = [c for c in cols if srv[c] != mine[c]]
         kind = WORKFLOW if group is CASE_WORKFLOW else (FIELD if was is not None else SAME_ID)
         decision.conflicts.append(ConflictSpec(
-            kind, differing,
-            {c: was[c] for c in differing} if was is not None else None,
-            {c: srv[c] for c in differing}, {c: mine[c] for c in differing}))
+            kind, listed,
+            {c: was[c] for c in listed} if was is not None else None,
+            {c: srv[c] for c in listed}, {c: mine[c] for c in listed}))
 
 
 def decide_update(table: SyncedTable, server: dict | None, base: dict,

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xjwc_desktop.core.model import CaseAttachment, CaseNote, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import CaseAttachment, CaseNote
 from xjwc_desktop.core.workflow.engine import WorkflowError, find_case
 
 MAX_PHOTO_BYTES = 30 * 1024 * 1024
@@ -41,7 +42,7 @@ def add_note(session: Session, ref: str, text: str, *, author: str | None,
     if len(text) > MAX_NOTE:
         raise WorkflowError(f"备注过长（{len(text)} 字，最多 {MAX_NOTE} 字）。")
     case = find_case(session, ref)
-    note = CaseNote(case_id=case.id, author=author, at=at or now_local(), text=text,
+    note = CaseNote(case_id=case.id, author=author, at=at or clock.now(), text=text,
                     written_by=workstation_id)
     session.add(note)
     session.flush()
@@ -88,7 +89,7 @@ def attach_photo(session: Session, ref: str, source: Path, folder: Path, *,
         raise
     row = CaseAttachment(case_id=case.id, original_name=source.name[:255],
                          sha256=digest.hexdigest(), size=size, media_type=media,
-                         added_at=at or now_local(), written_by=workstation_id)
+                         added_at=at or clock.now(), written_by=workstation_id)
     session.add(row)
     session.flush()
     return row

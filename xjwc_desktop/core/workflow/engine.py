@@ -10,8 +10,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.model import Case, CaseEvent, CaseStatus, Department, now_local
+from xjwc_desktop.core.model import Case, CaseEvent, CaseStatus, Department
 from xjwc_desktop.core.workflow.rules import (
     RETURN_TO,
     RULES,
@@ -163,11 +164,11 @@ def act(session: Session, ref: str, action: Action, actor: Actor, *, workstation
         if not department:
             raise WorkflowError(f"“{action.label}”必须指定处置部门。案件 {case.case_no} 未改变。")
         dept = find_department(session, department)
-    at = at or now_local()
+    at = at or clock.now()
     cal = calendar or default_calendar()
     from_status = case.status
     to, values = _changes(case, action, at, dept, hours, cal)
-    values |= {"updated_at": now_local(), "written_by": workstation_id}
+    values |= {"updated_at": clock.now(), "written_by": workstation_id}
     # Guarded write: if another writer moved the case since we read it, refuse. SQLite says
     # the same thing its own way: a read snapshot older than the last commit cannot write.
     try:

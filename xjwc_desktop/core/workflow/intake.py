@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.model import (
     Case,
@@ -17,7 +18,6 @@ from xjwc_desktop.core.model import (
     Category,
     Compound,
     Inspector,
-    now_local,
 )
 from xjwc_desktop.core.sync.state import device_no
 from xjwc_desktop.core.workflow.duplicates import Duplicate, find_duplicates
@@ -91,7 +91,7 @@ def create_case(session: Session, *, source: str, category: str, workstation_id:
         if existing:
             raise WorkflowError(f"{src.label}工单“{external_no}”已受理过（案卷号 {existing}），"
                                 "不再重复受理。")
-    at = at or now_local()
+    at = at or clock.now()
     actor = actor or Actor(Role.INSPECTOR if src is CaseSource.PATROL else Role.INTAKE)
     duplicates = find_duplicates(session, cat, lon, lat, at)
     conn = session.connection()

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xjwc_desktop.core.model import Case, CaseEvent, Department, Inspector, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import Case, CaseEvent, Department, Inspector
 from xjwc_desktop.core.workflow.deadlines import deadline_state
 from xjwc_desktop.core.workflow.rules import allowed_actions
 
@@ -20,7 +21,7 @@ def _text(value):
 
 def case_as_dict(session: Session, case: Case, now: dt.datetime | None = None) -> dict:
     """Every field of ``case``, its deadline and traffic light, and its history."""
-    now = now or now_local()
+    now = now or clock.now()
     out = {c.key: _text(getattr(case, c.key)) for c in Case.__mapper__.column_attrs}
     out["source_label"] = case.source.label
     out["status_label"] = case.status.label

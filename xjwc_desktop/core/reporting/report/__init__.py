@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.metrics import compute_metrics
 from xjwc_desktop.core.reporting.buildings import census_by_use, demolished_total, review_years
@@ -32,7 +33,7 @@ def build_report(session: Session, period: Period, *, now: dt.datetime | None = 
                  radius_m: float = DEFAULT_RADIUS_M) -> Report:
     """The report of ``period`` (cases by report date; rates by registration date, as
     ``compute_metrics``; demolitions over the three years ending with the period's year)."""
-    now = now or dt.datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     figures = dashboard_figures(session, period, now=now)
     street = street_figures(session, period)
     conn = session.connection()
