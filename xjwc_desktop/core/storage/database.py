@@ -43,16 +43,37 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error.
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction: committed on success, rolled back on error.
 
-        A writing session takes SQLite's write lock when it starts (waiting, up to the busy
-        timeout, for another writer such as a sync in progress); ``write=False`` is for
-        long reads (a report), which must not hold other writers up.
+        It takes SQLite's write lock when it starts (waiting, up to the busy timeout, for
+        another writer such as another process's import), so a read-then-write inside it
+        is atomic. In the window, only the task manager's writer thread opens these.
         """
         with self._sessions() as s, s.begin():
-            if write:
-                s.connection(execution_options={"immediate": True})
+            s.connection(execution_options={"immediate": True})
+            yield s
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session in one read transaction: a consistent snapshot that never waits for a
+        writer (WAL) and cannot write (``PRAGMA query_only``)."""
+        with self._sessions() as s, s.begin():
+            s.connection(execution_options={"read_only": True})
+            yield s
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Connection in one read transaction (as :meth:`read`, for Core queries)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(read_only=True)
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """Transitional: :meth:`write` or :meth:`read` (to be removed)."""
+        with (self.write() if write else self.read()) as s:
             yield s
 
     def close(self) -> None:

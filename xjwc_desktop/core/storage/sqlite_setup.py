@@ -46,5 +46,15 @@ def configure_sqlite_engine(engine: Engine, *, bulk_load: bool = False) -> None:
         # A write transaction takes the write lock at once: one that began by reading and
         # then meets another writer's commit would fail at once (SQLITE_BUSY_SNAPSHOT, which
         # busy_timeout does not cover). Reads stay deferred, so they never wait on a writer.
-        immediate = conn.get_execution_options().get("immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("read_only"):
+            # A read transaction cannot write, even by mistake: a "read" that wrote would
+            # take the write lock and make the window wait on other writers again.
+            conn.exec_driver_sql("PRAGMA query_only = 1")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("immediate") else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        if conn.get_execution_options().get("read_only"):
+            conn.exec_driver_sql("PRAGMA query_only = 0")

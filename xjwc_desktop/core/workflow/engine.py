@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.model import Case, CaseEvent, CaseStatus, Department
 from xjwc_desktop.core.workflow.rules import (
@@ -44,6 +45,11 @@ class StepResult:
     from_status: CaseStatus
     to_status: CaseStatus
     event_seq: int
+
+    @property
+    def changes(self) -> Changes:
+        """A step changes its case and appends to its history; positions never move."""
+        return Changes.of_cases(changed=[self.case_id], tables=("cases", "case_events"))
 
 
 def find_case(session: Session, ref: str) -> Case:

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.model import (
     Case,
@@ -35,6 +36,10 @@ class NewCase:
     zone_code: str
     grid_code: str
     duplicates: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes.of_cases(added=[self.case_id], tables=("cases", "case_events"))
 
 
 def find_category(session: Session, text: str) -> Category:
