@@ -78,6 +78,24 @@
       this.invalidate();
     },
 
+    /* Cases written in place: new classes (and lights) for these positions; nothing moved. */
+    patch: function (p) {
+      const cls = this.classes;
+      let reranked = false;
+      for (let k = 0; k < p.positions.length; k++) {
+        const i = p.positions[k];
+        if (i < 0 || i >= this.n) continue;
+        if (cls.status[i] !== p.status[k]) reranked = true;
+        cls.status[i] = p.status[k];
+        cls.source[i] = p.source[k];
+        cls.category[i] = p.category[k];
+        if (p.light) cls.light[i] = p.light[k];
+      }
+      if (reranked) this.buildGrid();  // open cases are drawn above finished ones
+      this.invalidate();
+      return p.positions.length;
+    },
+
     setStyle: function (name) {
       if (!this.cfg.styles[name]) return false;
       this.styleName = name;

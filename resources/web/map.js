@@ -205,6 +205,11 @@
         .then(function (buf) { cases.setData(buf); api.loadMask(version); }).catch(report);
       return true;
     },
+    patchCases: function (patch) {
+      const n = cases.patch(patch);
+      refreshLegend();
+      return n;
+    },
     select: function (rowids) {
       const found = [];
       rowids.forEach(function (r) { const i = cases.positionOf(r); if (i >= 0) found.push(i); });

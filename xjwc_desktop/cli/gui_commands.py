@@ -34,7 +34,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run_app(args) -> int:
-    from xjwc_desktop.gui.qt_app import run_application
+    from xjwc_desktop.gui.shell.qt_app import run_application
 
     return run_application(db_path(args, required=False))
 
@@ -45,7 +45,7 @@ def run_screenshot(args) -> int:
         raise InputError(f"截图文件“{out}”应以 .png 结尾。")
     if not out.parent.is_dir():
         raise InputError(f"截图所在文件夹“{out.parent}”不存在。")
-    from xjwc_desktop.gui.qt_screenshot import take_screenshot
+    from xjwc_desktop.gui.shell.qt_screenshot import take_screenshot
 
     seconds = take_screenshot(db_path(args), out, args.size, timeout=args.timeout)
     print(f"{out} ({seconds:.2f} s)", file=sys.stderr)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.changes import NOTHING, Changes
 from xjwc_desktop.core.exchange.atomic import atomic_output
 from xjwc_desktop.core.exchange.csv_export import quote
 from xjwc_desktop.core.exchange.kinds import KINDS, kind_names
@@ -48,6 +49,12 @@ class ImportReport:
     refused: bool = False
     dry_run: bool = False
     unlocated_file: Path | None = None
+    table: str = ""  # where the rows went
+
+    @property
+    def changes(self) -> Changes:
+        """An import adds many rows: the views reload what they show from that table."""
+        return Changes.of_everything(self.table) if self.added else NOTHING
 
     def lines(self, limit: int = 50) -> list[str]:
         """The report in Chinese, as the CLI prints it."""
@@ -121,6 +128,7 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
             plan = plan_import(conn, spec, table, crs=crs, overrides=overrides, now=now,
                                progress=progress)
     result = _report(plan, path, dry_run, skip_bad)
+    result.table = spec.table
     if result.refused or dry_run:
         return result
     if plan.good:

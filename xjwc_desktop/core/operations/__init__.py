@@ -17,11 +17,23 @@ from xjwc_desktop.core.operations.cases import (
     take_step,
     take_steps,
 )
-from xjwc_desktop.core.operations.reference import CategoryEdited, edit_category
-from xjwc_desktop.core.operations.sync import Resolved, resolve
+from xjwc_desktop.core.operations.reference import (
+    CategoryEdited,
+    edit_categories,
+    edit_category,
+)
+from xjwc_desktop.core.operations.sync import (
+    Resolved,
+    ServerSaved,
+    ServerSettings,
+    resolve,
+    save_server_settings,
+    server_settings,
+)
 
 __all__ = [
-    "BulkResult", "CategoryEdited", "NoteAdded", "PhotoAdded", "Resolved", "add_case_note",
-    "attach_case_photo", "edit_category", "link_as_duplicate", "resolve", "take_in",
+    "BulkResult", "CategoryEdited", "NoteAdded", "PhotoAdded", "Resolved", "ServerSaved",
+    "ServerSettings", "add_case_note", "attach_case_photo", "edit_categories", "edit_category",
+    "link_as_duplicate", "resolve", "save_server_settings", "server_settings", "take_in",
     "take_step", "take_steps",
 ]

@@ -21,3 +21,12 @@ def edit_category(db: Database, ref: str, actor: Actor, **values) -> CategoryEdi
     with db.write() as s:
         return CategoryEdited(update_category(s, ref, actor, workstation_id=db.workstation_id,
                                               **values).code)
+
+
+def edit_categories(db: Database, actor: Actor,
+                    edits: dict[str, dict]) -> CategoryEdited:
+    """Several categories' rules at once, all or none (类别维护's 保存)."""
+    with db.write() as s:
+        for code, values in edits.items():
+            update_category(s, code, actor, workstation_id=db.workstation_id, **values)
+    return CategoryEdited(",".join(edits))

@@ -1,14 +1,16 @@
-"""Writes that come from sync: resolving a conflict record."""
+"""Writes that come from sync: resolving a conflict record, the server settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import text
 
 from xjwc_desktop.core.changes import CASE_CHILDREN, Changes
 from xjwc_desktop.core.model import SyncConflict
 from xjwc_desktop.core.storage.database import Database
+from xjwc_desktop.core.sync import credentials, state
 from xjwc_desktop.core.sync.conflicts import resolve_conflict
 from xjwc_desktop.core.workflow import Actor
 
@@ -36,3 +38,38 @@ def resolve(db: Database, conflict_id: str, choice: str, actor: Actor) -> Resolv
         elif table is not None:
             changes |= Changes.of_tables(table)
         return Resolved(message, changes)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The office server this workstation syncs with, as the settings dialog shows it."""
+
+    url: str | None
+    ca_cert: str | None
+    token_saved: bool
+
+
+def server_settings(db: Database) -> ServerSettings:
+    """Read the server address, the CA file and whether a token is kept (keyring: slow)."""
+    with db.reading() as conn:
+        url, ca = state.get(conn, "server_url"), state.get(conn, "ca_cert")
+    saved = bool(url) and credentials.load_token(url.rstrip("/"), db.workstation_id) is not None
+    return ServerSettings(url, ca, saved)
+
+
+@dataclass(frozen=True)
+class ServerSaved:
+    changes: Changes = Changes.of_tables("sync_state")
+
+
+def save_server_settings(db: Database, url: str, token: str | None,
+                         ca_cert: str | None) -> ServerSaved:
+    """Remember the server (and CA) in the database and the token where tokens go
+    (the keyring or a private file, never the database, which gets copied around)."""
+    with db.write() as s:
+        conn = s.connection()
+        state.put(conn, "server_url", url)
+        state.put(conn, "ca_cert", str(Path(ca_cert).resolve()) if ca_cert else None)
+    if token:
+        credentials.save_token(url, db.workstation_id, token)
+    return ServerSaved()

@@ -147,15 +147,30 @@ def read_columns(conn: Connection, ref: Reference, rowids: np.ndarray | None = N
 
 @dataclass
 class IndexChange:
-    """What :meth:`CaseIndex.apply_changes` did (positions shift when rows come or go)."""
+    """What :meth:`CaseIndex.apply_update` did (positions shift when rows come or go)."""
 
     updated: int = 0
     inserted: int = 0
     deleted: int = 0
+    #: Positions (after the change) of the cases updated in place.
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: An updated case's position (lon/lat) changed.
+    moved: bool = False
+    #: Everything was read again (new reference rows, or cases that vanished).
+    reloaded: bool = False
 
     @property
     def positions_shifted(self) -> bool:
-        return bool(self.inserted or self.deleted)
+        return bool(self.inserted or self.deleted or self.reloaded)
+
+
+@dataclass
+class PendingUpdate:
+    """Rows read for an update (:meth:`CaseIndex.fetch_update`), not yet applied."""
+
+    rowids: np.ndarray
+    fresh: dict[str, np.ndarray] | None  # None: reload everything
+    reloaded: CaseIndex | None = None
 
 
 @dataclass
@@ -286,15 +301,70 @@ class CaseIndex:
         """Re-read the cases a write touched: updated in place, new ones inserted, deleted
         (or soft-deleted) ones removed. Categories or departments new since loading mean a
         full :meth:`refresh`."""
-        rowids = np.unique(np.asarray(rowids, dtype=np.int64))
-        change = IndexChange()
-        if rowids.size == 0:
-            return change
+        return self.apply_update(self.fetch_update(rowids=rowids))
+
+    def fetch_update(self, *, rowids=None, case_ids=None) -> PendingUpdate:
+        """Read what changed (safe on a worker thread; the index itself is not touched).
+
+        By ``rowids``, or by ``case_ids``: cases no longer in the database (taken back by
+        the office server) cannot be found by id, so then everything is read again."""
         with self.engine.connect() as conn:
-            if load_reference(conn) != self.reference:
-                self.refresh()
-                return IndexChange(updated=int(rowids.size))
-            fresh = read_columns(conn, self.reference, rowids, names=tuple(self.cols))
+            if case_ids is not None:
+                ids = list(case_ids)
+                found: list[int] = []
+                for start in range(0, len(ids), 500):
+                    part = ids[start:start + 500]
+                    found += [r for (r,) in conn.exec_driver_sql(
+                        f"SELECT rowid FROM cases WHERE id IN ({','.join('?' * len(part))})",
+                        tuple(part))]
+                rowids = found
+                vanished = len(found) < len(ids)
+            else:
+                vanished = False
+            rowids = np.unique(np.asarray(rowids, dtype=np.int64))
+            if vanished or load_reference(conn) != self.reference:
+                ref = load_reference(conn)
+                cols = read_columns(conn, ref, names=tuple(self.cols))
+                return PendingUpdate(rowids, None, CaseIndex(self.engine, ref, cols))
+            fresh = read_columns(conn, self.reference, rowids, names=tuple(self.cols)) \
+                if rowids.size else None
+        return PendingUpdate(rowids, fresh)
+
+    def shifts(self, update: PendingUpdate) -> bool:
+        """Whether applying ``update`` moves positions (cases come or go)."""
+        if update.reloaded is not None:
+            return True
+        if update.fresh is None:
+            return False
+        pos = self.positions_of(update.rowids)
+        live = np.isin(update.rowids, update.fresh["rowid"])
+        return bool(np.any((pos >= 0) & ~live) or np.any(self.positions_of(
+            update.fresh["rowid"]) < 0))
+
+    def with_update(self, update: PendingUpdate) -> tuple[CaseIndex, IndexChange]:
+        """Apply ``update``: in place when no position shifts (the views' positions stay
+        valid), else on a new index, so a view still holding this one stays consistent
+        until it is handed the new one."""
+        if not self.shifts(update):
+            return self, self.apply_update(update)
+        if update.reloaded is not None:
+            return update.reloaded, IndexChange(updated=int(update.rowids.size), reloaded=True)
+        copy = CaseIndex(self.engine, self.reference, {k: v.copy() for k, v in self.cols.items()},
+                         version=self.version)
+        return copy, copy.apply_update(update)
+
+    def apply_update(self, update: PendingUpdate) -> IndexChange:
+        """Apply rows read by :meth:`fetch_update` (numpy only: quick on the GUI thread)."""
+        if update.reloaded is not None:
+            with self._lock:
+                self.reference, self.cols = update.reloaded.reference, update.reloaded.cols
+                self._changed()
+            return IndexChange(updated=int(update.rowids.size), reloaded=True)
+        change = IndexChange()
+        fresh = update.fresh
+        if fresh is None:
+            return change
+        rowids = update.rowids
         with self._lock:
             pos = self.positions_of(rowids)
             live = np.isin(rowids, fresh["rowid"])
@@ -302,17 +372,27 @@ class CaseIndex:
             change.deleted = int(gone.size)
             keep = np.ones(len(self), dtype=bool)
             keep[gone] = False
-            cols = {k: v[keep] for k, v in self.cols.items()}
+            cols = {k: v[keep] for k, v in self.cols.items()} if gone.size else dict(self.cols)
             fpos = np.searchsorted(cols["rowid"], fresh["rowid"])
             clipped = np.minimum(fpos, max(cols["rowid"].size - 1, 0))
             exists = (cols["rowid"].size > 0) & (cols["rowid"][clipped] == fresh["rowid"]) \
                 if cols["rowid"].size else np.zeros(fresh["rowid"].size, bool)
+            at = fpos[exists]
+            if at.size and "lon" in cols:
+                change.moved = bool(np.any(cols["lon"][at] != fresh["lon"][exists])
+                                    or np.any(cols["lat"][at] != fresh["lat"][exists]))
+            inserting = bool((~exists).any())
             for k in cols:
-                cols[k][fpos[exists]] = fresh[k][exists]
-                cols[k] = np.insert(cols[k], fpos[~exists], fresh[k][~exists])
+                column = cols[k]  # in place when nothing shifts: a step costs microseconds
+                column[at] = fresh[k][exists]
+                if inserting:
+                    column = np.insert(column, fpos[~exists], fresh[k][~exists])
+                cols[k] = column
             change.updated = int(exists.sum())
             change.inserted = int((~exists).sum())
             self.cols = cols
+            if not change.positions_shifted:
+                change.positions = at.astype(np.int64)
             self._changed()
         return change
 

@@ -168,3 +168,17 @@ def case_detail(conn: Connection, rowid: int) -> dict | None:
         "SELECT seq, action, from_status, to_status, actor_role, at, note FROM case_events "
         "WHERE case_id = ? ORDER BY seq", (detail["id"],)).mappings()]
     return detail
+
+
+def case_ids_for(conn: Connection, rowids) -> list[str]:
+    """The ids of the cases with these rowids, in the same order (a selection of up to a
+    million rows: one JSON parameter, not one per row)."""
+    import json
+
+    wanted = [int(r) for r in rowids]
+    if not wanted:
+        return []
+    found = dict(conn.exec_driver_sql(
+        "SELECT c.rowid, c.id FROM cases c JOIN json_each(?) j ON c.rowid = j.value",
+        (json.dumps(wanted),)).all())
+    return [found[r] for r in wanted if r in found]

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.exchange.progress import Progress, no_progress
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import Database, writing
@@ -27,6 +28,7 @@ from xjwc_desktop.core.sync.check import Checker
 from xjwc_desktop.core.sync.transport import PROTOCOL, SyncError, SyncOffline
 from xjwc_desktop.core.workflow.attachments import files_folder
 
+CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everything
 PUSH_BATCH = 1000
 PULL_BATCH = 5000
 RETRIES = 3
@@ -45,6 +47,11 @@ class SyncReport:
     changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step
     pushed_tables: set[str] = field(default_factory=set)
+
+    @property
+    def changes(self) -> Changes:
+        """What this sync changed here: pulled rows and rows the server took back."""
+        return Changes.of_rows(self.changed, limit=CHANGES_LISTED)
 
     def summary(self) -> str:
         parts = [f"上传 {self.pushed} 条修改", f"下载 {self.pulled} 条记录"]

@@ -1,0 +1,122 @@
+"""办理: the operator's role and the steps it may take on the case on show.
+
+The role lives in the case view (我的角色), so every view that depends on it (these
+buttons, the conflict panel's 重新办理, 批量办理) follows one choice. The buttons show the
+steps possible in the case's state; those this role may take are enabled.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xjwc_desktop.core.i18n import tr
+from xjwc_desktop.core.queries.case_snapshot import CaseSnapshot
+from xjwc_desktop.core.workflow import Action, Role
+from xjwc_desktop.core.workspace.case_view import CaseView
+
+BUTTON_ORDER = list(Action)
+COLUMNS = 4
+
+
+class QtRoleBox(QComboBox):
+    """我的角色, bound both ways to the case view's role."""
+
+    def __init__(self, view: CaseView, parent=None) -> None:
+        super().__init__(parent)
+        self.view = view
+        for role in Role:
+            self.addItem(tr(role.label), role.value)
+        self.setCurrentIndex(self.findData(view.role.value))
+        self.currentIndexChanged.connect(lambda _i: view.set_role(self.role))
+        view.events.role.connect(self._on_role)
+
+    @property
+    def role(self) -> Role:
+        return Role(self.currentData())
+
+    def _on_role(self, role: Role) -> None:
+        if role is not self.role:
+            self.setCurrentIndex(self.findData(role.value))
+
+
+class QtCaseActions(QWidget):
+    """The step buttons; ``step_requested(action)`` when one is pressed."""
+
+    step_requested = Signal(object)  # Action
+
+    def __init__(self, view: CaseView, parent=None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.snapshot: CaseSnapshot | None = None
+        self.role_box = QtRoleBox(view, self)
+        self.buttons: dict[Action, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, action in enumerate(BUTTON_ORDER):
+            button = QPushButton(tr(action.label), self)
+            button.clicked.connect(lambda _=False, a=action: self.step_requested.emit(a))
+            self.buttons[action] = button
+            grid.addWidget(button, i // COLUMNS, i % COLUMNS)
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("我的角色")))
+        top.addWidget(self.role_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(grid)
+        layout.addWidget(self.hint)
+        view.events.role.connect(self._on_role)
+        self._update()
+
+    def set_role(self, role: Role) -> None:
+        self.view.set_role(role)
+
+    def show_snapshot(self, snap: CaseSnapshot | None) -> None:
+        self.snapshot = snap
+        self._update()
+
+    def _on_role(self, _role: Role) -> None:
+        self._update()
+
+    def set_busy(self, busy: bool) -> None:
+        """While a step is being written, no other step starts."""
+        if busy:
+            for button in self.buttons.values():
+                button.setEnabled(False)
+        else:
+            self._update()
+
+    def _update(self) -> None:
+        snap = self.snapshot
+        possible = set(snap.allowed()) if snap else set()
+        mine = set(snap.allowed(self.view.role)) if snap else set()
+        for action, button in self.buttons.items():
+            button.setVisible(snap is None or action in possible)
+            button.setEnabled(action in mine)
+        if snap is None:
+            self.hint.setText(tr("在地图上点击案件或在列表中选择一件案件。"))
+        elif not possible:
+            self.hint.setText(tr("案件已办结，没有可办理的环节。"))
+        elif not mine:
+            self.hint.setText(tr("当前角色在此状态下没有可办理的环节，可由：")
+                              + "、".join(sorted({tr(r.label) for a in possible
+                                                  for r in _roles(a, snap)})))
+        else:
+            self.hint.setText("")
+
+
+def _roles(action: Action, snap: CaseSnapshot):
+    from xjwc_desktop.core.workflow.rules import roles_for
+
+    return roles_for(action, snap.status)

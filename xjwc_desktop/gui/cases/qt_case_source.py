@@ -1,0 +1,205 @@
+"""The cases behind the list and the map: the case index, the filter's mask, the page's data.
+
+It listens to two things and tells the views one:
+
+- the case view's ``filter`` → it computes the mask (at once from the in-memory index, or
+  on a reader when a text search must ask SQLite) and sets it on the case view;
+- the task manager's ``operation_did_execute`` → when cases changed it reads them (on a
+  reader), applies them to the index (quick, on the GUI thread) and emits ``updated``.
+
+An update that only changes cases in place keeps every position: the list redraws those
+rows, the map patches those points. One that adds or removes cases gives a *new* index
+(views still holding the old one stay consistent) and a new mask, which the list and the
+map take as a whole. Updates are applied in the order the writes happened: one read at a
+time, later changes merged while one is in flight.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.changes import NOTHING, Changes
+from xjwc_desktop.core.queries import map_layers
+from xjwc_desktop.core.queries.case_index import (
+    CaseIndex,
+    IndexChange,
+    PendingUpdate,
+    Reference,
+    load_reference,
+)
+from xjwc_desktop.core.queries.case_list import CaseFilter
+from xjwc_desktop.core.workspace.case_view import CaseView
+from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
+
+FULL_RELOAD = 20_000  # more changed cases than this: read the whole index again
+
+
+@dataclasses.dataclass(frozen=True)
+class CasesUpdated:
+    """What an applied write did to the cases the views show."""
+
+    index: CaseIndex  # the index now (a new object when positions shifted)
+    change: IndexChange
+    changes: Changes  # as announced
+
+
+class QtCaseSource(QObject):
+    """Owns the case index (see the module docstring)."""
+
+    loaded = Signal(object)  # CaseIndex, the first time
+    updated = Signal(object)  # CasesUpdated
+    searching = Signal(bool)  # a text search runs in the background
+    failed = Signal(str)
+
+    def __init__(self, tasks: QtTaskManager, view: CaseView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.view = view
+        self.index: CaseIndex | None = None
+        self.reference: Reference | None = None
+        self.display = "wgs84"
+        self._buffer: tuple[tuple, bytes, np.ndarray, np.ndarray] | None = None
+        self._lights: tuple[tuple, bytes] | None = None
+        self._updating = False
+        self._waiting: Changes = NOTHING
+        view.events.filter.connect(self._on_filter)
+        tasks.operation_did_execute.connect(self._on_changes)
+
+    # -- loading --
+    def start(self, first_sort: str) -> None:
+        """Load the index and what the list and the page need first, off the GUI thread."""
+        display = self.display
+
+        def load(db):
+            index = CaseIndex.load(db.engine)
+            index.orders.get(first_sort)
+            data, x, y = map_layers.case_buffer(index, display)
+            return index, ((id(index), index.version, display), data, x, y)
+
+        self.tasks.read(load, self._loaded, on_error=self._failed)
+
+    def _loaded(self, result) -> None:
+        index, buffer = result
+        self.index, self.reference = index, index.reference
+        self._buffer = buffer if buffer[0][2] == self.display else None
+        self.loaded.emit(index)
+        self._on_filter(self.view.filter)
+
+    def load_reference(self, on_done: Callable[[Reference], None]) -> None:
+        self.tasks.read(lambda db: _read_reference(db), on_done)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+    # -- the filter --
+    def _on_filter(self, flt: CaseFilter) -> None:
+        index = self.index
+        if index is None:
+            return  # applied when the index arrives
+        if not flt.text.strip() or index.has_text(flt.text):
+            self.tasks.supersede("mask")
+            self.searching.emit(False)
+            self.view.set_mask(index.mask(flt))
+            return
+        self.searching.emit(True)
+
+        def done(mask: np.ndarray) -> None:
+            self.searching.emit(False)
+            if index is self.index and flt == self.view.filter:
+                self.view.set_mask(mask)
+
+        self.tasks.read(lambda _db: index.mask(flt), done, key="mask", on_error=self._failed)
+
+    # -- writes --
+    def _on_changes(self, changes: Changes, _initiator) -> None:
+        if self.index is None or not changes.touches_cases:
+            return
+        self._waiting = self._waiting | changes
+        if not self._updating:
+            self._fetch()
+
+    def _fetch(self) -> None:
+        changes, self._waiting = self._waiting, NOTHING
+        index = self.index
+        everything = changes.everything or len(changes.case_ids) > FULL_RELOAD
+        ids = list(changes.case_ids)
+        if not ids and not everything:
+            return  # children whose case is unknown: nothing in the index changes
+        self._updating = True
+
+        def read(db):
+            if everything:
+                return PendingUpdate(np.zeros(0, dtype=np.int64), None,
+                                     CaseIndex.load(db.engine))
+            return index.fetch_update(case_ids=ids)
+
+        self.tasks.read(read, lambda pending: self._apply(index, pending, changes),
+                        on_error=self._update_failed)
+
+    def _apply(self, index: CaseIndex, pending, changes: Changes) -> None:
+        self._updating = False
+        if index is not self.index:
+            return
+        new, change = index.with_update(pending)
+        self.index, self.reference = new, new.reference
+        self._buffer = None
+        self._lights = None
+        self.updated.emit(CasesUpdated(new, change, changes))
+        if change.positions_shifted:
+            self._on_filter(self.view.filter)  # a new mask over the new positions
+        if self._waiting:
+            self._fetch()
+
+    def _update_failed(self, exc: BaseException) -> None:
+        self._updating = False
+        self._failed(exc)
+
+    # -- what the page fetches --
+    def set_display(self, display: str) -> None:
+        if display != self.display:
+            self.display = display
+            self._buffer = None
+
+    def keep_buffer(self, index: CaseIndex, display: str, data: bytes, x: np.ndarray,
+                    y: np.ndarray) -> None:
+        """A case buffer made on a reader for this index (the page asked for it)."""
+        self._buffer = ((id(index), index.version, display), data, x, y)
+
+    def case_buffer(self) -> tuple[bytes, np.ndarray, np.ndarray]:
+        index = self.index
+        key = (id(index), index.version, self.display)
+        if self._buffer is None or self._buffer[0] != key:
+            data, x, y = map_layers.case_buffer(index, self.display)
+            self._buffer = (key, data, x, y)
+        return self._buffer[1], self._buffer[2], self._buffer[3]
+
+    def mask_bytes(self) -> bytes:
+        mask = self.view.mask
+        if mask is None or mask.size != len(self.index):
+            mask = np.ones(len(self.index), dtype=bool)
+        return map_layers.mask_buffer(mask)
+
+    def lights_bytes(self) -> bytes:
+        index = self.index
+        key = (id(index), index.version)
+        if self._lights is None or self._lights[0] != key:
+            self._lights = (key, map_layers.lights_buffer(index, clock.now()))
+        return self._lights[1]
+
+    def box_positions(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        _, x, y = self.case_buffer()
+        mask = self.view.mask
+        if mask is None or mask.size != x.size:
+            mask = np.ones(x.size, dtype=bool)
+        return map_layers.positions_in_box(x, y, mask, box)
+
+
+def _read_reference(db) -> Reference:
+    with db.reading() as conn:
+        return load_reference(conn)
+
