@@ -294,6 +294,13 @@
   };
   window.xjwc = api;
 
+  /* What tests and benchmarks read of the page; the application never calls these. */
+  window.xjwcProbe = {
+    positionOf: function (rowid) { return cases.positionOf(rowid); },
+    statusAt: function (i) { return cases.classes.status[i]; },
+    lightAt: function (i) { return cases.classes.light[i]; }
+  };
+
   function init() {
     cfg = window.XJWC_CONFIG;
     map = window[cfg.map];

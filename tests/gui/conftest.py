@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from xjwc_desktop.gui.qt_env import prepare_qt_environment
+from xjwc_desktop.gui.shell.qt_env import prepare_qt_environment
 
 # Before pytest-qt creates the QApplication: the xjwc:// scheme must be declared first.
 prepare_qt_environment(headless=True)
@@ -17,7 +17,7 @@ prepare_qt_environment(headless=True)
 def settings_store(tmp_path):
     from PySide6.QtCore import QSettings
 
-    from xjwc_desktop.gui.qt_settings import QtSettingsStore
+    from xjwc_desktop.gui.shell.qt_settings import QtSettingsStore
 
     return QtSettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
@@ -25,16 +25,17 @@ def settings_store(tmp_path):
 @pytest.fixture
 def make_window(qtbot, demo_db, settings_store):
     """Build main windows on the test's database; each one is disposed at teardown."""
-    from xjwc_desktop.gui.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.shell.qt_app import build_main_window
 
     windows = []
 
     def make(store=None):
-        window = QtMainWindow(demo_db, store or settings_store)
+        window = build_main_window(demo_db, store or settings_store)
         qtbot.addWidget(window)
+        window.showNormal()
         window.resize(1400, 900)
         window.show()
-        qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
+        qtbot.waitUntil(lambda: window.workspace.map.is_ready, timeout=60_000)
         windows.append(window)
         return window
 
@@ -120,8 +121,8 @@ def make_desk(qtbot, sqlite_server_url, make_server, make_workstation, settings_
     workstation created from the server's snapshot; timers off unless asked for."""
     from tests.server.sync_helpers import Workstation
     from xjwc_desktop.core.sync import credentials
-    from xjwc_desktop.gui.qt_app import build_main_window
-    from xjwc_desktop.gui.qt_settings import SYNC_AFTER_WRITE, SYNC_INTERVAL
+    from xjwc_desktop.gui.shell.qt_app import build_main_window
+    from xjwc_desktop.gui.shell.qt_settings import SYNC_AFTER_WRITE, SYNC_INTERVAL
 
     monkeypatch.setenv("XJWC_NO_KEYRING", "1")  # never the keyring of whoever runs the tests
     made = []

@@ -1,0 +1,221 @@
+"""The workspace's nervous system: every write announced once, no view stale, never frozen.
+
+Each test drives the real window on a private demo database and checks what an operator
+would see: the selected row, the ring and colour on the map, the case panel's four tabs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from xjwc_desktop.core.operations import take_step
+from xjwc_desktop.core.queries.case_ref import CaseRef
+from xjwc_desktop.core.workflow import Action, Actor, Role
+
+
+def one(db, sql: str, *params):
+    with db.reading() as conn:
+        return conn.exec_driver_sql(sql, params).first()
+
+
+def settle(qtbot, window, timeout: int = 20_000) -> None:
+    """Until every read and write the window asked for has come back."""
+    ws = window.workspace
+    qtbot.waitUntil(lambda: ws.tasks.idle and ws.map.is_ready, timeout=timeout)
+
+
+def show(qtbot, window, rowid: int):
+    """Select one case as a click on its row does; wait until the panel shows it."""
+    ws = window.workspace
+    ws.view.select([rowid])
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.ref.rowid == rowid, timeout=10_000)
+    return ws.case_panel.snapshot
+
+
+def page_status(qtbot, window, rowid: int) -> int:
+    box = {}
+    window.workspace.map.view.page().runJavaScript(
+        f"(function(){{const i = xjwcProbe.positionOf({rowid}); "
+        f"return i < 0 ? -1 : xjwcProbe.statusAt(i);}})()", 0,
+        lambda v: box.setdefault("v", v))
+    qtbot.waitUntil(lambda: "v" in box, timeout=10_000)
+    return int(box["v"])
+
+
+def step_in_panel(qtbot, window, action: Action, **values):
+    """Press the step's button, fill its form, press its OK; wait for the write."""
+    panel = window.workspace.case_panel
+    dialog = panel.start_step(action)
+    if "note" in values:
+        dialog.note.setPlainText(values["note"])
+    if "department" in values:
+        dialog.department.setCurrentIndex(dialog.department.findData(values["department"]))
+    writes = window.workspace.tasks.writes
+    assert dialog.ok.isEnabled(), dialog.message.text()
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: window.workspace.tasks.writes > writes, timeout=10_000)
+    settle(qtbot, window)
+    return dialog
+
+
+def test_a_step_keeps_the_selection_and_patches_the_map(qtbot, make_window, demo_db):
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    rowid, = one(demo_db, "SELECT rowid FROM cases WHERE status = 'reported' "
+                          "ORDER BY reported_at DESC LIMIT 1")
+    row = ws.case_list.model.row_of(rowid)
+    ws.case_list.view.selectRow(row)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.ref.rowid == rowid, timeout=10_000)
+    scroll = ws.case_list.view.verticalScrollBar().value()
+    reloads, patches = ws.map.reloads, ws.map.patches
+    step_in_panel(qtbot, window, Action.REGISTER)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered", timeout=10_000)
+    # The list kept its place and its selection; the row shows the new state.
+    assert ws.case_list.selected_rows().tolist() == [row]
+    assert ws.case_list.view.verticalScrollBar().value() == scroll
+    assert ws.view.selection == (rowid,)
+    qtbot.waitUntil(lambda: ws.case_list.model.row_values(row) is not None, timeout=10_000)
+    assert ws.case_list.model.row_values(row)[3] == "立案"
+    # The map got a patch of one case, not the million points again; its ring stays.
+    assert (ws.map.reloads, ws.map.patches) == (reloads, patches + 1)
+    assert page_status(qtbot, window, rowid) == 1  # registered
+    # Detail, history and the buttons show the same, new state.
+    snap = ws.case_panel.snapshot
+    assert ws.case_panel.fields.value("状态") == "立案"
+    assert ws.case_panel.history.actions_shown()[-1] == "立案"
+    assert ws.case_panel.actions.buttons[Action.REGISTER].isHidden()
+    assert snap.case_no in ws.case_panel.header.text()
+
+
+def test_intake_and_duplicate_linking_show_one_case_everywhere(qtbot, make_window, demo_db,
+                                                               frozen_clock):
+    from xjwc_desktop.gui.cases.qt_new_case import QtNewCaseDialog
+
+    old_rowid, old_id, lon, lat, category, reported = one(
+        demo_db, "SELECT c.rowid, c.id, c.lon, c.lat, c.category_code, c.reported_at "
+                 "FROM cases c JOIN categories k ON k.code = c.category_code "
+                 "WHERE c.status = 'dispatched' AND k.duplicate_days > 0 "
+                 "AND k.duplicate_radius_m > 0 ORDER BY c.rowid DESC LIMIT 1")
+    frozen_clock.set(reported)
+    frozen_clock.tick(hours=2)  # the same place, the same category, two hours later
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    show(qtbot, window, old_rowid)
+    before = ws.case_list.model.rowCount()
+    dialog = ws.cases.new_case(lon, lat)
+    qtbot.waitUntil(lambda: ws.reference.loaded, timeout=10_000)
+    dialog.category.setCurrentIndex(dialog.category.findData(category))
+    dialog.description.setPlainText("同一地点再次反映")
+    with qtbot.waitSignal(dialog.created, timeout=10_000) as created:
+        dialog.save()
+    new_id = created.args[0]
+    # The new case is the case on show: header, detail, history and steps all say so.
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.case_id == new_id, timeout=10_000)
+    assert ws.case_panel.fields.value("状态") == "受理"
+    assert ws.case_panel.history.actions_shown() == ["受理"]
+    qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == before + 1, timeout=10_000)
+    # It lies beside the dispatched case of its category: offered as a duplicate.
+    qtbot.waitUntil(lambda: dialog.offer is not None, timeout=10_000)
+    assert isinstance(dialog, QtNewCaseDialog)
+    dialog.offer.buttons()[0].click()  # 关联为重复
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "voided", timeout=10_000)
+    settle(qtbot, window)
+    panel = ws.case_panel
+    assert panel.snapshot.case_id == new_id
+    assert panel.fields.value("状态") == "作废"
+    assert panel.history.actions_shown() == ["受理", "不予立案/作废"]
+    assert "重复案件" in panel.history.item(1, 4).text()
+    assert all(b.isHidden() or not b.isEnabled() for b in panel.actions.buttons.values())
+    assert ws.view.current.case_id == new_id
+
+
+def test_a_bulk_step_refreshes_the_case_on_show(qtbot, make_window, demo_db):
+    from xjwc_desktop.gui.cases.qt_bulk import QtBulkDialog
+
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    rows = [r for r, in _all(demo_db, "SELECT rowid FROM cases WHERE status = 'reported' "
+                                      "ORDER BY rowid LIMIT 3")]
+    ws.view.select(rows, current=CaseRef(rows[0]))
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.ref.rowid == rows[0], timeout=10_000)
+    ws.view.set_role(Role.SUPERVISOR)
+    ws.cases.bulk()
+    qtbot.waitUntil(lambda: isinstance(ws.cases.last_dialog, QtBulkDialog), timeout=10_000)
+    dialog = ws.cases.last_dialog
+    assert len(dialog.case_ids) == 3
+    with qtbot.waitSignal(dialog.done, timeout=10_000):
+        dialog.ok.click()
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered",
+                    timeout=10_000)
+    assert ws.case_panel.history.actions_shown()[-1] == "立案"
+    assert ws.view.selection == tuple(rows)
+
+
+def _all(db, sql):
+    with db.reading() as conn:
+        return conn.exec_driver_sql(sql).all()
+
+
+def test_a_refused_step_reloads_the_case(qtbot, make_window, demo_db):
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    rowid, case_id = one(demo_db, "SELECT rowid, id FROM cases WHERE status = 'reported' "
+                                  "ORDER BY rowid LIMIT 1")
+    show(qtbot, window, rowid)
+    # Meanwhile someone else (the CLI, another desk) registers it.
+    take_step(demo_db, case_id, Action.REGISTER, Actor(Role.SUPERVISOR))
+    panel = ws.case_panel
+    assert panel.snapshot.status.value == "reported"  # the panel cannot know yet
+    dialog = panel.start_step(Action.REGISTER)
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: panel.message.text().startswith("未能办理"), timeout=10_000)
+    assert "立案" in dialog.message.text()  # the form says why and stays open
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: panel.snapshot.status.value == "registered", timeout=10_000)
+    assert panel.fields.value("状态") == "立案"
+    assert panel.actions.buttons[Action.REGISTER].isHidden()
+
+
+LOCKER = textwrap.dedent("""
+    import sqlite3, sys
+    con = sqlite3.connect(sys.argv[1], isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("UPDATE cases SET description = description WHERE rowid = 1")
+    print("locked", flush=True)
+    sys.stdin.readline()
+    con.execute("COMMIT")
+""")
+
+
+@pytest.mark.slow
+def test_reading_while_another_process_writes_neither_freezes_nor_fails(qtbot, make_window,
+                                                                       demo_db):
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    rowid, = one(demo_db, "SELECT rowid FROM cases ORDER BY rowid DESC LIMIT 1")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(demo_db.path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        # Another process holds the write lock: showing a case reads, and reads never wait.
+        snap = show(qtbot, window, rowid)
+        assert snap.ref.rowid == rowid
+        assert ws.case_panel.history.rowCount() >= 1
+        assert locker.poll() is None  # still holding the lock while we read
+    finally:
+        locker.stdin.write("\n")
+        locker.stdin.flush()
+        locker.wait(timeout=30)
