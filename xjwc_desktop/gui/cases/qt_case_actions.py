@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -22,9 +21,9 @@ from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_snapshot import CaseSnapshot
 from xjwc_desktop.core.workflow import Action, Role
 from xjwc_desktop.core.workspace.case_view import CaseView
+from xjwc_desktop.gui.shell.qt_flow_layout import flow_box
 
 BUTTON_ORDER = list(Action)
-COLUMNS = 4
 
 
 class QtRoleBox(QComboBox):
@@ -59,13 +58,12 @@ class QtCaseActions(QWidget):
         self.snapshot: CaseSnapshot | None = None
         self.role_box = QtRoleBox(view, self)
         self.buttons: dict[Action, QPushButton] = {}
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        for i, action in enumerate(BUTTON_ORDER):
+        for action in BUTTON_ORDER:
             button = QPushButton(tr(action.label), self)
             button.clicked.connect(lambda _=False, a=action: self.step_requested.emit(a))
             self.buttons[action] = button
-            grid.addWidget(button, i // COLUMNS, i % COLUMNS)
+        # The steps of the case's state side by side, wrapping as the panel's width allows.
+        grid = flow_box(list(self.buttons.values()), self)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         top = QHBoxLayout()
@@ -74,7 +72,7 @@ class QtCaseActions(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(grid)
+        layout.addWidget(grid)
         layout.addWidget(self.hint)
         view.events.role.connect(self._on_role)
         self._update()
@@ -102,7 +100,7 @@ class QtCaseActions(QWidget):
         possible = set(snap.allowed()) if snap else set()
         mine = set(snap.allowed(self.view.role)) if snap else set()
         for action, button in self.buttons.items():
-            button.setVisible(snap is None or action in possible)
+            button.setVisible(action in possible)  # no case: no buttons, just the hint
             button.setEnabled(action in mine)
         if snap is None:
             self.hint.setText(tr("在地图上点击案件或在列表中选择一件案件。"))

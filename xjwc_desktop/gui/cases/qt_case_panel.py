@@ -10,7 +10,14 @@ what it shows and the buttons it offers are never stale.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.i18n import tr
@@ -31,6 +38,14 @@ LIGHT_COLORS = {Light.RED: "#d64541", Light.YELLOW: "#f0b429", Light.GREEN: "#2e
 TABS = ("办理", "详情", "办理经过", "备注与照片")
 
 
+def scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
 class QtCasePanel(QWidget):
     """See the module docstring. ``shown(snapshot)`` after each case shown (or None)."""
 
@@ -42,10 +57,11 @@ class QtCasePanel(QWidget):
         self.tasks, self.view, self.reference = tasks, view, reference
         self.snapshot: CaseSnapshot | None = None
         self.dialog: QtStepDialog | None = None
+        # One line: the window puts it in the dock's title bar, where it names the case.
         self.header = QLabel(self)
-        self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.header.setStyleSheet("font-weight: 600;")
+        self.header.setStyleSheet("font-weight: 600; padding: 2px 6px;")
+        self.header.setMinimumWidth(60)
         self.light = QLabel(self)
         self.light.setTextFormat(Qt.TextFormat.PlainText)
         self.message = QLabel(self)
@@ -55,7 +71,7 @@ class QtCasePanel(QWidget):
         self.fields = QtCaseFields(self)
         self.history = QtCaseHistory(self)
         self.notes = QtCaseNotes(self)
-        work = QWidget(self)
+        work = QWidget()
         work_layout = QVBoxLayout(work)
         work_layout.setContentsMargins(4, 4, 4, 4)
         work_layout.addWidget(self.light)
@@ -63,12 +79,12 @@ class QtCasePanel(QWidget):
         work_layout.addWidget(self.message)
         work_layout.addStretch(1)
         self.tabs = QTabWidget(self)
-        for widget, title in zip((work, self.fields, self.history, self.notes), TABS,
-                                 strict=True):
+        # Scrolled, so the panel can be as short as the dock under the map is.
+        for widget, title in zip((scrolled(work), self.fields, self.history, scrolled(self.notes)),
+                                 TABS, strict=True):
             self.tabs.addTab(widget, tr(title))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.header)
+        layout.setContentsMargins(2, 0, 2, 2)
         layout.addWidget(self.tabs, 1)
         self.actions.step_requested.connect(self.start_step)
         self.notes.note_entered.connect(self.add_note)
@@ -118,12 +134,15 @@ class QtCasePanel(QWidget):
         self.history.show_snapshot(snap)
         self.notes.show_snapshot(snap, thumbs)
         if snap is None:
-            self.header.setText(tr("未选择案件：在地图上点击案件或在列表中选择"))
+            self.header.setText(tr("案件：未选择"))
+            self.header.setToolTip(tr("在地图上点击案件或在列表中选择"))
             self.light.clear()
             self.light.setStyleSheet("")
         else:
-            self.header.setText(f"{snap.case_no}  {tr(snap.status.label)}  "
-                                f"{tr(snap.category_name)}\n{snap.address}")
+            text = "  ".join(t for t in (snap.case_no, tr(snap.status.label),
+                                         tr(snap.category_name), snap.address) if t)
+            self.header.setText(text)
+            self.header.setToolTip(text)
             self._render_light(snap)
         self.shown.emit(snap)
 

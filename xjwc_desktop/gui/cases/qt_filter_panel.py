@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDateEdit,
     QFormLayout,
-    QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -33,23 +31,19 @@ from xjwc_desktop.core.queries.case_index import Reference
 from xjwc_desktop.core.queries.case_list import CaseFilter
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_category_box import category_box, fill_category_box
+from xjwc_desktop.gui.shell.qt_flow_layout import flow_box
 
 TEXT_DELAY_MS = 400  # typing pauses this long before the search runs
 
 
-def _checks(values: list[tuple[str, str]], columns: int, on_change) -> tuple[QWidget, dict]:
-    box = QWidget()
-    grid = QGridLayout(box)
-    grid.setContentsMargins(0, 0, 0, 0)
-    grid.setHorizontalSpacing(8)
-    grid.setVerticalSpacing(2)
+def _checks(values: list[tuple[str, str]], on_change) -> tuple[QWidget, dict]:
+    """Check boxes that wrap to the width of the dock."""
     checks = {}
-    for i, (value, label) in enumerate(values):
-        check = QCheckBox(label, box)
+    for value, label in values:
+        check = QCheckBox(label)
         check.toggled.connect(on_change)
-        grid.addWidget(check, i // columns, i % columns)
         checks[value] = check
-    return box, checks
+    return flow_box(list(checks.values())), checks
 
 
 class QtFilterPanel(QWidget):
@@ -67,11 +61,14 @@ class QtFilterPanel(QWidget):
         self._quiet = False
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Labels above their fields: the dock stays narrow and nothing is cut.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(4)
         status_box, self.status_checks = _checks(
-            [(s.value, tr(s.label)) for s in CaseStatus], 4, self._changed)
+            [(s.value, tr(s.label)) for s in CaseStatus], self._changed)
         form.addRow(tr("状态"), status_box)
         source_box, self.source_checks = _checks(
-            [(s.value, tr(s.label)) for s in CaseSource], 2, self._changed)
+            [(s.value, tr(s.label)) for s in CaseSource], self._changed)
         form.addRow(tr("来源"), source_box)
 
         self.category_box = category_box(None, self)
@@ -101,15 +98,12 @@ class QtFilterPanel(QWidget):
         self.date_check = QCheckBox(tr("限定上报日期"), self)
         self.date_from = QDateEdit(self)
         self.date_to = QDateEdit(self)
-        dates = QHBoxLayout()
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
             edit.dateChanged.connect(self._changed)
-        dates.addWidget(self.date_from)
-        dates.addWidget(QLabel("–"))
-        dates.addWidget(self.date_to)
+        dates = flow_box([self.date_from, QLabel("–"), self.date_to])
         self.date_check.toggled.connect(self._dates_toggled)
         form.addRow(self.date_check)
         form.addRow(tr("上报日期"), dates)

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow
 
 #: Shares of the window the docks take by default (narrow screens get the minimums).
-LEFT_SHARE, LEFT_MIN, LEFT_MAX = 0.16, 215, 320
-BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.25, 170, 300
+LEFT_SHARE, LEFT_MIN, LEFT_MAX = 0.145, 200, 300
+BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.22, 165, 290
 PANEL_SHARE, PANEL_MIN, PANEL_MAX = 0.30, 330, 480
 
 

@@ -1,24 +1,26 @@
 """The main window: where the workspace's views go, and the commands that reach them.
 
-In the manner of QGIS and ArcGIS Pro the map owns the centre (with the dashboard as a
-second tab); filters and layers are a narrow dock on the left; the case list docks under
-the map with the case panel beside it, the overdue list and the conflicts tabbed with the
-case panel. Every command is in the menu bar with its shortcut; the toolbar holds the
-frequent ones. Size, maximised state, dock layout and the view on show are restored.
+In the manner of QGIS and ArcGIS Pro the map owns the centre (the dashboard is the other
+view of the centre, one click or Ctrl+2 away); filters and layers are a narrow dock on
+the left; the case list docks under the map with the case panel beside it, the overdue
+list and the conflicts tabbed with the case panel. Every command is in the menu bar with
+its shortcut; the toolbar holds the frequent ones. Size, maximised state, dock layout and
+the view on show are restored.
 """
 
 from __future__ import annotations
 
 import base64
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
     QScrollArea,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -64,18 +66,30 @@ class QtMainWindow(QMainWindow):
         self._build_status(read_only_reason)
         ws.sync.conflicts_requested.connect(lambda: self.raise_dock("conflicts"))
         ws.view.events.current.connect(self._on_current)
-        ws.dashboard.filter_applied.connect(lambda: self.centre.setCurrentIndex(0))
+        ws.dashboard.filter_applied.connect(lambda: self.show_view(0))
         self._restore()
 
     # -- building --
     def _build_centre(self) -> None:
         ws = self.workspace
-        self.centre = QTabWidget(self)
-        self.centre.setDocumentMode(True)
-        self.centre.setTabPosition(QTabWidget.TabPosition.South)
-        self.centre.addTab(ws.map.view, icon("map"), tr("地图"))
-        self.centre.addTab(ws.dashboard, icon("chart"), tr("统计看板"))
+        # No tab bar: every pixel of height goes to the map; the two views are switched
+        # from the toolbar and the 视图 menu (Ctrl+1, Ctrl+2).
+        self.centre = QStackedWidget(self)
+        self.centre.addWidget(ws.map.view)
+        self.centre.addWidget(ws.dashboard)
         self.setCentralWidget(self.centre)
+        self.view_actions = QActionGroup(self)
+        for i, (text, name, key) in enumerate((("地图", "map", "Ctrl+1"),
+                                               ("统计看板", "chart", "Ctrl+2"))):
+            action = self._action(text, lambda _on=False, i=i: self.show_view(i), key, name)
+            action.setCheckable(True)
+            self.view_actions.addAction(action)
+        self.view_actions.actions()[0].setChecked(True)
+
+    def show_view(self, index: int) -> None:
+        """Show the map (0) or the dashboard (1) in the centre."""
+        self.centre.setCurrentIndex(index)
+        self.view_actions.actions()[index].setChecked(True)
 
     def _dock(self, key: str, title: str, widget: QWidget,
               area: Qt.DockWidgetArea) -> QDockWidget:
@@ -101,10 +115,12 @@ class QtMainWindow(QMainWindow):
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self._dock("panels", "筛选与图层", self.panel_tabs, left)
         cases = self._dock("case_list", "案件列表", ws.case_list, bottom)
+        cases.setTitleBarWidget(ws.case_list.header)  # 共 N 件案件 · 显示全部
         panel = self._dock("case_panel", "案件", ws.case_panel, bottom)
+        panel.setTitleBarWidget(ws.case_panel.header)  # names the case on show
         self.splitDockWidget(cases, panel, Qt.Orientation.Horizontal)
         due = self._dock("due", "超期/临期", ws.due_list, bottom)
-        conflicts = self._dock("conflicts", "冲突", ws.sync.panel, bottom)
+        conflicts = self._dock("conflicts", "冲突", scrolled(ws.sync.panel), bottom)
         self.tabifyDockWidget(panel, due)
         self.tabifyDockWidget(panel, conflicts)
         panel.raise_()
@@ -154,7 +170,8 @@ class QtMainWindow(QMainWindow):
         menus = {
             "文件": [cmds.import_action, cmds.export_action, None, self.quit_action],
             "编辑": [self.find_action, self.clear_action],
-            "视图": [*(dock.toggleViewAction() for dock in self.docks.values()), None,
+            "视图": [*self.view_actions.actions(), None,
+                   *(dock.toggleViewAction() for dock in self.docks.values()), None,
                    self.reset_layout_action],
             "案件": [cmds.new_action, cmds.bulk_action],
             "图层": [self.zoom_action, self.street_action, self.box_action, None,
@@ -177,8 +194,10 @@ class QtMainWindow(QMainWindow):
         bar = QToolBar(tr("工具栏"), self)
         bar.setObjectName("main_tools")
         bar.setMovable(False)
+        bar.setIconSize(QSize(18, 18))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (ws.cases.new_action, ws.cases.bulk_action, None, self.find_action,
+        for action in (*self.view_actions.actions(), None,
+                       ws.cases.new_action, ws.cases.bulk_action, None, self.find_action,
                        self.zoom_action, self.street_action, self.box_action, None,
                        ws.cases.export_action, ws.cases.import_action, None,
                        ws.sync.sync_action):
@@ -216,7 +235,7 @@ class QtMainWindow(QMainWindow):
             qt_layout.fit_to_screen(self)
         self._layout_pending = not isinstance(state, str)
         tab = self.settings.get(CENTRAL_TAB)
-        self.centre.setCurrentIndex(tab if tab in (0, 1) else 0)
+        self.show_view(tab if tab in (0, 1) else 0)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
