@@ -153,3 +153,16 @@ def make_desk(qtbot, sqlite_server_url, make_server, make_workstation, settings_
     for desk in made:
         desk.window.close()  # waits for a sync still running
         desk.station.close()
+
+
+POLL_S = 0.05
+
+
+def wait_for_line(condition, timeout: float = 120.0) -> None:
+    """Poll ``condition`` (a subprocess's state) until true; fails after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for another process"
+        time.sleep(POLL_S)  # a poll of the condition, not a wait for luck

@@ -219,3 +219,27 @@ def test_reading_while_another_process_writes_neither_freezes_nor_fails(qtbot, m
         locker.stdin.write("\n")
         locker.stdin.flush()
         locker.wait(timeout=30)
+
+
+def test_a_second_window_on_the_same_database_says_so_and_does_not_open(demo_db_path, tmp_path):
+    import os
+
+    from tests.gui.conftest import wait_for_line
+    from xjwc_desktop.gui.shell.qt_instance import lock_path
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    first = subprocess.Popen([sys.executable, "-m", "xjwc_desktop", "--db", str(demo_db_path)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        wait_for_line(lambda: lock_path(demo_db_path).exists() or first.poll() is not None)
+        assert first.poll() is None, first.stderr.read()
+        second = subprocess.run([sys.executable, "-m", "xjwc_desktop", "--db",
+                                 str(demo_db_path)], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert second.returncode == 2
+        assert "已在另一个窗口中打开" in second.stderr
+        assert f"进程 {first.pid}" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=60)

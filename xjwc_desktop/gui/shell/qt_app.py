@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.i18n import tr
+from xjwc_desktop.core.i18n import language, tr
 from xjwc_desktop.core.storage.locations import default_database_path
 from xjwc_desktop.gui.shell.qt_env import prepare_qt_environment
 
@@ -22,11 +22,30 @@ def create_application(argv: list[str] | None = None, *, headless: bool = False)
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setOrganizationName("xjwc")
     app.setApplicationName("xjwc_desktop")
+    install_qt_translations(app)
     families = set(QFontDatabase.families())
     chosen = next((f for f in CJK_FONTS if f in families), None)
     if chosen:
         app.setFont(QFont(chosen, 10))
     return app
+
+
+def install_qt_translations(app) -> None:
+    """Qt's own texts (OK/Cancel/保存, file dialogs, context menus) in the interface
+    language; English is Qt's own. Installed once per application."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    if language() != "zh" or getattr(app, "_xjwc_translators", None):
+        return
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translators = []
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            translators.append(translator)
+    app._xjwc_translators = translators
 
 
 def open_or_create_default(path: Path | None, progress=None):
@@ -63,12 +82,28 @@ def run_application(path: Path | None) -> int:
         dialog.setLabelText(message)
         app.processEvents()
 
+    from xjwc_desktop.gui.shell.qt_instance import DatabaseInUse, lock_database
+
+    target = (path or default_database_path()).expanduser().resolve()
+    if path is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Before anything opens the file: a second window on it must not even migrate it.
+        lock = lock_database(target)
+    except DatabaseInUse as exc:
+        print(f"xjwc: {exc}", file=sys.stderr)
+        if app.platformName() != "offscreen":  # nobody to click OK without a screen
+            QMessageBox.critical(None, tr("数据库已在使用"), str(exc))
+        return 2
     try:
         db = open_or_create_default(path, progress)
     except XjwcError as exc:
         dialog.close()
+        if lock is not None:
+            lock.unlock()
         print(f"xjwc: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, tr("无法打开数据库"), str(exc))
+        if app.platformName() != "offscreen":
+            QMessageBox.critical(None, tr("无法打开数据库"), str(exc))
         return exc.exit_code
     dialog.close()
     window = build_main_window(db)
@@ -77,3 +112,5 @@ def run_application(path: Path | None) -> int:
         return app.exec()
     finally:
         db.close()
+        if lock is not None:
+            lock.unlock()
