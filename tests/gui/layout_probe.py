@@ -51,7 +51,8 @@ def first_column_cut(case_list) -> list[str]:
     for row in range(min(model.rowCount(), 50)):
         values = model.row_values(row)
         if values and metrics.horizontalAdvance(values[0]) + 12 > width:
-            out.append(f"案卷号 “{values[0]}” needs {metrics.horizontalAdvance(values[0])} of {width}")
+            needed = metrics.horizontalAdvance(values[0])
+            out.append(f"案卷号 “{values[0]}” needs {needed} of {width}")
     return out
 
 
