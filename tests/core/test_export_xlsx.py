@@ -137,3 +137,30 @@ def test_every_row_and_cell_carries_its_reference_in_order(demo_db_path, tmp_pat
     times = [r[0] for r in ws.iter_rows(min_row=2, min_col=16, max_col=16, values_only=True)]
     assert len(times) == result.cases
     assert times == sorted(times)
+
+
+def test_times_are_exact_to_the_second_as_spreadsheets_show_them(demo_db_path, tmp_path):
+    # A serial a few µs below the minute shows as the minute before in LibreOffice and WPS
+    # (10:46 as 10:45): each serial must be the double nearest to the exact time.
+    from fractions import Fraction
+
+    out = tmp_path / "times.xlsx"
+    export(demo_db_path, "xlsx", out)
+    with zipfile.ZipFile(out) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    styles = zipfile.ZipFile(out).read("xl/styles.xml").decode()
+    assert "numFmt" in styles
+    serials = re.findall(r'<c r="[A-Z]+\d+" s="(\d+)"><v>([0-9.]+)</v></c>', sheet)
+    stamps = [v for s, v in serials if s == str(xlsx_export.parts.STYLE_DATETIME)]
+    assert len(stamps) > 50_000
+    epoch = dt.datetime(1899, 12, 30)
+    with read_only(demo_db_path) as conn:
+        stored = sorted(dt.datetime.fromisoformat(t) for (t,) in conn.exec_driver_sql(
+            "SELECT reported_at FROM cases UNION ALL SELECT dispatched_at FROM cases "
+            "WHERE dispatched_at IS NOT NULL"))
+    for text in stamps[::7]:
+        value = float(text)
+        seconds = round(value * 86400)
+        assert value == float(Fraction(seconds, 86400)), text  # the nearest double
+    shown = sorted((epoch + dt.timedelta(seconds=round(float(t) * 86400))) for t in stamps)
+    assert set(stored) <= set(shown)
