@@ -8,11 +8,14 @@ announced by the task manager, and the views follow: a new case becomes the case
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from pathlib import Path
 
-from xjwc_desktop.core.exchange import CaseSelection
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.exchange.pdf_case import write_case_sheet
 from xjwc_desktop.core.geo.chinese_crs import gcj02_to_wgs84
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_list import case_ids_for
@@ -75,6 +78,8 @@ class QtCaseCommands(QObject):
         self.window = window
         self.pick: QtMapPick | None = None
         self.last_dialog = None
+        self.last_sheet: str | None = None
+        self.open_files = True  # tests keep the system viewer shut
 
         def action(text: str, slot, shortcut: str | None = None, tip: str | None = None):
             act = QAction(tr(text), window)
@@ -91,6 +96,10 @@ class QtCaseCommands(QObject):
         self.categories_action = action("类别维护……", self.edit_categories)
         self.export_action = action("导出案件……", self.export, "Ctrl+E")
         self.import_action = action("导入……", self.import_file, "Ctrl+I")
+        self.print_action = action("打印案卷……", self.print_case, "Ctrl+P",
+                                   "把所显示案件的案卷（含地图、办理经过）存为 PDF 并打开")
+        self.print_action.setEnabled(False)
+        view.events.current.connect(lambda ref: self.print_action.setEnabled(ref is not None))
 
     # -- intake --
     def pick_then_new_case(self) -> None:
@@ -142,22 +151,42 @@ class QtCaseCommands(QObject):
         return editor
 
     # -- exchange --
-    def export(self) -> None:
-        """Export the selected cases if any, else everything the filter shows."""
-        if self.view.selection:
-            self.with_selected_ids(lambda ids: self._open_export(
-                CaseSelection(case_ids=tuple(ids)), len(ids)))
-        else:
-            mask = self.view.mask
-            count = int(mask.sum()) if mask is not None else 0
-            self._open_export(self.view.filter, count)
-
-    def _open_export(self, selection, count: int) -> QtExportDialog:
-        dialog = QtExportDialog(self.tasks, selection, count, parent=self.window)
+    def export(self) -> QtExportDialog:
+        """导出: the filter's result or the selection, as the operator chooses in it."""
+        dialog = QtExportDialog(self.tasks, self.view, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.last_dialog = dialog
         dialog.open()
         return dialog
+
+    def print_case(self) -> None:
+        """打印案卷: the case on show as a PDF sheet, saved where the operator says and
+        opened in the system's viewer to print."""
+        current = self.view.current
+        if current is None:
+            return
+        ref = current.case_id or str(current.rowid)
+        name, _ = QFileDialog.getSaveFileName(self.window, tr("打印案卷"),
+                                              str(Path.home() / f"{tr('案卷')}.pdf"),
+                                              "PDF (*.pdf)")
+        if not name:
+            return
+        out = str(Path(name).with_suffix(".pdf"))
+        now = clock.now()
+
+        def write(db):
+            with db.reading() as conn:
+                case_id = ref if current.case_id else case_ids_for(conn, [current.rowid])[0]
+                return write_case_sheet(conn, case_id, out, now=now)
+
+        def written(case_no: str) -> None:
+            self.message.emit(tr("案卷 {no} 已保存：{path}").format(no=case_no, path=out),
+                              15_000)
+            self.last_sheet = out
+            if self.open_files:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(out))
+
+        self.tasks.read(write, written)
 
     def import_file(self) -> QtImportDialog:
         dialog = QtImportDialog(self.tasks, parent=self.window)

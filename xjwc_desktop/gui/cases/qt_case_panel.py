@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QScrollArea,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -77,6 +79,9 @@ class QtCasePanel(QWidget):
         work_layout.addWidget(self.light)
         work_layout.addWidget(self.actions)
         work_layout.addWidget(self.message)
+        self.tools = QHBoxLayout()  # the window adds case commands here (打印案卷)
+        self.tools.addStretch(1)
+        work_layout.addLayout(self.tools)
         work_layout.addStretch(1)
         self.tabs = QTabWidget(self)
         # Scrolled, so the panel can be as short as the dock under the map is.
@@ -92,6 +97,13 @@ class QtCasePanel(QWidget):
         view.events.current.connect(self._on_current)
         tasks.operation_did_execute.connect(self._on_changes)
         self._render(None, [])
+
+    def add_command(self, action) -> None:
+        """Offer a case command (a window action) as a button here too."""
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.tools.insertWidget(self.tools.count() - 1, button)
 
     # -- what to show --
     def _on_current(self, ref: CaseRef | None) -> None:

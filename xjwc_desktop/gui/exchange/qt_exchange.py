@@ -18,11 +18,20 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
 )
 
-from xjwc_desktop.core.exchange import Cancelled, ExportFormat, export_cases, import_file
+from xjwc_desktop.core.exchange import (
+    Cancelled,
+    CaseSelection,
+    ExportFormat,
+    export_cases,
+    import_file,
+)
 from xjwc_desktop.core.exchange.kinds import KINDS
 from xjwc_desktop.core.i18n import tr
+from xjwc_desktop.core.queries.case_list import case_ids_for
+from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager, failure_message
 
 FORMAT_NAMES = {"csv": "CSV（Excel/WPS）", "xlsx": "Excel 工作簿 (XLSX)", "geojson": "GeoJSON",
@@ -86,7 +95,7 @@ class QtJobDialog(QDialog):
                              on_error=self._failed, initiator=self)
         else:
             self.tasks.read(lambda db: work(db, relay), lambda r: self._done(done, r),
-                            on_error=self._failed)
+                            on_error=self._failed, owner=self)
 
     def _progress(self, done: int, total: int, message: str) -> None:
         if total:
@@ -112,24 +121,48 @@ class QtJobDialog(QDialog):
         else:
             self.reject()
 
+    def reject(self) -> None:
+        """Closing (Esc, the window's ×, 取消) while a job runs cancels it: the core
+        removes what it had written, nothing half-written is left."""
+        if self.busy and self.relay is not None:
+            self.relay.cancelled = True
+        super().reject()
+
 
 class QtExportDialog(QtJobDialog):
+    """导出案件: the scope is an explicit choice (the whole filter result, or the N cases
+    selected), the file's extension follows the format, and closing the dialog while it
+    runs cancels the export and leaves no file behind."""
+
     exported = Signal(str)
 
-    def __init__(self, tasks: QtTaskManager, selection, count: int, parent=None) -> None:
+    def __init__(self, tasks: QtTaskManager, view: CaseView, parent=None) -> None:
         super().__init__(tasks, tr("导出案件"), parent)
-        self.selection = selection
+        self.view = view
+        shown = int(view.mask.sum()) if view.mask is not None else 0
+        selected = len(view.selection)
+        self.scope_all = QRadioButton(
+            tr("全部筛选结果（{n} 件）").replace("{n}", f"{shown:,}"), self)
+        self.scope_selected = QRadioButton(
+            tr("所选 {n} 件").replace("{n}", f"{selected:,}"), self)
+        self.scope_selected.setEnabled(selected > 0)
+        (self.scope_selected if selected > 1 else self.scope_all).setChecked(True)
+        scope = QHBoxLayout()
+        scope.addWidget(self.scope_all)
+        scope.addWidget(self.scope_selected)
+        scope.addStretch(1)
         self.format = QComboBox(self)
         for fmt in ExportFormat:
             self.format.addItem(tr(FORMAT_NAMES[fmt.value]), fmt.value)
-        self.path = QLineEdit(self)
+        self.path = QLineEdit(str(Path.home() / f"{tr('案件清单')}.{self.format.currentData()}"),
+                              self)
         browse = QPushButton(tr("选择……"), self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.gcj02 = QCheckBox(tr("另附 GCJ-02 坐标（高德/腾讯地图）"), self)
-        self.form.addRow(QLabel(tr("导出当前筛选/所选的 {n} 件案件").replace("{n}", f"{count:,}")))
+        self.form.addRow(tr("范围"), scope)
         self.form.addRow(tr("格式"), self.format)
         self.form.addRow(tr("文件"), row)
         self.form.addRow(self.gcj02)
@@ -137,30 +170,52 @@ class QtExportDialog(QtJobDialog):
         self.go.clicked.connect(self.run)
         self.buttons.addWidget(self.go)
         self.finish_layout()
+        self.format.currentIndexChanged.connect(self._format_changed)
+
+    def _format_changed(self) -> None:
+        """The file name follows the format: 清单.csv becomes 清单.xlsx, never CSV text
+        written into a file called .xlsx."""
+        text = self.path.text().strip()
+        if text:
+            self.path.setText(str(Path(text).with_suffix("." + self.format.currentData())))
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(self, tr("导出到"), f"案件清单.{fmt}")
+        start = self.path.text().strip() or f"{tr('案件清单')}.{fmt}"
+        path, _ = QFileDialog.getSaveFileName(self, tr("导出到"), start,
+                                              f"{tr(FORMAT_NAMES[fmt])} (*.{fmt})")
         if path:
-            self.path.setText(path)
+            self.path.setText(str(Path(path).with_suffix("." + fmt)))
 
     def run(self) -> None:
         out = self.path.text().strip()
         if not out:
             self.status.setText(tr("请选择导出文件。"))
             return
-        fmt, gcj02, selection = self.format.currentData(), self.gcj02.isChecked(), self.selection
+        fmt, gcj02 = self.format.currentData(), self.gcj02.isChecked()
+        out = str(Path(out).with_suffix("." + fmt))
+        self.path.setText(out)
+        rowids = list(self.view.selection) if self.scope_selected.isChecked() else None
+        flt = self.view.filter
 
         def work(db, progress):
             with db.reading() as conn:
+                selection = flt if rowids is None else \
+                    CaseSelection(case_ids=tuple(case_ids_for(conn, rowids)))
                 return export_cases(conn, fmt, out, selection, gcj02=gcj02, progress=progress)
 
+        self.go.setEnabled(False)
         self.start(work, self._exported, writes=False)
 
     def _exported(self, result) -> None:
+        self.go.setEnabled(True)
         self.status.setText(tr("已导出 {n} 件案件到 {path}").replace("{n}", f"{result.cases:,}")
                             .replace("{path}", str(result.path)))
         self.exported.emit(str(result.path))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.go.setEnabled(True)
+        super()._failed(exc)
 
 
 class QtImportDialog(QtJobDialog):

@@ -160,6 +160,7 @@ class QtMainWindow(QMainWindow):
         cmds = ws.cases
         for action, name in ((cmds.new_action, "add"), (cmds.export_action, "export"),
                              (cmds.import_action, "import"), (cmds.bulk_action, "bulk"),
+                             (cmds.print_action, "print"),
                              (ws.sync.sync_action, "sync"), (ws.sync.settings_action, "server")):
             action.setIcon(icon(name))
         self.addActions([self.find_action, self.clear_action])
@@ -168,7 +169,8 @@ class QtMainWindow(QMainWindow):
         ws, bar = self.workspace, self.menuBar()
         cmds, sync = ws.cases, ws.sync
         menus = {
-            "文件": [cmds.import_action, cmds.export_action, None, self.quit_action],
+            "文件": [cmds.import_action, cmds.export_action, cmds.print_action, None,
+                   self.quit_action],
             "编辑": [self.find_action, self.clear_action],
             "视图": [*self.view_actions.actions(), None,
                    *(dock.toggleViewAction() for dock in self.docks.values()), None,

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from xjwc_desktop.core.changes import Changes, changes_of
@@ -45,6 +46,7 @@ class _Job:
     generation: int = 0
     initiator: object = None
     announce: bool = False
+    owner: QObject | None = None  # its callbacks are dropped once this is deleted
 
 
 class QtTaskManager(QObject):
@@ -75,16 +77,21 @@ class QtTaskManager(QObject):
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None,
               initiator: object = None) -> Future:
-        """Run ``operation(db)`` on the writer; announce its changes, then ``on_done``."""
+        """Run ``operation(db)`` on the writer; announce its changes, then ``on_done``.
+        If ``initiator`` is a QObject deleted meanwhile (a closed dialog), the changes are
+        still announced but its callbacks are not called."""
+        owner = initiator if isinstance(initiator, QObject) else None
         return self._submit(self._writer, lambda: operation(self.db),
-                            _Job(on_done, on_error, initiator=initiator, announce=True))
+                            _Job(on_done, on_error, initiator=initiator, announce=True,
+                                 owner=owner))
 
     def read(self, query: Callable[[Database], Any], on_done: Callable[[Any], None] | None,
              *, key: str | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> Future:
+             on_error: Callable[[BaseException], None] | None = None,
+             owner: QObject | None = None) -> Future:
         """Run ``query(db)`` on the read pool; ``on_done(result)`` on the GUI thread unless a
-        newer read with the same ``key`` was asked for meanwhile."""
-        job = _Job(on_done, on_error, key=key)
+        newer read with the same ``key`` was asked for meanwhile, or ``owner`` was deleted."""
+        job = _Job(on_done, on_error, key=key, owner=owner)
         if key is not None:
             job.generation = self._generations[key] = self._generations.get(key, 0) + 1
         return self._submit(self._readers, lambda: query(self.db), job)
@@ -126,15 +133,16 @@ class QtTaskManager(QObject):
                 return
             if job.key is not None and job.generation != self._generations.get(job.key):
                 return  # superseded: a newer read with this key is on its way
-            if exc is not None:
-                self._fail(job, exc)
-                return
-            if job.announce:
+            if job.announce and exc is None:
                 self.writes += 1
                 changes = changes_of(result)
                 if changes:
                     self.operation_did_execute.emit(changes, job.initiator)
-            if job.on_done is not None:
+            if job.owner is not None and not shiboken6.isValid(job.owner):
+                return  # who asked is gone (a closed dialog): nobody to tell
+            if exc is not None:
+                self._fail(job, exc)
+            elif job.on_done is not None:
                 job.on_done(result)
         finally:
             self.pending_changed.emit(self.pending)

@@ -65,6 +65,7 @@ class QtWorkspace(QObject):
         self.dashboard = QtDashboardView(self.tasks, self.view, self.source, self.places)
         self.sync = QtSyncCommands(self.tasks, self.view, settings, window)
         self.cases = QtCaseCommands(self.tasks, self.view, self.reference, self.map, window)
+        self.case_panel.add_command(self.cases.print_action)
         self._connect()
         self.map.start()
 
