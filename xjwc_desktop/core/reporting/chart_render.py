@@ -9,6 +9,8 @@ state and backend selection have no place in a library or a Qt application.
 from __future__ import annotations
 
 import io
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -21,6 +23,7 @@ from xjwc_desktop.core.reporting.fonts import matplotlib_family
 DEFAULT_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860")
 PNG_SIZE = (8.0, 4.5)  # inches
 PNG_DPI = 120
+_RENDERING = threading.Lock()
 
 
 def _style() -> dict[str, Any]:
@@ -121,7 +124,47 @@ def chart_png(spec: ChartSpec, size: tuple[float, float] = PNG_SIZE, dpi: int = 
 
     fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)
-    draw_chart(spec, fig)
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi)
+    with _RENDERING:
+        draw_chart(spec, fig)
+        fig.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart rendered for a screen: RGBA pixels, and where each bar was drawn
+    (``(x0, y0, x1, y1)`` in pixels from the top left, with its ``(series, index)``)."""
+
+    width: int
+    height: int
+    rgba: bytes
+    bars: tuple[tuple[float, float, float, float, int, int], ...]
+
+    def bar_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """The bar under pixel ``(x, y)``, if any (the first drawn wins)."""
+        for x0, y0, x1, y1, series, index in self.bars:
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return series, index
+        return None
+
+
+def chart_image(spec: ChartSpec, width: int, height: int, dpi: float = 90) -> ChartImage:
+    """Render ``spec`` at ``width``×``height`` pixels (Agg: safe on a worker thread, so
+    the window never draws charts itself)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    width, height = max(int(width), 80), max(int(height), 60)
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    with _RENDERING:  # rc_context and the font cache are matplotlib-global: one at a time
+        bars = draw_chart(spec, fig)
+        canvas.draw()
+    w, h = canvas.get_width_height()
+    boxes = []
+    for patch, (series, index) in bars.items():
+        box = patch.get_window_extent()
+        # matplotlib counts y from the bottom; the screen from the top.
+        boxes.append((float(box.x0), float(h - box.y1), float(box.x1), float(h - box.y0),
+                      series, index))
+    return ChartImage(w, h, bytes(canvas.buffer_rgba()), tuple(boxes))

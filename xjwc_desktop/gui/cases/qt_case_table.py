@@ -100,8 +100,14 @@ class QtCaseTableModel(QAbstractTableModel):
         rows = self.rows_of_positions(positions)
         self._asked.clear()  # a block in flight may carry the old values: read again
         self._epoch += 1
+        if rows.size == 0:
+            return
+        last = len(COLUMNS) - 1
+        if rows.size > 64:  # a sync's thousands of rows: one signal, the view repaints
+            self.dataChanged.emit(self.index(int(rows[0]), 0), self.index(int(rows[-1]), last))
+            return
         for row in rows.tolist():
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     # -- positions, rows and rowids --
     def rowid_at(self, row: int) -> int:

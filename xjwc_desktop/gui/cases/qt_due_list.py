@@ -108,7 +108,10 @@ class QtDueList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.setResizeContentsPrecision(200)  # sample, do not measure 100,000 rows
+        metrics = self.table.fontMetrics()
+        for col, sample in enumerate(("超期 1,234 工作日", "XJW20151031012345", "派遣",
+                                      "道路不洁（保洁）", "作业队/保洁服务社", "国权北路1566弄")):
+            self.table.setColumnWidth(col, metrics.horizontalAdvance(tr(sample)) + 20)
         self.table.doubleClicked.connect(
             lambda index: self.case_activated.emit(self.model.rows[index.row()].case_id))
         top = QHBoxLayout()
@@ -147,7 +150,6 @@ class QtDueList(QWidget):
     def _show(self, due: DueList) -> None:
         self.due = due
         self.model.set_rows(list(due.rows))
-        self.table.resizeColumnsToContents()
         self.summary.setText(tr("超期 {red} 件，临期 {yellow} 件")
                              .replace("{red}", f"{due.red:,}")
                              .replace("{yellow}", f"{due.yellow:,}"))

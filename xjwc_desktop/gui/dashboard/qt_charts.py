@@ -1,11 +1,12 @@
-"""A dashboard chart: a :class:`ChartSpec` on a matplotlib canvas, clickable, exportable.
+"""A dashboard chart: a :class:`ChartSpec` rendered on a reader, shown as an image,
+clickable, exportable.
 
-Why matplotlib (its Qt canvas, ``FigureCanvasQTAgg``) rather than QtCharts: the work report
-draws the same charts into PDF, XLSX and DOCX, and with matplotlib one renderer
-(:func:`draw_chart`) serves both, so the dashboard and the report cannot show different
-things; fonts come from one place (Noto Sans CJK SC); a PNG export is the chart itself
-at print resolution, not a screen grab; and bars are pickable artists, so a click maps to
-the bar's case filter directly. QtCharts would need every chart written twice.
+Why matplotlib rather than QtCharts: the work report draws the same charts into PDF, XLSX
+and DOCX, and with one renderer (:func:`draw_chart`) the dashboard and the report cannot
+show different things; fonts come from one place (Noto Sans CJK SC); a PNG export is the
+chart itself at print resolution. Rendering eight charts takes the better part of a second
+or more: it happens on the task manager's readers (Agg), and the widget shows the finished
+pixels; a click is mapped to the bar drawn there, and so to that bar's case filter.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from matplotlib.figure import Figure
-from PySide6.QtCore import QPoint, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -22,38 +23,66 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.reporting.chart_render import PNG_DPI, PNG_SIZE, chart_png, draw_chart
+from xjwc_desktop.core.reporting.chart_render import PNG_DPI, ChartImage, chart_image, chart_png
 from xjwc_desktop.core.reporting.charts import ChartSpec
+from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
+
+RESIZE_DELAY_MS = 150  # a drag of the window's edge renders once, at the end
 
 
-def _canvas_class():
-    # Imported here, once PySide6 is loaded: matplotlib's Qt backend binds to the Qt binding
-    # already imported (without one it would try PyQt6 first).
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+class QtChartCanvas(QWidget):
+    """Paints the last rendered image; ``clicked(x, y)`` in its own pixels."""
 
-    return FigureCanvasQTAgg
+    clicked = Signal(float, float)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.image: ChartImage | None = None
+        self._qimage: QImage | None = None
+        self.setMinimumHeight(260)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_image(self, image: ChartImage) -> None:
+        self.image = image
+        self._qimage = QImage(image.rgba, image.width, image.height,
+                              QImage.Format.Format_RGBA8888).copy()
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        if self._qimage is not None:
+            painter.drawImage(0, 0, self._qimage)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.button() == Qt.MouseButton.LeftButton:
+            pos = event.position()
+            self.clicked.emit(pos.x(), pos.y())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(640, 300)
 
 
 class QtChart(QFrame):
     """One chart. ``bar_clicked`` carries the clicked bar's case filter (``CaseFilter``
-    keyword arguments); bars that are not sets of cases emit nothing."""
+    keyword arguments); bars that are not sets of cases emit nothing. ``rendered`` after
+    each new image."""
 
     bar_clicked = Signal(dict)
     exported = Signal(str)  # path of a written PNG
+    rendered = Signal()
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, tasks: QtTaskManager, key: str, parent=None) -> None:
         super().__init__(parent)
+        self.tasks, self.key = tasks, key
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.spec: ChartSpec | None = None
-        self._bars: dict = {}
-        self.figure = Figure(figsize=PNG_SIZE, dpi=90)
-        self.canvas = _canvas_class()(self.figure)
-        self.canvas.setMinimumHeight(300)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.mpl_connect("pick_event", self._picked)
+        self.canvas = QtChartCanvas(self)
+        self.canvas.clicked.connect(self._clicked)
         self.export_button = QToolButton(self)
         self.export_button.setText(tr("导出PNG"))
         self.export_button.setToolTip(tr("把这张图表保存为 PNG 图片"))
@@ -65,37 +94,52 @@ class QtChart(QFrame):
         layout.setContentsMargins(6, 4, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
+        self._resized = QTimer(self, singleShot=True, interval=RESIZE_DELAY_MS)
+        self._resized.timeout.connect(self.render)
 
     def set_spec(self, spec: ChartSpec) -> None:
-        """Draw ``spec`` (replacing what was shown)."""
+        """Show ``spec`` (replacing what was shown), rendered on a reader."""
         self.spec = spec
         self.setAccessibleName(spec.title)
         clickable = any(f for s in spec.all_series for f in s.filters)
         self.canvas.setToolTip(tr("点击柱形，在地图和列表中筛选这些案件") if clickable else "")
-        self._bars = draw_chart(spec, self.figure)
-        self.canvas.draw_idle()
+        self.render()
 
-    def _picked(self, event) -> None:
-        where = self._bars.get(event.artist)
+    def render(self) -> None:
+        spec, size = self.spec, self.canvas.size()
+        if spec is None:
+            return
+        width, height = size.width(), size.height()
+        self.tasks.read(lambda _db: chart_image(spec, width, height, 90),
+                        lambda image: self._show(spec, image), key=f"chart-{self.key}",
+                        owner=self)
+
+    def _show(self, spec: ChartSpec, image: ChartImage) -> None:
+        if spec is self.spec:
+            self.canvas.show_image(image)
+            self.rendered.emit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        image = self.canvas.image
+        if self.spec is not None and (image is None or image.width != self.canvas.width()
+                                      or image.height != self.canvas.height()):
+            self._resized.start()
+
+    def _clicked(self, x: float, y: float) -> None:
+        image = self.canvas.image
+        where = image.bar_at(x, y) if image is not None else None
         if where is None or self.spec is None:
             return
-        # One click on overlapping bars picks each of them: act on the first only.
-        if getattr(event.mouseevent, "_xjwc_handled", False):
-            return
-        event.mouseevent._xjwc_handled = True
         flt = self.spec.bar_filter(*where)
         if flt is not None:
             self.bar_clicked.emit(flt)
 
     def bar_position(self, series: int, index: int) -> QPoint:
         """Where bar ``index`` of ``series`` is drawn, in canvas widget coordinates."""
-        self.canvas.draw()
-        patch = next(p for p, w in self._bars.items() if w == (series, index))
-        box = patch.get_window_extent()
-        ratio = self.canvas.device_pixel_ratio or 1
-        x = (box.x0 + box.x1) / 2 / ratio
-        y = self.canvas.height() - (box.y0 + box.y1) / 2 / ratio
-        return QPoint(round(x), round(y))
+        x0, y0, x1, y1, _s, _i = next(b for b in self.canvas.image.bars
+                                      if b[4:] == (series, index))
+        return QPoint(round((x0 + x1) / 2), round((y0 + y1) / 2))
 
     def export_png(self, path: str | os.PathLike[str], dpi: int = PNG_DPI) -> Path:
         """Write the chart as a PNG at print size (not a screen grab)."""
@@ -113,9 +157,3 @@ class QtChart(QFrame):
             self, tr("导出图表"), f"{self.spec.title}.png", "PNG (*.png)")
         if name:
             self.export_png(name if name.lower().endswith(".png") else f"{name}.png")
-
-    def sizeHint(self):  # noqa: N802 - Qt's name
-        hint = super().sizeHint()
-        hint.setHeight(max(hint.height(), 340))
-        return hint
-

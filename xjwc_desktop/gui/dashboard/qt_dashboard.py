@@ -144,7 +144,7 @@ class QtDashboard(QWidget):
         self.charts: dict[str, QtChart] = {}
         grid = QGridLayout()
         for i, key in enumerate(BUILDERS):
-            chart = QtChart()
+            chart = QtChart(tasks, key)
             chart.bar_clicked.connect(self.filter_requested.emit)
             self.charts[key] = chart
             grid.addWidget(chart, i // CHART_COLUMNS, i % CHART_COLUMNS)

@@ -94,7 +94,13 @@ class QtTaskManager(QObject):
         job = _Job(on_done, on_error, key=key, owner=owner)
         if key is not None:
             job.generation = self._generations[key] = self._generations.get(key, 0) + 1
-        return self._submit(self._readers, lambda: query(self.db), job)
+
+        def run():
+            if key is not None and job.generation != self._generations.get(key):
+                return None  # superseded before it started: not worth reading
+            return query(self.db)
+
+        return self._submit(self._readers, run, job)
 
     def in_lane(self, work: Callable[[], Any], *, on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[BaseException], None] | None = None,
