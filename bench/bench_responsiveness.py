@@ -58,8 +58,8 @@ def load_bench(name: str):
 
 def line(label: str, value: str, baseline: str = "", why: list[str] | None = None) -> None:
     print(f"  {label:<62} {value:>12}   {baseline}", flush=True)
-    for text in why or ():
-        print(text, flush=True)
+    for site in why or ():
+        print(site, flush=True)
 
 
 class StallProbe:
