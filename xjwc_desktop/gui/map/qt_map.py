@@ -250,6 +250,11 @@ class QtMap(QObject):
                                             cols["deadline"][positions], clock.now()).tolist()
         return patch
 
+    def locate(self, lon: float, lat: float, zoom: float = 18) -> None:
+        """Centre the map on a WGS84 position (a register's row, say)."""
+        dlon, dlat = convert(lon, lat, "wgs84", self.source.display)
+        self.call("setView", float(dlat), float(dlon), zoom)
+
     # -- what the operator chooses --
     def set_style(self, style: str) -> None:
         self.case_style = style

@@ -1,11 +1,11 @@
 """The main window: where the workspace's views go, and the commands that reach them.
 
-In the manner of QGIS and ArcGIS Pro the map owns the centre (the dashboard is the other
-view of the centre, one click or Ctrl+2 away); filters and layers are a narrow dock on
-the left; the case list docks under the map with the case panel beside it, the overdue
-list and the conflicts tabbed with the case panel. Every command is in the menu bar with
-its shortcut; the toolbar holds the frequent ones. Size, maximised state, dock layout and
-the view on show are restored.
+In the manner of QGIS and ArcGIS Pro the map owns the centre (the dashboard and the
+registers are the other views of the centre, Ctrl+2 and Ctrl+3 away); filters and layers
+are a narrow dock on the left; the case list docks under the map with the case panel
+beside it, the overdue list and the conflicts tabbed with the case panel. Every command is
+in the menu bar with its shortcut; the toolbar holds the frequent ones. Size, maximised
+state, dock layout and the view on show are restored.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class QtMainWindow(QMainWindow):
         ws.sync.conflicts_requested.connect(lambda: self.raise_dock("conflicts"))
         ws.view.events.current.connect(self._on_current)
         ws.dashboard.filter_applied.connect(lambda: self.show_view(0))
+        ws.registers.locate.connect(lambda *_: self.show_view(0))
         self._restore()
 
     # -- building --
@@ -77,17 +78,19 @@ class QtMainWindow(QMainWindow):
         self.centre = QStackedWidget(self)
         self.centre.addWidget(ws.map.view)
         self.centre.addWidget(ws.dashboard)
+        self.centre.addWidget(ws.registers)
         self.setCentralWidget(self.centre)
         self.view_actions = QActionGroup(self)
         for i, (text, name, key) in enumerate((("地图", "map", "Ctrl+1"),
-                                               ("统计看板", "chart", "Ctrl+2"))):
+                                               ("统计看板", "chart", "Ctrl+2"),
+                                               ("登记册", "registers", "Ctrl+3"))):
             action = self._action(text, lambda _on=False, i=i: self.show_view(i), key, name)
             action.setCheckable(True)
             self.view_actions.addAction(action)
         self.view_actions.actions()[0].setChecked(True)
 
     def show_view(self, index: int) -> None:
-        """Show the map (0) or the dashboard (1) in the centre."""
+        """Show the map (0), the dashboard (1) or the registers (2) in the centre."""
         self.centre.setCurrentIndex(index)
         self.view_actions.actions()[index].setChecked(True)
 
@@ -237,7 +240,7 @@ class QtMainWindow(QMainWindow):
             qt_layout.fit_to_screen(self)
         self._layout_pending = not isinstance(state, str)
         tab = self.settings.get(CENTRAL_TAB)
-        self.show_view(tab if tab in (0, 1) else 0)
+        self.show_view(tab if tab in (0, 1, 2) else 0)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)

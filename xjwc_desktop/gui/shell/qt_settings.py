@@ -25,7 +25,7 @@ LANGUAGE = Setting("ui/language", "zh", "界面语言 zh/en")
 ROLE = Setting("ui/role", "intake", "我的角色（见 workflow.rules.Role 的取值）")
 WINDOW_GEOMETRY = Setting("ui/window_geometry", None, "主窗口位置与大小（Qt saveGeometry，base64）")
 WINDOW_STATE = Setting("ui/window_state", None, "停靠窗格与工具栏布局（Qt saveState，base64）")
-CENTRAL_TAB = Setting("ui/central_tab", 0, "上次显示的中心视图：0 地图，1 统计看板")
+CENTRAL_TAB = Setting("ui/central_tab", 0, "上次显示的中心视图：0 地图，1 统计看板，2 登记册")
 SYNC_INTERVAL = Setting("sync/interval_s", 60, "后台同步间隔（秒），0 = 只在点“同步”时同步")
 SYNC_AFTER_WRITE = Setting("sync/after_write_s", 5,
                            "本机修改后多少秒同步一次（秒），0 = 等下一次后台同步")

@@ -30,6 +30,7 @@ from xjwc_desktop.gui.dashboard.qt_dashboard_view import QtDashboardView
 from xjwc_desktop.gui.map.qt_layer_panel import QtLayerPanel
 from xjwc_desktop.gui.map.qt_map import QtMap
 from xjwc_desktop.gui.map.qt_map_places import QtMapPlaces
+from xjwc_desktop.gui.registers.qt_register_tables import QtRegisterTables
 from xjwc_desktop.gui.shell.qt_settings import ROLE, QtSettingsStore
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync_commands import QtSyncCommands
@@ -62,6 +63,7 @@ class QtWorkspace(QObject):
         self.case_list = QtCaseList(self.tasks, self.view, self.source)
         self.case_panel = QtCasePanel(self.tasks, self.view, self.reference)
         self.due_list = QtDueList(self.tasks)
+        self.registers = QtRegisterTables(self.tasks)
         self.dashboard = QtDashboardView(self.tasks, self.view, self.source, self.places)
         self.sync = QtSyncCommands(self.tasks, self.view, settings, window)
         self.cases = QtCaseCommands(self.tasks, self.view, self.reference, self.map, window)
@@ -80,6 +82,7 @@ class QtWorkspace(QObject):
         layers.style_changed.connect(self.map.set_style)
         layers.mode_changed.connect(self.map.set_mode)
         self.due_list.case_activated.connect(lambda case_id: view.show(CaseRef(case_id=case_id)))
+        self.registers.locate.connect(self.map.locate)
         view.events.role.connect(self._remember_role)
 
     def _on_loaded(self, index) -> None:
