@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QToolBar
 
 from tests.gui.conftest import count
-from tests.gui.test_workflow_widgets import fill_next_dialog
+from tests.gui.dialogs import answering_step
 from xjwc_desktop.core.workflow import Action, Role
 
 
@@ -39,8 +39,7 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     workflow = window.workflow
     workflow.panel.show_case_id(desk.case_id(mine))
     workflow.panel.actions.set_role(Role.INTAKE)
-    fill_next_dialog(qtbot)
-    with qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
         workflow.panel.actions.buttons[Action.REGISTER].click()
     pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")
     assert pending >= 2  # the case and its new history event
