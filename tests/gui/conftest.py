@@ -13,6 +13,17 @@ from xjwc_desktop.gui.qt_env import prepare_qt_environment
 prepare_qt_environment(headless=True)
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_windows(qapp):
+    """Every GUI test disposes of the windows it made (checked after its fixtures'
+    teardown: autouse fixtures are set up first, so torn down last)."""
+    from tests.gui.leaks import check_no_leaked_windows, top_level_windows
+
+    before = top_level_windows()
+    yield
+    check_no_leaked_windows(before)
+
+
 @pytest.fixture
 def settings_store(tmp_path):
     from PySide6.QtCore import QSettings
