@@ -26,14 +26,13 @@ MARK_COLOURS = ("#0ac8fa", "#fa0ac8")
 MARK_AT = (1, 1)
 
 
-def next_frame(qtbot, window, timeout: int = 10_000) -> None:
+def next_frame(qtbot, window) -> None:
     """Until the page has run two animation frames from now."""
     token = uuid.uuid4().hex
     window.map.page().runJavaScript(
         "requestAnimationFrame(function () { requestAnimationFrame(function () {"
         f" window.__xjwcFrame = {json.dumps(token)}; }}); }}); 1")
-    qtbot.waitUntil(lambda: run_script(qtbot, window, "window.__xjwcFrame || ''") == token,
-                    timeout=timeout)
+    qtbot.waitUntil(lambda: run_script(qtbot, window, "window.__xjwcFrame || ''") == token)
 
 
 def mark_colour(window) -> QColor:
@@ -41,7 +40,7 @@ def mark_colour(window) -> QColor:
     return window.map.grab(QRect(0, 0, x + 1, y + 1)).toImage().pixelColor(x, y)
 
 
-def wait_painted(qtbot, window, timeout: int = 10_000) -> None:
+def wait_painted(qtbot, window) -> None:
     """Until the view shows a frame the page drew after everything it did before now."""
     shown = mark_colour(window).name()
     colour = MARK_COLOURS[1] if shown == MARK_COLOURS[0] else MARK_COLOURS[0]
@@ -55,7 +54,7 @@ def wait_painted(qtbot, window, timeout: int = 10_000) -> None:
         " requestAnimationFrame(function () { requestAnimationFrame(function () {"
         f"  m.style.background = '{colour}'; }}); }});"
         " return 1; })()")
-    qtbot.waitUntil(lambda: mark_colour(window).name() == colour, timeout=timeout)
+    qtbot.waitUntil(lambda: mark_colour(window).name() == colour)
 
 
 def probe(qtbot, window, url: str, *, image: bool = True) -> dict:
@@ -81,5 +80,5 @@ def probe(qtbot, window, url: str, *, image: bool = True) -> dict:
         outcome.update(run_script(qtbot, window, f"window['{key}']") or {})
         return set(outcome) == want
 
-    qtbot.waitUntil(ended, timeout=10_000)
+    qtbot.waitUntil(ended)
     return outcome
