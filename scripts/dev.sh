@@ -2,6 +2,8 @@
 # One entry point for a fresh Debian/Ubuntu machine:
 #   bash scripts/dev.sh app    set up, then start the application on its default database
 #   bash scripts/dev.sh test   set up, then run the whole test suite (what CI runs)
+#   bash scripts/dev.sh stability [N] [pytest options]   N runs in a row (default 10) of the
+#                              GUI and sync tests, one core kept busy (docs/dev/testing.md)
 # Setup is idempotent: system packages Qt needs, a virtualenv in .venv, the package with
 # its test extras. Set XJWC_SKIP_APT=1 to skip the apt step (no root, or already done).
 set -euo pipefail
@@ -62,8 +64,38 @@ case "${1:-}" in
     echo "== pytest"
     exec .venv/bin/python -m pytest "$@"
     ;;
+  stability)
+    shift
+    runs=10
+    if [[ "${1:-}" =~ ^[0-9]+$ ]]; then runs=$1; shift; fi
+    [ $# -gt 0 ] || set -- tests/gui tests/server
+    setup
+    export QT_QPA_PLATFORM=offscreen
+    bash scripts/ensure_postgres.sh
+    # A second process keeps one core busy all along, as CI's neighbours do.
+    .venv/bin/python -c 'while True: pass' &
+    busy=$!
+    trap 'kill "$busy" 2>/dev/null || true' EXIT
+    logs=$(mktemp -d -t xjwc-stability-XXXX)
+    echo "== $runs runs of: pytest $*  (one core busy; logs in $logs)"
+    for run in $(seq 1 "$runs"); do
+      started=$(date +%s)
+      status=0
+      .venv/bin/python -m pytest -p no:cacheprovider -q "$@" >"$logs/run-$run.log" 2>&1 \
+        || status=$?
+      summary=$(grep -E '^=*.* (passed|failed|error)' "$logs/run-$run.log" | tail -1 | tr -d =)
+      echo "run $run/$runs: ${summary:-no summary (exit $status)}  wall $(( $(date +%s) - \
+started )) s  load $(cut -d' ' -f1-3 /proc/loadavg)"
+      if [ "$status" != 0 ]; then
+        echo "== run $run failed: $logs/run-$run.log" >&2
+        exit 1
+      fi
+    done
+    echo "== $runs runs in a row passed"
+    ;;
   *)
-    echo "usage: bash scripts/dev.sh app [xjwc options] | test [pytest options]" >&2
+    echo "usage: bash scripts/dev.sh app [xjwc options] | test [pytest options]" \
+      "| stability [N] [pytest options]" >&2
     exit 2
     ;;
 esac

@@ -221,23 +221,29 @@ def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
 def test_a_second_writing_session_waits_then_sees_the_step_already_taken(
         demo_db, demo_db_path) -> None:
     import threading
-    import time
+
+    from sqlalchemy import event
 
     with demo_db.session() as s:
         case_id = case_in(s, S.REGISTERED)
     first, second = open_database(demo_db_path), open_database(demo_db_path)
-    inside = threading.Event()
+    inside, late_begins = threading.Event(), threading.Event()
 
-    def dispatch_slowly():
+    @event.listens_for(second.engine, "before_cursor_execute")
+    def asking_for_the_lock(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN IMMEDIATE"):
+            late_begins.set()
+
+    def dispatch_and_hold():
         with first.session() as early:
             act(early, case_id, A.DISPATCH, Actor(R.DISPATCHER, "甲"),
                 workstation_id=first.workstation_id, department=SANITATION, at=AT)
             inside.set()
-            time.sleep(0.5)  # still holding the write lock
+            late_begins.wait(60)  # still holding the write lock when the second asks for it
 
-    worker = threading.Thread(target=dispatch_slowly)
+    worker = threading.Thread(target=dispatch_and_hold)
     worker.start()
-    inside.wait(10)
+    assert inside.wait(60)
     try:
         with pytest.raises(WorkflowError, match="当前状态为“派遣”"), second.session() as late:
             act(late, case_id, A.DISPATCH, Actor(R.DISPATCHER, "乙"),

@@ -6,11 +6,31 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from xjwc_desktop.gui.shell.qt_env import prepare_qt_environment
 
 # Before pytest-qt creates the QApplication: the xjwc:// scheme must be declared first.
 prepare_qt_environment(headless=True)
+
+# pytest-qt gives a condition or a signal 5 s unless told otherwise: enough on an idle
+# desktop, not for a page redraw or a background query on a busy 2-core CI machine, where
+# it is slow, not wrong. A wait ends as soon as its condition holds, so a longer limit
+# costs a passing test nothing; it only decides how long a broken one takes to say so.
+PATIENCE_MS = 30_000
+for _wait in (QtBot.waitUntil, QtBot.waitSignal, QtBot.waitSignals, QtBot.waitCallback):
+    _wait.__kwdefaults__["timeout"] = PATIENCE_MS
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_windows(qapp):
+    """Every GUI test disposes of the windows it made (checked after its fixtures'
+    teardown: autouse fixtures are set up first, so torn down last)."""
+    from tests.gui.leaks import check_no_leaked_windows, top_level_windows
+
+    before = top_level_windows()
+    yield
+    check_no_leaked_windows(before)
 
 
 @pytest.fixture
@@ -48,7 +68,7 @@ def run_js(qtbot, window, function: str, *args):
     """Call ``window.xjwc.<function>`` in the page and return its (JSON-able) result."""
     box = {}
     window.map.call(function, *args, callback=lambda value: box.setdefault("v", value))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10_000)
+    qtbot.waitUntil(lambda: "v" in box)
     return box["v"]
 
 
@@ -57,7 +77,7 @@ def run_script(qtbot, window, script: str):
     box = {}
     window.map.page().runJavaScript(f"JSON.stringify({script})", 0,
                                     lambda value: box.setdefault("v", value))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10_000)
+    qtbot.waitUntil(lambda: "v" in box)
     return json.loads(box["v"]) if box["v"] else None
 
 

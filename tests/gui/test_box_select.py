@@ -7,6 +7,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import count, run_js, run_script, wait_filtered
+from tests.gui.page_waits import next_frame
 
 
 def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
@@ -17,15 +18,22 @@ def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def drag(qtbot, window, start: QPoint, end: QPoint, modifiers) -> None:
-    """Press, move in steps, release: a real drag through the view's input widget."""
+def drag(qtbot, window, start: QPoint, end: QPoint, modifiers, *,
+         before_release=None) -> None:
+    """Press, move in steps, release: a real drag through the view's input widget.
+
+    ``before_release``: a condition to wait for with the button still down (Leaflet moves
+    the map on the animation frame after a move, and a release in the same frame as the
+    moves would end the drag before the map followed).
+    """
     target = window.map.focusProxy()
     left = Qt.MouseButton.LeftButton
     mouse(target, QEvent.Type.MouseButtonPress, start, left, modifiers)
     for i in range(1, 6):
         point = start + (end - start) * i / 5
         mouse(target, QEvent.Type.MouseMove, point, left, modifiers)
-        qtbot.wait(20)
+    if before_release is not None:
+        qtbot.waitUntil(before_release, timeout=10_000)
     mouse(target, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton, modifiers)
 
 
@@ -53,7 +61,7 @@ def selected_rowids(window) -> set[int]:
 def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
     window = make_window()
     run_js(qtbot, window, "setView", 31.3290, 121.5050, 16)
-    qtbot.wait(200)
+    next_frame(qtbot, window)
     a, b = QPoint(180, 160), QPoint(460, 380)
     expected = cases_in(demo_db, window, qtbot, a, b)
     assert 100 < len(expected) < 5000
@@ -77,7 +85,7 @@ def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
 def test_clicking_a_case_outside_the_box_lists_everything_again(qtbot, make_window):
     window = make_window()
     run_js(qtbot, window, "setView", 31.3290, 121.5050, 17)
-    qtbot.wait(200)
+    next_frame(qtbot, window)
     assert run_js(qtbot, window, "boxSelect", 10, 10, 200, 200) > 0
     qtbot.waitUntil(lambda: window.table.model.subset_active)
     inside = set(window.table.model.rowids.tolist())
@@ -106,8 +114,9 @@ def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_wind
     assert run_js(qtbot, window, "view") == center  # box mode: the drag did not pan
     window.box_action.setChecked(False)
     qtbot.waitUntil(lambda: not box_mode(qtbot, window))
-    drag(qtbot, window, QPoint(300, 300), QPoint(200, 300), Qt.KeyboardModifier.NoModifier)
-    qtbot.waitUntil(lambda: run_js(qtbot, window, "view") != center)  # panning again
+    drag(qtbot, window, QPoint(300, 300), QPoint(200, 300), Qt.KeyboardModifier.NoModifier,
+         before_release=lambda: run_js(qtbot, window, "view") != center)  # panning again
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "view") != center)
 
 
 def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
@@ -115,7 +124,7 @@ def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
     window.table.view.selectRow(0)
     qtbot.waitUntil(lambda: len(selected_rowids(window)) == 1)
     run_js(qtbot, window, "setView", 31.40, 121.60, 16)  # far outside the street
-    qtbot.wait(200)
+    next_frame(qtbot, window)
     drag(qtbot, window, QPoint(100, 100), QPoint(300, 300), Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: len(selected_rowids(window)) == 0, timeout=10_000)
     assert run_js(qtbot, window, "selectedRowids") == []

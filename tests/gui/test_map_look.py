@@ -2,39 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
-
 from tests.gui.conftest import run_js
-
-
-def colour_count(window, rgb: str, tolerance: int = 24) -> int:
-    """Pixels of the map view close to ``rgb`` (every second pixel sampled)."""
-    image = window.map.grab().toImage()
-    want = QColor(rgb)
-    hits = 0
-    for y in range(0, image.height(), 2):
-        for x in range(0, image.width(), 2):
-            c = image.pixelColor(x, y)
-            if (abs(c.red() - want.red()) + abs(c.green() - want.green())
-                    + abs(c.blue() - want.blue())) < tolerance:
-                hits += 1
-    return hits
-
-
-def heat_count(window) -> int:
-    """Pixels in the lime-to-cyan band of the heatmap ramp (no case colour is there)."""
-    image = window.map.grab().toImage()
-    hits = 0
-    for y in range(0, image.height(), 2):
-        for x in range(0, image.width(), 2):
-            c = image.pixelColor(x, y)
-            if c.green() > 200 and c.red() < 130:
-                hits += 1
-    return hits
-
-
-def settle(qtbot, window) -> None:
-    qtbot.wait(250)  # two frames: the canvas has been composited into the view
+from tests.gui.page_waits import wait_painted
+from tests.gui.pixels import colour_count, dark_count, heat_count
 
 
 def only_cases(qtbot, window) -> None:
@@ -54,14 +24,14 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
     layers = window.layers
     set_box(layers.mode_box, "points")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     green = colour_count(window, "#27ae60")  # closed cases, most of them
     assert green > 1000
     assert "案件 · 状态" in run_js(qtbot, window, "legendText")
 
     set_box(layers.style_box, "source")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "source")
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     assert colour_count(window, "#2980b9") > 1000  # patrol finds, most of the cases
     assert colour_count(window, "#27ae60") < green / 4
     legend = run_js(qtbot, window, "legendText")
@@ -75,10 +45,11 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
     set_box(layers.style_box, "light")
     qtbot.waitUntil(lambda: window.data.lights is not None, timeout=10_000)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "light")
-    settle(qtbot, window)
+    # The page fetches the lights after the style switched: red shows once they are in.
     # Closed demo cases were mostly handled in time: green lights; some late: red.
+    qtbot.waitUntil(lambda: colour_count(window, "#e74c3c") > 20, timeout=20_000)
+    wait_painted(qtbot, window)
     assert colour_count(window, "#27ae60") > 1000
-    assert colour_count(window, "#e74c3c") > 20
     assert any("红灯" in line for line in run_js(qtbot, window, "legendText"))
 
 
@@ -92,12 +63,12 @@ def test_cluster_points_and_heatmap_modes(qtbot, make_window):
     run_js(qtbot, window, "fitStreet")
     set_box(layers.mode_box, "heatmap")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "heatmap")
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     assert heat_count(window) > 5000  # the density surface covers the street
     assert any("密度" in line for line in run_js(qtbot, window, "legendText"))
     set_box(layers.mode_box, "points")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     assert heat_count(window) < 100
     set_box(layers.mode_box, "cluster")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "cluster")
@@ -109,11 +80,11 @@ def test_opacity_fades_a_layer(qtbot, make_window):
     only_cases(qtbot, window)
     set_box(window.layers.mode_box, "points")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     before = colour_count(window, "#27ae60")
     window.layers.sliders["cases"].setValue(0)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "cases") == 0)
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     assert colour_count(window, "#27ae60") < before / 20
     window.layers.sliders["illegal_structures"].setValue(50)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "illegal_structures") == 0.5)
@@ -163,24 +134,12 @@ def test_unit_grid_codes_appear_from_zoom_17(qtbot, make_window):
     qtbot.waitUntil(lambda: run_js(qtbot, window, "gridCodesDrawn") > 30)
     drawn = run_js(qtbot, window, "gridCodesDrawn")
     assert drawn < 200  # only those in view, not all 953
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     with_codes = dark_count(window)
     window.layers.checks["unit_grids"].click()
     qtbot.waitUntil(lambda: run_js(qtbot, window, "gridCodesDrawn") == 0)
-    settle(qtbot, window)
+    wait_painted(qtbot, window)
     assert with_codes - dark_count(window) > 500  # the codes' grey text left the screen
-
-
-def dark_count(window) -> int:
-    """Dark grey pixels (text) in the map view."""
-    image = window.map.grab().toImage()
-    hits = 0
-    for y in range(image.height()):
-        for x in range(image.width()):
-            c = image.pixelColor(x, y)
-            if c.red() < 130 and abs(c.red() - c.green()) < 12 and abs(c.green() - c.blue()) < 12:
-                hits += 1
-    return hits
 
 
 def test_the_legend_folds_away(qtbot, make_window):

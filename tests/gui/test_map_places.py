@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.gui.conftest import run_js, run_script
+from tests.gui.page_waits import wait_painted
+from tests.gui.pixels import reddish
 from xjwc_desktop.core.reporting import find_hotspots, parse_month_period
 from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
 
@@ -23,17 +25,6 @@ def drawn(qtbot, window, key: str) -> dict[str, list[dict]]:
 def labels(qtbot, window, cls: str) -> list[str]:
     return run_script(qtbot, window, f"Array.from(document.querySelectorAll('.{cls}'))"
                                      ".map(e => e.textContent)")
-
-
-def reddish(window) -> int:
-    """Pixels of the map in the hotspots' reds (r high, g and b low), every second one."""
-    image = window.map.grab().toImage()
-    hits = 0
-    for y in range(0, image.height(), 2):
-        for x in range(0, image.width(), 2):
-            c = image.pixelColor(x, y)
-            hits += c.red() > 150 and c.green() < 120 and c.blue() < 120
-    return hits
 
 
 @pytest.fixture
@@ -152,22 +143,23 @@ def test_switching_off_and_fading(qtbot, window_with_dashboard):
         if key != "hotspots" and check.isEnabled():
             check.setChecked(False)
     qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["cases"])
-    qtbot.wait(250)
+    wait_painted(qtbot, window)
     shown = reddish(window)
     assert shown > 300
     assert labels(qtbot, window, "xjwc-hotspot-label")
 
     window.layers.checks["hotspots"].setChecked(False)
     qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["hotspots"])
-    qtbot.wait(250)
+    # Leaflet takes a removed label out of the page 200 ms after it went transparent.
+    qtbot.waitUntil(lambda: labels(qtbot, window, "xjwc-hotspot-label") == [])
+    wait_painted(qtbot, window)
     assert reddish(window) == 0
-    assert labels(qtbot, window, "xjwc-hotspot-label") == []
     assert not any(line.startswith("热点") for line in run_js(qtbot, window, "legendText"))
 
     window.layers.checks["hotspots"].setChecked(True)
     window.layers.sliders["hotspots"].setValue(30)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "hotspots") == 0.3)
-    qtbot.wait(250)
+    wait_painted(qtbot, window)
     assert reddish(window) < shown / 2  # faded: the reds turn pale
     peaks = drawn(qtbot, window, "hotspots")["peak"]
     assert all(p["fillOpacity"] == pytest.approx(0.3 * 0.3) for p in peaks)

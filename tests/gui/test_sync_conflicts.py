@@ -53,7 +53,7 @@ def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make
     # background tab here; what is on screen is its visible region.)
     assert hooks.dock.visibleRegion().isEmpty()
     hooks.indicator.click()
-    qtbot.waitUntil(lambda: not hooks.dock.visibleRegion().isEmpty(), timeout=5_000)
+    qtbot.waitUntil(lambda: not hooks.dock.visibleRegion().isEmpty())
     shown = [c for c, b in panel.buttons.items() if b.isVisible()]
     assert shown == ["keep", "take"]
     with qtbot.waitSignal(panel.resolved, timeout=10_000):
@@ -63,7 +63,7 @@ def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make
     assert hooks.dock.windowTitle() == "冲突"
     assert desk.station.case(theirs).address == "政立路 505 弄"
     assert listed(desk.window, desk.rowid(theirs), "地址") == "政立路 505 弄"
-    qtbot.waitUntil(lambda: "待上传" in hooks.indicator.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "待上传" in hooks.indicator.text())
     assert "冲突" not in hooks.indicator.text()
 
     sync(qtbot, desk)

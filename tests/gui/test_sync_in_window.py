@@ -4,12 +4,13 @@ the status indicator, the background timer, and a window that never waits for th
 from __future__ import annotations
 
 import socket
+import threading
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QToolBar
 
 from tests.gui.conftest import count
-from tests.gui.test_workflow_widgets import fill_next_dialog
+from tests.gui.dialogs import answering_step
 from xjwc_desktop.core.workflow import Action, Role
 
 
@@ -39,12 +40,11 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     workflow = window.workflow
     workflow.panel.show_case_id(desk.case_id(mine))
     workflow.panel.actions.set_role(Role.INTAKE)
-    fill_next_dialog(qtbot)
-    with qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
         workflow.panel.actions.buttons[Action.REGISTER].click()
     pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")
     assert pending >= 2  # the case and its new history event
-    qtbot.waitUntil(lambda: f"待上传 {pending}" in hooks.indicator.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: f"待上传 {pending}" in hooks.indicator.text())
     assert hooks.indicator.level == "waiting"
     # The other case is open in the detail pane while 值班台B corrects its address.
     rowid = desk.rowid(theirs)
@@ -80,7 +80,7 @@ def test_a_stopped_server_shows_offline_and_the_changes_wait(qtbot, make_desk):
     hooks = desk.hooks
     mine = desk.case_nos[0]
     desk.write(qtbot, lambda: desk.station.edit(mine, address="殷行路 1 号"))
-    qtbot.waitUntil(lambda: "待上传 1" in hooks.indicator.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "待上传 1" in hooks.indicator.text())
     desk.server.__exit__(None, None, None)  # the office server is stopped
     with qtbot.waitSignal(hooks.controller.failed, timeout=30_000) as failed:
         click_sync(qtbot, desk)
@@ -92,21 +92,32 @@ def test_a_stopped_server_shows_offline_and_the_changes_wait(qtbot, make_desk):
     assert hooks.sync_action.isEnabled()  # the operator may try again
 
 
-def unanswered_address() -> tuple[str, list[socket.socket]]:
-    """An address where connections are neither accepted nor refused, as when the office's
-    machine is off the network: a listener whose backlog is full. The client waits until
-    its connect timeout."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    held = [listener]
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        held.append(filler)
-    return f"http://127.0.0.1:{port}", held
+class SilentServer:
+    """An address that takes connections and never answers, as an office machine that hangs
+    or a network that swallows the request, for as long as the test wants: the sync waits
+    on the network until :meth:`release` closes everything (the client then sees the
+    connection drop). No client timeout decides when the waiting ends."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.held: list[socket.socket] = []
+        self.connected = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # released
+            self.held.append(conn)
+            self.connected.set()
+
+    def release(self) -> None:
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
 
 
 def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make_desk):
@@ -114,33 +125,33 @@ def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make
 
     desk = make_desk()
     window, hooks = desk.window, desk.hooks
-    url, held = unanswered_address()
+    silent = SilentServer()
     try:
         # The office server's address stops answering (same device, same token).
         with desk.station.db.engine.begin() as conn:
-            state.put(conn, "server_url", url)
-        credentials.save_token(url, desk.station.db.workstation_id, desk.token)
+            state.put(conn, "server_url", silent.url)
+        credentials.save_token(silent.url, desk.station.db.workstation_id, desk.token)
         ticks = []
         timer = QTimer()
         timer.timeout.connect(lambda: ticks.append(1))
         timer.start(20)
         hooks.sync_action.trigger()
         assert hooks.controller.running
+        qtbot.waitUntil(silent.connected.is_set, timeout=30_000)  # the sync waits on it
         # The event loop runs while the sync waits: timers fire, the list answers clicks.
-        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=3_000)
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=10_000)
         window.table.select_rowid(desk.rowid(desk.case_nos[1]))
-        qtbot.waitUntil(lambda: window.detail.current is not None, timeout=3_000)
+        qtbot.waitUntil(lambda: window.detail.current is not None, timeout=10_000)
         assert hooks.controller.running, "the sync ended before the window could do anything"
         assert hooks.indicator.text().startswith("⟳ ")
         assert not hooks.sync_action.isEnabled()
         assert not hooks.controller.sync_now()  # never two at once
         assert hooks.controller.syncs == 1
         with qtbot.waitSignal(hooks.controller.failed, timeout=60_000) as failed:
-            pass
+            silent.release()
         timer.stop()
     finally:
-        for sock in held:
-            sock.close()
+        silent.release()
     assert "无法连接服务器" in failed.args[0]
     assert hooks.indicator.text().startswith("○ 离线")
 

@@ -13,7 +13,7 @@ def open_dialog(qtbot, window, action=None) -> QtServerDialog:
     hooks = window.sync_hooks
     (action or hooks.settings_action).trigger()
     qtbot.waitUntil(lambda: hooks.server_dialog is not None
-                    and hooks.server_dialog.isVisible(), timeout=5_000)
+                    and hooks.server_dialog.isVisible())
     return hooks.server_dialog
 
 

@@ -12,7 +12,8 @@ from PySide6.QtGui import QColor, QImage
 
 from tests.core.test_tile_sources import make_mbtiles
 from tests.gui.conftest import run_js, run_script
-from tests.gui.test_map_look import colour_count
+from tests.gui.page_waits import probe
+from tests.gui.pixels import colour_count
 from xjwc_desktop.core.geo.chinese_crs import gcj02_to_wgs84, wgs84_to_gcj02
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.queries.tile_sources import TileSource
@@ -71,7 +72,6 @@ def tile_server(host: str, body: bytes):
 def reload_with(qtbot, window, source: TileSource) -> None:
     window.set_tile_source(source)
     qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
-    qtbot.wait(600)  # tiles arrive and are faded in
 
 
 def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path):
@@ -83,7 +83,8 @@ def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path)
     window = make_window()
     assert colour_count(window, "#ff00ff") == 0
     reload_with(qtbot, window, TileSource("mbtiles", name="街道瓦片", path=str(path)))
-    assert colour_count(window, "#ff00ff") > 5000
+    # Tiles arrive one by one and fade in over 200 ms each.
+    qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") > 5000, timeout=20_000)
     served = [p for p in window.map.scheme_handler.served if p.startswith("tiles/")]
     assert served
     assert window.map.guard.blocked == []
@@ -106,8 +107,7 @@ def test_xyz_server_is_the_only_host_reached(qtbot, make_window, settings_store)
         window = make_window()
         reload_with(qtbot, window, TileSource(
             "xyz", name="内网", urls=(f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",)))
-        qtbot.waitUntil(lambda: len(tiles.paths) > 4)
-        assert colour_count(window, "#00ffff") > 5000
+        qtbot.waitUntil(lambda: colour_count(window, "#00ffff") > 5000, timeout=20_000)
         guard = window.map.guard
         assert guard.blocked == []
         assert guard.to_tiles
@@ -116,9 +116,8 @@ def test_xyz_server_is_the_only_host_reached(qtbot, make_window, settings_store)
         assert all(p.startswith(f"/{z}/") for p in tiles.paths[-4:])
         # Another host, even on this machine, stays out of reach.
         url = f"http://127.0.0.2:{other.server_address[1]}/probe"
-        run_script(qtbot, window, f"(fetch('{url}').catch(() => 0), 1)")
-        qtbot.waitUntil(lambda: url in guard.blocked)
-        qtbot.wait(300)
+        assert probe(qtbot, window, url, image=False) == {"fetch": "failed"}
+        assert url in guard.blocked
         assert other.paths == []
         # The choice is remembered: the next window draws the same tiles.
         window.close()

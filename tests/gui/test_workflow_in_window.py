@@ -7,6 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import run_js, run_script
+from tests.gui.dialogs import answering_step
 from xjwc_desktop.core.workflow import Action, Role
 from xjwc_desktop.gui.qt_new_case import QtNewCaseDialog
 from xjwc_desktop.gui.qt_workflow_dock import install_workflow
@@ -24,12 +25,14 @@ def test_selecting_a_row_shows_it_in_the_workflow_dock(qtbot, make_window):
 
 def test_new_case_placed_by_a_click_on_the_map(qtbot, make_window, demo_db):
     window = make_window()
+    wide = window.map.width()
     hooks = install_workflow(window)
     before = window.table.model.rowCount()
-    # The dock narrowed the map: let the page catch up with its new size before measuring.
-    qtbot.waitUntil(lambda: run_script(qtbot, window, "window.innerWidth")
+    # The dock narrows the map: measure only once Leaflet has taken the new size (it does
+    # so on the animation frame after the page's resize event).
+    qtbot.waitUntil(lambda: window.map.width() < wide, timeout=10_000)
+    qtbot.waitUntil(lambda: run_script(qtbot, window, "window[XJWC_CONFIG.map].getSize().x")
                     == window.map.width(), timeout=10_000)
-    qtbot.wait(300)
     # Click where an existing case is drawn: the new case lands on (about) its position.
     rowid = window.table.model.rowid_at(0)
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
@@ -63,10 +66,7 @@ def test_a_step_in_the_dock_updates_the_list(qtbot, make_window, demo_db):
     hooks.panel.show_case_id(case_id)
     hooks.panel.actions.set_role(Role.SUPERVISOR)
 
-    from tests.gui.test_workflow_widgets import fill_next_dialog
-
-    fill_next_dialog(qtbot)
-    with qtbot.waitSignal(hooks.panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(hooks.panel.case_changed, timeout=10_000):
         hooks.panel.actions.buttons[Action.CLOSE].click()
     row = window.table.model.row_of(rowid)
     status_col = next(i for i in range(window.table.model.columnCount())

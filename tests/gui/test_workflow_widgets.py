@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
+from tests.gui.dialogs import answering, answering_step, press
 from xjwc_desktop.core.model import CaseStatus
 from xjwc_desktop.core.workflow import Action, Role, create_case
-from xjwc_desktop.gui.qt_case_actions import QtCaseActions, QtStepDialog
+from xjwc_desktop.gui.qt_case_actions import QtCaseActions
 from xjwc_desktop.gui.qt_case_extras import QtCaseExtras
 from xjwc_desktop.gui.qt_due_list import QtDueList
 from xjwc_desktop.gui.qt_new_case import QtNewCaseDialog
@@ -38,29 +38,12 @@ def status_of(db, case_id: str) -> str:
                                     (case_id,)).scalar_one()
 
 
-def fill_next_dialog(qtbot, *, department: str | None = None, note: str = "",
-                     hours: float | None = None) -> None:
-    """Answer the step dialog that the next click opens (it runs its own modal loop)."""
-    def answer():
-        dialog = next(w for w in QApplication.topLevelWidgets()
-                      if isinstance(w, QtStepDialog) and w.isVisible())
-        if department:
-            dialog.department.setCurrentIndex(dialog.department.findText(department))
-        dialog.note.setPlainText(note)
-        if hours is not None:
-            dialog.hours.setValue(hours)
-        dialog.accept()
-
-    QTimer.singleShot(100, answer)
-
-
 def click_step(qtbot, panel, db, case_id, role, action, expected, **answers) -> None:
     """As ``role``, click ``action`` on the case, answer its dialog, check the new state."""
     panel.show_case({"id": case_id, "case_no": "x", "status": status_of(db, case_id)})
     panel.set_role(role)
     assert panel.buttons[action].isEnabled(), (role, action)
-    fill_next_dialog(qtbot, **answers)
-    with qtbot.waitSignal(panel.changed, timeout=10_000):
+    with answering_step(**answers), qtbot.waitSignal(panel.changed, timeout=10_000):
         panel.buttons[action].click()
     assert status_of(db, case_id) == expected
 
@@ -105,8 +88,8 @@ def test_a_refused_step_shows_the_engine_message_and_changes_nothing(qtbot, demo
     qtbot.addWidget(panel)
     panel.show_case({"id": case_id, "case_no": "x", "status": "reported"})
     panel.set_role(Role.INTAKE)
-    fill_next_dialog(qtbot, note="")  # 作废 needs a reason
-    with qtbot.waitSignal(panel.failed, timeout=10_000) as blocker:
+    with answering_step(note=""), \
+            qtbot.waitSignal(panel.failed, timeout=10_000) as blocker:  # 作废 needs a reason
         panel.buttons[Action.VOID].click()
     assert "必须填写说明" in blocker.args[0]
     assert status_of(demo_db, case_id) == CaseStatus.REPORTED.value
@@ -118,14 +101,8 @@ def test_new_case_form_saves_and_offers_duplicates(qtbot, demo_db, runner):
     qtbot.addWidget(dialog)
     dialog.category.setCurrentIndex(dialog.category.findData("E0101"))
     dialog.description.setPlainText("<img src=x onerror=alert(1)>")
-
-    def link():
-        box = next(w for w in QApplication.topLevelWidgets()
-                   if isinstance(w, QMessageBox) and w.isVisible())
-        next(b for b in box.buttons() if b.text() == "关联为重复").click()
-
-    QTimer.singleShot(300, link)
-    with qtbot.waitSignal(dialog.finished, timeout=10_000):
+    with answering(QMessageBox, press("关联为重复")), \
+            qtbot.waitSignal(dialog.finished, timeout=10_000):
         dialog.save()
     made = dialog.result_case
     assert made is not None
@@ -214,8 +191,7 @@ def test_workflow_panel_shows_the_light_and_follows_a_step(qtbot, demo_db, runne
     assert "受理" in panel.header.text()
     assert "无处置时限" in panel.light.text()
     panel.actions.set_role(Role.INTAKE)
-    fill_next_dialog(qtbot)
-    with qtbot.waitSignal(panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(panel.case_changed, timeout=10_000):
         panel.actions.buttons[Action.REGISTER].click()
     # Registered just now: a 暴露垃圾 case has one working day (8 h) and has used none.
     assert "立案" in panel.header.text()

@@ -3,7 +3,8 @@
 It reads each HTTP request whole, then asks ``policy(method, path)`` what to do:
 ``forward`` it, ``drop_before`` (the server never sees it), ``drop_after`` (the server
 applies it, the answer is lost), ``duplicate`` (the server gets it twice) — and it keeps a
-copy of every push so a test can deliver old pushes again, late and out of order.
+copy of every push so a test can deliver old pushes again, late and out of order. A policy
+that blocks holds its request, as a stalled network does, for as long as the test wants.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def _read_message(sock: socket.socket, head_only: bool = False) -> bytes | None:
     return head + b"\r\n\r\n" + rest
 
 
+def _path(request: bytes) -> str:
+    return request.split(b" ", 2)[1].decode().split("?")[0]
+
+
 class FaultProxy:
     def __init__(self, upstream_port: int,
                  policy: Callable[[str, str], str] | None = None) -> None:
@@ -49,6 +54,8 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.port}"
         self.pushes: list[bytes] = []
         self.actions: list[tuple[str, str]] = []
+        self.delivered: list[str] = []  # paths of requests written whole to the server
+        self._delivery = threading.Condition()
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -69,7 +76,16 @@ class FaultProxy:
         """Send a request to the server on a fresh connection; its response."""
         with socket.create_connection(("127.0.0.1", self.upstream_port), timeout=60) as up:
             up.sendall(request)
+            with self._delivery:
+                self.delivered.append(_path(request))
+                self._delivery.notify_all()
             return _read_message(up)
+
+    def wait_delivered(self, path: str, timeout: float = 60) -> None:
+        """Until a request for ``path`` has been written whole to the server."""
+        with self._delivery:
+            if not self._delivery.wait_for(lambda: path in self.delivered, timeout):
+                raise AssertionError(f"no request for {path} reached the server")
 
     def _serve(self, client: socket.socket) -> None:
         with client:
@@ -80,11 +96,10 @@ class FaultProxy:
                     return
                 if request is None:
                     return
-                method, path = request.split(b" ", 2)[:2]
-                path = path.decode().split("?")[0]
+                method, path = request.split(b" ", 1)[0].decode(), _path(request)
                 if path == "/v1/push":
                     self.pushes.append(request)
-                action = self.policy(method.decode(), path)
+                action = self.policy(method, path)
                 self.actions.append((action, path))
                 if action == "drop_before":
                     return  # the connection dies with the request unsent

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select, text
 
 from xjwc_desktop.core import clock
@@ -52,12 +52,6 @@ def postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ThreadServer(BackgroundServer):
     """The real server app under uvicorn on a real socket, in this process."""
 
@@ -69,41 +63,62 @@ class ThreadServer(BackgroundServer):
         return add_device(self.db.engine, name, role, zone)[1]
 
 
+# ``xjwc serve`` as the command line runs it, with uvicorn's own start-up line let through:
+# it names the port the server took (port 0: the system picks a free one, so no other
+# process can take it between a test choosing a port and the server binding it).
+SERVE = """
+import logging, sys
+started = logging.getLogger("uvicorn.error")
+started.addHandler(logging.StreamHandler())
+started.setLevel(logging.INFO)
+from xjwc_desktop.cli import main
+sys.exit(main())
+"""
+STARTED = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+
+
 class ProcessServer:
     """``xjwc serve`` in its own process, so a test can kill it (SIGKILL) mid-request."""
 
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None
+        self.url = ""
         self.proc: subprocess.Popen | None = None
+        self.log: list[str] = []  # its standard error, read as it comes (a full pipe stalls)
 
-    def start(self) -> ProcessServer:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    def start(self, timeout: float = 60) -> ProcessServer:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "xjwc_desktop", "serve", "--db", self.db_url,
-             "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
+            [sys.executable, "-c", SERVE, "serve", "--db", self.db_url, "--port", "0"],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        listening = threading.Event()
+        threading.Thread(target=self._read_log, args=(listening,), daemon=True).start()
+        if not listening.wait(timeout) or self.port is None:
+            self.kill()
+            raise RuntimeError("server did not start:\n" + "".join(self.log))
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def _read_log(self, listening: threading.Event) -> None:
+        for line in self.proc.stderr:
+            self.log.append(line)
+            found = STARTED.search(line)
+            if found and self.port is None:
+                self.port = int(found[1])
+                listening.set()
+        listening.set()  # the process ended (start() sees no port)
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=30)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -206,3 +221,16 @@ def bulk_cases(ws: Workstation, n: int, tag: str) -> list[str]:
             "created_at, updated_at, written_by) VALUES (:id, :case, 1, 'report', 'reported', "
             "'巡查员', :t, :t, :t, :ws)"), events)
     return [c["no"] for c in cases]
+
+
+POLL_S = 0.02  # how often to look, not how long to wait
+
+
+def wait_until(condition, *, timeout: float = 60, what: str = "the condition") -> None:
+    """Until ``condition()`` holds (``qtbot.waitUntil`` for tests without Qt); fails after
+    ``timeout`` seconds, which only a broken test ever reaches."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(POLL_S)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +17,7 @@ from tests.server.sync_helpers import (
     Workstation,
     bulk_cases,
     server_digests,
+    wait_until,
 )
 from xjwc_desktop.core.sync.transport import HttpTransport, SyncError, SyncOffline
 from xjwc_desktop.server.database import open_server_database
@@ -68,18 +68,66 @@ def run_in_thread(fn):
     return thread, box
 
 
+class PushHold:
+    """Keeps the office's database from taking a push in, from when the push passes the
+    proxy until :meth:`release`: on PostgreSQL the push writes its rows, then waits for
+    the table counts this holds (so it is stopped inside its transaction, nothing
+    committed); on SQLite, one writer at a time, it waits for the write lock."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn = None
+
+    def policy(self, method: str, path: str) -> str:
+        if path == "/v1/push" and self.conn is None:
+            self.take()
+        return "forward"
+
+    def take(self) -> None:
+        if self.url.startswith("postgresql"):
+            import psycopg
+
+            self.conn = psycopg.connect(self.url)
+            self.conn.execute("SELECT * FROM sync_table_counts FOR UPDATE")
+        else:
+            import sqlite3
+
+            self.conn = sqlite3.connect(self.url, timeout=60, isolation_level=None,
+                                        check_same_thread=False)
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def wait_stuck(self, proxy: FaultProxy) -> None:
+        """Until the push is at the server and can go no further."""
+        proxy.wait_delivered("/v1/push")
+        if self.url.startswith("postgresql"):
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as watch:
+                wait_until(lambda: watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE sync_table_counts%'"
+                ).fetchone()[0] > 0, what="the push to wait for the table counts")
+
+    def release(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+
 def test_server_killed_mid_push_applies_every_change_once(server_url, tmp_path):
     token = enroll(server_url, "值班台")
     server = ProcessServer(server_url).start()
+    hold = PushHold(server_url)
+    proxy = FaultProxy(server.port, hold.policy)
     ws = workstation(tmp_path, "值班台", server.url, token, push_batch=5000)
     try:
-        bulk_cases(ws, 2500, "A")  # 5,000 changes in one push: a second or more of work
+        bulk_cases(ws, 2500, "A")  # 5,000 changes in one push
+        reconnect(ws, proxy.url, token)
         thread, box = run_in_thread(ws.sync)
-        time.sleep(0.4)
-        assert thread.is_alive()  # the push is still being applied
+        hold.wait_stuck(proxy)
         server.kill()
-        thread.join(30)
-        assert isinstance(box.get("error"), SyncOffline)
+        hold.release()
+        thread.join(60)
+        assert isinstance(box.get("error"), SyncOffline), box
         # The server's transaction died with it: nothing of the push is there.
         assert server_count(server_url, "SELECT count(*) FROM cases") == 0
         assert ws.scalar("SELECT count(*) FROM sync_outbox") == 5000
@@ -91,25 +139,45 @@ def test_server_killed_mid_push_applies_every_change_once(server_url, tmp_path):
         assert server_count(server_url, "SELECT count(*) FROM sync_changes") == 5000
         assert ws.scalar("SELECT count(*) FROM sync_outbox") == 0
     finally:
+        proxy.close()
         server.stop()
         ws.close()
+
+
+class StallPull:
+    """A proxy policy: forwards the first ``n - 1`` pulls, holds the ``n``-th until
+    :attr:`go` is set, then lets it go on (to wherever the server is by then)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.pulls = n, 0
+        self.stalled, self.go = threading.Event(), threading.Event()
+
+    def __call__(self, method: str, path: str) -> str:
+        if path == "/v1/pull":
+            self.pulls += 1
+            if self.pulls == self.n:
+                self.stalled.set()
+                self.go.wait(120)
+        return "forward"
 
 
 def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
     token_a, token_b = enroll(server_url, "甲"), enroll(server_url, "乙")
     server = ProcessServer(server_url).start()
+    stall = StallPull(5)  # four batches of 200 rows in, the fifth asked for
+    proxy = FaultProxy(server.port, stall)
     a = workstation(tmp_path, "甲", server.url, token_a)
     b = workstation(tmp_path, "乙", server.url, token_b, pull_batch=200)
     try:
         bulk_cases(a, 2000, "P")
         a.sync()
+        reconnect(b, proxy.url, token_b)
         thread, box = run_in_thread(b.sync)
-        deadline = time.monotonic() + 60
-        while b.scalar("SELECT count(*) FROM cases") < 400 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert stall.stalled.wait(60), "the fifth pull never came"
         server.kill()
-        thread.join(30)
-        assert isinstance(box.get("error"), SyncOffline)
+        stall.go.set()
+        thread.join(60)
+        assert isinstance(box.get("error"), SyncOffline), box
         landed = b.scalar("SELECT count(*) FROM cases")
         assert 0 < landed < 2000
         cursor = int(b.scalar("SELECT value FROM local_meta WHERE key = 'sync.cursor'"))
@@ -125,6 +193,8 @@ def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
         assert a.digests() == expected
         assert b.digests() == expected
     finally:
+        stall.go.set()
+        proxy.close()
         server.stop()
         a.close()
         b.close()
