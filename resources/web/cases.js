@@ -63,7 +63,8 @@
 
     setMask: function (buffer) {
       const mask = new Uint8Array(buffer);
-      if (mask.length !== this.n) throw new Error("mask of " + mask.length + " for " + this.n);
+      // Cases came or went: the new points are on their way, and a mask follows them.
+      if (mask.length !== this.n) return -1;
       let shown = 0;
       for (let i = 0; i < mask.length; i++) shown += mask[i];
       this.mask = mask;

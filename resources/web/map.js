@@ -188,6 +188,7 @@
       fetchData("case_mask.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
         .then(function (buf) {
           const shown = cases.setMask(buf);
+          if (shown < 0) return;  // for points not loaded yet: the reload applies its own
           refreshLegend();
           afterPaint(function () {
             if (bridge) bridge.maskApplied(version, shown, performance.now() - t0);

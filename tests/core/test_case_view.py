@@ -14,7 +14,7 @@ from xjwc_desktop.core.workspace.case_view import CaseRef, CaseView
 class Listener:
     def __init__(self, view: CaseView) -> None:
         self.heard: list = []
-        for name in ("filter", "mask", "subset", "selection", "current", "role"):
+        for name in ("filter", "mask", "subset", "selection", "current", "located", "role"):
             getattr(view.events, name).connect(getattr(self, f"on_{name}"))
 
     def on_filter(self, flt): self.heard.append(("filter", flt))  # noqa: E704
@@ -22,6 +22,7 @@ class Listener:
     def on_subset(self, positions): self.heard.append(("subset", positions))  # noqa: E704
     def on_selection(self, rowids): self.heard.append(("selection", rowids))  # noqa: E704
     def on_current(self, ref): self.heard.append(("current", ref))  # noqa: E704
+    def on_located(self, ref): self.heard.append(("located", ref))  # noqa: E704
     def on_role(self, role): self.heard.append(("role", role))  # noqa: E704
 
 
@@ -44,13 +45,15 @@ def test_the_case_on_show_is_one_case_however_it_is_named() -> None:
     view = CaseView()
     ear = Listener(view)
     view.show(CaseRef(case_id="c1"))
-    view.learn(CaseRef(12, "c1"))  # the panel read it: no second event
+    view.learn(CaseRef(12, "c1"))  # the panel read it: now the list can find its row
+    view.learn(CaseRef(12, "c1"))  # once
     assert view.current == CaseRef(12, "c1")
     view.select([12])  # the table selects its row: the same case, no event
     view.show(CaseRef(13))
     view.clear_selection()
-    assert [h for h in ear.heard if h[0] == "current"] == [
-        ("current", CaseRef(case_id="c1")), ("current", CaseRef(13)), ("current", None)]
+    assert [h for h in ear.heard if h[0] in ("current", "located")] == [
+        ("current", CaseRef(case_id="c1")), ("located", CaseRef(12, "c1")),
+        ("current", CaseRef(13)), ("current", None)]
     assert view.selection == ()
 
 

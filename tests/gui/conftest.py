@@ -67,16 +67,23 @@ def make_window(qtbot, demo_db, settings_store):
 def run_js(qtbot, window, function: str, *args):
     """Call ``window.xjwc.<function>`` in the page and return its (JSON-able) result."""
     box = {}
-    window.map.call(function, *args, callback=lambda value: box.setdefault("v", value))
+    window.workspace.map.call(function, *args,
+                              callback=lambda value: box.setdefault("v", value))
     qtbot.waitUntil(lambda: "v" in box)
     return box["v"]
+
+
+def probe(qtbot, window, function: str, *args):
+    """Call ``window.xjwcProbe.<function>`` (what tests read of the page) and return it."""
+    return run_script(qtbot, window, f"window.xjwcProbe.{function}("
+                      + ", ".join(json.dumps(a) for a in args) + ")")
 
 
 def run_script(qtbot, window, script: str):
     """Evaluate a JavaScript expression in the page; its value comes back through JSON."""
     box = {}
-    window.map.page().runJavaScript(f"JSON.stringify({script})", 0,
-                                    lambda value: box.setdefault("v", value))
+    window.workspace.map.view.page().runJavaScript(f"JSON.stringify({script})", 0,
+                                                   lambda value: box.setdefault("v", value))
     qtbot.waitUntil(lambda: "v" in box)
     return json.loads(box["v"]) if box["v"] else None
 
@@ -88,15 +95,27 @@ def layer_labels(qtbot, window) -> list[str]:
 
 
 def wait_filtered(qtbot, window) -> None:
-    """Until the map shows the filter the panel last produced (list is synchronous)."""
-    qtbot.waitUntil(lambda: window.applied_mask_version == window.data.mask_version
-                    and window.data.mask is not None and not window.data.busy(),
-                    timeout=20_000)
+    """Until the map shows the filter the panel last produced, and the list its rows."""
+    ws = window.workspace
+    qtbot.waitUntil(lambda: ws.view.mask is not None and ws.tasks.idle
+                    and ws.map.applied_mask_version == ws.view.mask_version)
+
+
+def settle(qtbot, window) -> None:
+    """Until every read and write the window asked for has come back and the map is up."""
+    ws = window.workspace
+    qtbot.waitUntil(lambda: ws.tasks.idle and ws.map.is_ready)
 
 
 def count(db, sql: str, *params) -> int:
-    with db.engine.connect() as conn:
+    with db.reading() as conn:
         return conn.exec_driver_sql(sql, params).scalar_one()
+
+
+def count_row(db, sql: str, *params) -> tuple:
+    """The one row ``sql`` selects (a test's oracle, read like any other read)."""
+    with db.reading() as conn:
+        return tuple(conn.exec_driver_sql(sql, params).one())
 
 
 @dataclass
@@ -112,7 +131,7 @@ class Desk:
 
     @property
     def hooks(self):
-        return self.window.sync_hooks
+        return self.window.workspace.sync
 
     def case_id(self, case_no: str) -> str:
         return self.station.scalar("SELECT id FROM cases WHERE case_no = :n", n=case_no)
@@ -127,9 +146,11 @@ class Desk:
             return conn.execute(text(sql), params).scalar()
 
     def write(self, qtbot, work) -> None:
-        """A local write through the window's writer, as every dialog and button does it."""
+        """A local write through the window's writer, as every dialog and button does it;
+        ``work()`` returns what it changed (a core operation's result)."""
         done = []
-        self.window.workflow.runner.run(work, done.append, lambda exc: done.append(exc))
+        self.window.workspace.tasks.write(lambda _db: work(), on_done=done.append,
+                                          on_error=done.append)
         qtbot.waitUntil(lambda: bool(done), timeout=10_000)
         assert not isinstance(done[0], BaseException), done[0]
 
@@ -161,12 +182,15 @@ def make_desk(qtbot, sqlite_server_url, make_server, make_workstation, settings_
         settings_store.set(SYNC_AFTER_WRITE, after_write)
         window = build_main_window(station.db, settings_store)
         qtbot.addWidget(window)
+        window.showNormal()
         window.resize(1400, 900)
         window.show()
         desk = Desk(server, other, station, token, case_nos, window)
         made.append(desk)
-        qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
-        qtbot.waitUntil(lambda: window.table.model.rowCount() == len(case_nos), timeout=10_000)
+        ws = window.workspace
+        qtbot.waitUntil(lambda: ws.map.is_ready, timeout=60_000)
+        qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == len(case_nos)
+                        and ws.sync.controller.status_read, timeout=10_000)
         return desk
 
     yield make

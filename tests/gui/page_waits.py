@@ -29,7 +29,7 @@ MARK_AT = (1, 1)
 def next_frame(qtbot, window) -> None:
     """Until the page has run two animation frames from now."""
     token = uuid.uuid4().hex
-    window.map.page().runJavaScript(
+    window.workspace.map.view.page().runJavaScript(
         "requestAnimationFrame(function () { requestAnimationFrame(function () {"
         f" window.__xjwcFrame = {json.dumps(token)}; }}); }}); 1")
     qtbot.waitUntil(lambda: run_script(qtbot, window, "window.__xjwcFrame || ''") == token)
@@ -37,7 +37,7 @@ def next_frame(qtbot, window) -> None:
 
 def mark_colour(window) -> QColor:
     x, y = MARK_AT
-    return window.map.grab(QRect(0, 0, x + 1, y + 1)).toImage().pixelColor(x, y)
+    return window.workspace.map.view.grab(QRect(0, 0, x + 1, y + 1)).toImage().pixelColor(x, y)
 
 
 def wait_painted(qtbot, window) -> None:
@@ -45,7 +45,7 @@ def wait_painted(qtbot, window) -> None:
     shown = mark_colour(window).name()
     colour = MARK_COLOURS[1] if shown == MARK_COLOURS[0] else MARK_COLOURS[0]
     x, y = MARK_AT
-    window.map.page().runJavaScript(
+    window.workspace.map.view.page().runJavaScript(
         "(function () {"
         " var m = document.getElementById('xjwc-test-mark');"
         " if (!m) { m = document.createElement('div'); m.id = 'xjwc-test-mark';"
@@ -63,7 +63,7 @@ def probe(qtbot, window, url: str, *, image: bool = True) -> dict:
     loopback stand-ins answer everything); one stopped before leaving fails."""
     key = uuid.uuid4().hex
     target = json.dumps(url)
-    window.map.page().runJavaScript(
+    window.workspace.map.view.page().runJavaScript(
         "(function () {"
         f" var out = window['{key}'] = {{}};"
         f" fetch({target}).then(function () {{ out.fetch = 'answered'; }},"

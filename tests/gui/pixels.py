@@ -18,7 +18,7 @@ def rgb(widget) -> np.ndarray:
 
 def sampled(window) -> np.ndarray:
     """Every second pixel of the map view, both ways."""
-    return rgb(window.map)[::2, ::2]
+    return rgb(window.workspace.map.view)[::2, ::2]
 
 
 def colour_count(window, colour: str, tolerance: int = 24) -> int:
@@ -42,6 +42,6 @@ def reddish(window) -> int:
 
 def dark_count(window) -> int:
     """Dark grey pixels (text) in the map view, every one."""
-    px = rgb(window.map)
+    px = rgb(window.workspace.map.view)
     r, g, b = px[..., 0], px[..., 1], px[..., 2]
     return int(((r < 130) & (np.abs(r - g) < 12) & (np.abs(g - b) < 12)).sum())

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import count, run_js, run_script, wait_filtered
 from tests.gui.page_waits import next_frame
+from xjwc_desktop.core.queries.case_ref import CaseRef
 
 
 def mouse(widget, kind, point: QPoint, buttons, modifiers) -> None:
@@ -26,7 +27,7 @@ def drag(qtbot, window, start: QPoint, end: QPoint, modifiers, *,
     the map on the animation frame after a move, and a release in the same frame as the
     moves would end the drag before the map followed).
     """
-    target = window.map.focusProxy()
+    target = window.workspace.map.view.focusProxy()
     left = Qt.MouseButton.LeftButton
     mouse(target, QEvent.Type.MouseButtonPress, start, left, modifiers)
     for i in range(1, 6):
@@ -41,7 +42,7 @@ def cases_in(demo_db, window, qtbot, a: QPoint, b: QPoint, where: str = "1") -> 
     """Rowids inside the geographic rectangle under two screen points (independent SQL)."""
     lat0, lon0 = run_js(qtbot, window, "latLngAt", a.x(), a.y())
     lat1, lon1 = run_js(qtbot, window, "latLngAt", b.x(), b.y())
-    with demo_db.engine.connect() as conn:
+    with demo_db.reading() as conn:
         rows = conn.exec_driver_sql(
             f"SELECT rowid FROM cases WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? "
             f"AND {where}", (min(lon0, lon1), max(lon0, lon1), min(lat0, lat1),
@@ -55,7 +56,8 @@ def box_mode(qtbot, window) -> bool:
 
 
 def selected_rowids(window) -> set[int]:
-    return set(window.table.model.rowids_at(window.table.selected_rows()).tolist())
+    listed = window.workspace.case_list
+    return set(listed.model.rowids_at(listed.selected_rows()).tolist())
 
 
 def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
@@ -72,13 +74,14 @@ def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
     assert f"{len(expected):,}" in window.map_status.text()
     assert run_js(qtbot, window, "view")["zoom"] == 16  # a box selects, it does not zoom
     # The list shows what the box caught, together; one click lists everything again.
-    assert window.table.model.rowCount() == len(expected)
-    assert f"框选 {len(expected):,} 件" in window.table.count_label.text()
-    assert window.table.show_all_button.isVisible()
+    assert window.workspace.case_list.model.rowCount() == len(expected)
+    assert f"框选 {len(expected):,} 件" in window.workspace.case_list.count_label.text()
+    assert window.workspace.case_list.show_all_button.isVisible()
     assert run_js(qtbot, window, "caseCount") == count(demo_db, "SELECT count(*) FROM cases")
-    window.table.show_all_button.click()
-    assert window.table.model.rowCount() == count(demo_db, "SELECT count(*) FROM cases")
-    assert not window.table.show_all_button.isVisible()
+    window.workspace.case_list.show_all_button.click()
+    total = count(demo_db, "SELECT count(*) FROM cases")
+    assert window.workspace.case_list.model.rowCount() == total
+    assert not window.workspace.case_list.show_all_button.isVisible()
     qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [])
 
 
@@ -87,19 +90,20 @@ def test_clicking_a_case_outside_the_box_lists_everything_again(qtbot, make_wind
     run_js(qtbot, window, "setView", 31.3290, 121.5050, 17)
     next_frame(qtbot, window)
     assert run_js(qtbot, window, "boxSelect", 10, 10, 200, 200) > 0
-    qtbot.waitUntil(lambda: window.table.model.subset_active)
-    inside = set(window.table.model.rowids.tolist())
-    outside = next(r for r in window.data.index.cols["rowid"][::-1].tolist()
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.subset_active)
+    inside = set(window.workspace.case_list.model.rowids.tolist())
+    outside = next(r for r in window.workspace.source.index.cols["rowid"][::-1].tolist()
                    if r not in inside)
-    window.show_case(outside)
-    assert not window.table.model.subset_active
-    assert window.table.model.rowid_at(window.table.selected_rows()[0]) == outside
-    qtbot.waitUntil(lambda: window.detail.current is not None)
+    window.workspace.view.select([outside], current=CaseRef(outside))  # a click on its point
+    assert not window.workspace.case_list.model.subset_active
+    listed = window.workspace.case_list
+    assert listed.model.rowid_at(listed.selected_rows()[0]) == outside
+    qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None)
 
 
 def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_window, demo_db):
     window = make_window()
-    window.filters.status_checks["closed"].setChecked(True)
+    window.workspace.filters.status_checks["closed"].setChecked(True)
     wait_filtered(qtbot, window)
     run_js(qtbot, window, "setView", 31.3200, 121.5000, 16)
     window.box_action.setChecked(True)
@@ -121,7 +125,7 @@ def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_wind
 
 def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
     window = make_window()
-    window.table.view.selectRow(0)
+    window.workspace.case_list.view.selectRow(0)
     qtbot.waitUntil(lambda: len(selected_rowids(window)) == 1)
     run_js(qtbot, window, "setView", 31.40, 121.60, 16)  # far outside the street
     next_frame(qtbot, window)

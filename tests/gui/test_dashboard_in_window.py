@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tests.gui.conftest import run_js
 from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
 from xjwc_desktop.gui.qt_workflow_dock import install_workflow
+
+from tests.gui.conftest import run_js
 
 
 def test_dashboard_bar_filters_map_and_table(qtbot, make_window, demo_db):
@@ -15,8 +16,8 @@ def test_dashboard_bar_filters_map_and_table(qtbot, make_window, demo_db):
     hooks.dock.raise_()
     qtbot.waitUntil(lambda: hooks.dashboard is not None, timeout=10_000)
     hooks.apply_filter({"sources": ("hotline",)})
-    with demo_db.engine.connect() as conn:
+    with demo_db.reading() as conn:
         hotline = conn.exec_driver_sql(
             "SELECT count(*) FROM cases WHERE source = 'hotline'").scalar_one()
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == hotline, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == hotline, timeout=10_000)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == hotline, timeout=10_000)

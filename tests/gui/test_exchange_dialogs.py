@@ -10,11 +10,11 @@ from xjwc_desktop.gui.qt_workflow_dock import install_workflow
 def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path):
     window = make_window()
     hooks = install_workflow(window)
-    box = window.filters  # the window's own filter panel: narrow to 12345 hotline cases
+    box = window.workspace.filters  # the window's own filter panel: narrow to 12345 hotline cases
     from xjwc_desktop.core.queries.case_list import CaseFilter
 
     box.set_filter(CaseFilter(sources=("hotline",)))
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == 125, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == 125, timeout=10_000)
     dialog = hooks.export()
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     out = tmp_path / "导出.csv"
@@ -37,7 +37,7 @@ def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
                       "GD-001,2026-11-20 09:30,楼道堆物 =1+1,尚景园,121.5108,31.3362,安全隐患\n"
                       "GD-002,不是日期,噪声,尚景园,121.5108,31.3362,噪声扰民\n",
                       encoding="gbk")
-    before = window.table.model.rowCount()
+    before = window.workspace.case_list.model.rowCount()
     dialog = hooks.import_file()
     dialog.kind.setCurrentIndex(dialog.kind.findData("12345"))
     dialog.path.setText(str(source))
@@ -48,11 +48,11 @@ def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
     dialog.run()  # refused whole: one bad row
     qtbot.waitUntil(lambda: not dialog.last_report.dry_run, timeout=30_000)
     assert dialog.last_report.refused
-    assert window.table.model.rowCount() == before
+    assert window.workspace.case_list.model.rowCount() == before
     dialog.skip_bad.setChecked(True)
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.run()
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == before + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == before + 1, timeout=10_000)
 
 
 def test_import_with_a_column_mapping_the_user_adjusts(qtbot, make_window, tmp_path):

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QDate
 
-from tests.gui.conftest import count, run_js, wait_filtered
+from tests.gui.conftest import count, count_row, run_js, wait_filtered
+from xjwc_desktop.core.operations import take_step
+from xjwc_desktop.core.workflow import Action, Actor, Role
 
 
 def choose(box, data) -> None:
@@ -17,26 +19,26 @@ def choose(box, data) -> None:
 
 # (what the user does in the panel, the same filter in SQL)
 CASES = {
-    "status": (lambda w: w.filters.status_checks["dispatched"].setChecked(True),
+    "status": (lambda w: w.workspace.filters.status_checks["dispatched"].setChecked(True),
                "status = 'dispatched'"),
-    "two statuses": (lambda w: (w.filters.status_checks["handled"].setChecked(True),
-                                w.filters.status_checks["verified"].setChecked(True)),
+    "two statuses": (lambda w: (w.workspace.filters.status_checks["handled"].setChecked(True),
+                                w.workspace.filters.status_checks["verified"].setChecked(True)),
                      "status IN ('handled', 'verified')"),
-    "source": (lambda w: w.filters.source_checks["hotline"].setChecked(True),
+    "source": (lambda w: w.workspace.filters.source_checks["hotline"].setChecked(True),
                "source = 'hotline'"),
-    "category major": (lambda w: choose(w.filters.category_box, tuple(
-        c for c, _n, major in w.data.reference.categories if major == "市容环境")),
+    "category major": (lambda w: choose(w.workspace.filters.category_box, tuple(
+        c for c, _n, major in w.workspace.source.reference.categories if major == "市容环境")),
                        "category_code IN (SELECT code FROM categories WHERE major = '市容环境')"),
-    "category": (lambda w: choose(w.filters.category_box, ("E0201",)),
+    "category": (lambda w: choose(w.workspace.filters.category_box, ("E0201",)),
                  "category_code = 'E0201'"),
-    "zone": (lambda w: choose(w.filters.zone_box, "north"), "zone_code = 'north'"),
-    "unit grid": (lambda w: w.filters.grid_edit.setText("310110020002015"),
+    "zone": (lambda w: choose(w.workspace.filters.zone_box, "north"), "zone_code = 'north'"),
+    "unit grid": (lambda w: w.workspace.filters.grid_edit.setText("310110020002015"),
                   "grid_code = '310110020002015'"),
-    "community": (lambda w: w.filters.grid_edit.setText("310110020001"),
+    "community": (lambda w: w.workspace.filters.grid_edit.setText("310110020001"),
                   "grid_code LIKE '310110020001%'"),
-    "department": (lambda w: choose(w.filters.department_box, ("housing",)),
+    "department": (lambda w: choose(w.workspace.filters.department_box, ("housing",)),
                    "department_id = (SELECT id FROM departments WHERE code = 'housing')"),
-    "no department": (lambda w: choose(w.filters.department_box, ("",)),
+    "no department": (lambda w: choose(w.workspace.filters.department_box, ("",)),
                       "department_id IS NULL"),
 }
 
@@ -49,18 +51,18 @@ def test_each_filter_narrows_list_and_map_alike(qtbot, make_window, demo_db, nam
     wait_filtered(qtbot, window)
     expected = count(demo_db, f"SELECT count(*) FROM cases WHERE {where}")
     assert 0 < expected < 15_000
-    assert window.table.model.rowCount() == expected
+    assert window.workspace.case_list.model.rowCount() == expected
     assert run_js(qtbot, window, "caseCount") == expected
-    assert f"{expected:,}" in window.filters.count_label.text()
-    assert f"{expected:,}" in window.table.count_label.text()
-    rowids = window.table.model.rowids[:50].tolist()
+    assert f"{expected:,}" in window.workspace.filters.count_label.text()
+    assert f"{expected:,}" in window.workspace.case_list.count_label.text()
+    rowids = window.workspace.case_list.model.rowids[:50].tolist()
     matching = count(demo_db, f"SELECT count(*) FROM cases WHERE ({where}) AND rowid IN "
                               f"({','.join(map(str, rowids))})")
     assert matching == len(rowids)
 
 
 def test_the_category_list_has_majors_and_their_categories(make_window):
-    box = make_window().filters.category_box
+    box = make_window().workspace.filters.category_box
     texts = [box.itemText(i) for i in range(box.count())]
     assert texts[0] == "全部"
     assert "市容环境（大类）" in texts
@@ -70,7 +72,7 @@ def test_the_category_list_has_majors_and_their_categories(make_window):
 
 def test_report_date_range(qtbot, make_window, demo_db):
     window = make_window()
-    panel = window.filters
+    panel = window.workspace.filters
     assert panel.date_from.date() == QDate(2015, 1, 1)  # the span of the data
     assert panel.date_to.date() == QDate(2015, 10, 31)
     panel.date_check.setChecked(True)
@@ -81,58 +83,60 @@ def test_report_date_range(qtbot, make_window, demo_db):
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE reported_at >= '2015-03-01' "
                               "AND reported_at < '2015-04-01'")
     assert 1000 < expected < 3000
-    assert window.table.model.rowCount() == expected
+    assert window.workspace.case_list.model.rowCount() == expected
     assert run_js(qtbot, window, "caseCount") == expected
 
 
 def test_text_search_runs_in_the_background_and_combines(qtbot, make_window, demo_db):
     window = make_window()
-    window.filters.zone_box.setCurrentIndex(window.filters.zone_box.findData("south"))
-    window.filters.text_edit.setText("垃圾")
-    qtbot.waitUntil(lambda: window.filters.current_filter().text == "垃圾")
-    qtbot.waitUntil(lambda: window.data.mask is not None
-                    and window.case_filter.text == "垃圾" and not window.data.busy(),
+    zones = window.workspace.filters.zone_box
+    zones.setCurrentIndex(zones.findData("south"))
+    window.workspace.filters.text_edit.setText("垃圾")
+    qtbot.waitUntil(lambda: window.workspace.filters.current_filter().text == "垃圾")
+    qtbot.waitUntil(lambda: window.workspace.view.mask is not None
+                    and window.workspace.view.filter.text == "垃圾"
+                    and window.workspace.tasks.idle,
                     timeout=10_000)
     wait_filtered(qtbot, window)
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE zone_code = 'south' AND "
                               "(description LIKE '%垃圾%' OR address LIKE '%垃圾%' OR "
                               "case_no LIKE '%垃圾%' OR external_no LIKE '%垃圾%')")
     assert 100 < expected < 5000
-    assert window.table.model.rowCount() == expected
+    assert window.workspace.case_list.model.rowCount() == expected
     assert run_js(qtbot, window, "caseCount") == expected
 
 
 def test_filters_combine_and_reset_brings_everything_back(qtbot, make_window, demo_db):
     window = make_window()
-    panel = window.filters
+    panel = window.workspace.filters
     panel.status_checks["closed"].setChecked(True)
     panel.source_checks["patrol"].setChecked(True)
     panel.zone_box.setCurrentIndex(panel.zone_box.findData("south"))
     wait_filtered(qtbot, window)
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE status = 'closed' AND "
                               "source = 'patrol' AND zone_code = 'south'")
-    assert window.table.model.rowCount() == expected
+    assert window.workspace.case_list.model.rowCount() == expected
     panel.reset_button.click()
     wait_filtered(qtbot, window)
     total = count(demo_db, "SELECT count(*) FROM cases")
-    assert window.table.model.rowCount() == total
+    assert window.workspace.case_list.model.rowCount() == total
     assert run_js(qtbot, window, "caseCount") == total
 
 
 def test_a_written_case_shows_up_in_list_and_map(qtbot, make_window, demo_db):
     window = make_window()
-    window.filters.status_checks["suspended"].setChecked(True)
+    window.workspace.filters.status_checks["suspended"].setChecked(True)
     wait_filtered(qtbot, window)
-    before = window.table.model.rowCount()
-    with demo_db.engine.begin() as conn:
-        rowid = conn.exec_driver_sql("SELECT rowid FROM cases WHERE status = 'dispatched' "
-                                     "LIMIT 1").scalar_one()
-        conn.exec_driver_sql("UPDATE cases SET status = 'suspended' WHERE rowid = ?", (rowid,))
-    window.cases_changed([rowid])
+    before = window.workspace.case_list.model.rowCount()
+    rowid, case_id = count_row(demo_db, "SELECT rowid, id FROM cases "
+                                        "WHERE status = 'dispatched' LIMIT 1")
+    # Someone suspends a dispatched case: it joins the list of suspended cases.
+    window.workspace.tasks.write(lambda db: take_step(db, case_id, Action.SUSPEND,
+                                                      Actor(Role.SUPERVISOR), note="等待拆迁"))
     wait_filtered(qtbot, window)
-    assert window.table.model.rowCount() == before + 1
+    assert window.workspace.case_list.model.rowCount() == before + 1
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == before + 1)
-    assert window.table.select_rowid(rowid)
+    assert window.workspace.case_list.select_rowid(rowid)
 
 
 def test_a_filter_set_from_elsewhere_shows_in_the_panel(qtbot, make_window, demo_db):
@@ -141,17 +145,17 @@ def test_a_filter_set_from_elsewhere_shows_in_the_panel(qtbot, make_window, demo
     window = make_window()
     flt = CaseFilter(statuses=("reported", "voided"), grid="310110020001", departments=("",),
                      date_from=dt.date(2015, 2, 1), date_to=dt.date(2015, 6, 30))
-    window.filters.set_filter(flt)
+    window.workspace.filters.set_filter(flt)
     wait_filtered(qtbot, window)
-    assert window.filters.current_filter() == flt
-    assert window.filters.status_checks["voided"].isChecked()
-    assert window.filters.grid_edit.text() == "310110020001"
+    assert window.workspace.filters.current_filter() == flt
+    assert window.workspace.filters.status_checks["voided"].isChecked()
+    assert window.workspace.filters.grid_edit.text() == "310110020001"
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE status IN ('reported', "
                               "'voided') AND "
                               "grid_code LIKE '310110020001%' AND department_id IS NULL AND "
                               "reported_at >= '2015-02-01' AND reported_at < '2015-07-01'")
     assert expected > 0
-    assert window.table.model.rowCount() == expected
+    assert window.workspace.case_list.model.rowCount() == expected
     assert run_js(qtbot, window, "caseCount") == expected
     with pytest.raises(ValueError, match="cannot show"):
-        window.filters.set_filter(CaseFilter(categories=("E0101", "E0201")))
+        window.workspace.filters.set_filter(CaseFilter(categories=("E0101", "E0201")))

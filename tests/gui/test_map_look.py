@@ -10,7 +10,7 @@ from tests.gui.pixels import colour_count, dark_count, heat_count
 def only_cases(qtbot, window) -> None:
     """Hide the register layers so pixel counts see the cases alone."""
     for key in ("illegal_structures", "bike_stations", "compounds"):
-        window.layers.checks[key].setChecked(False)
+        window.workspace.layers.checks[key].setChecked(False)
     qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["compounds"])
 
 
@@ -21,7 +21,7 @@ def set_box(box, value) -> None:
 def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
     window = make_window()
     only_cases(qtbot, window)
-    layers = window.layers
+    layers = window.workspace.layers
     set_box(layers.mode_box, "points")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
     wait_painted(qtbot, window)
@@ -43,7 +43,6 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
     assert any("市容环境" in line for line in run_js(qtbot, window, "legendText"))
 
     set_box(layers.style_box, "light")
-    qtbot.waitUntil(lambda: window.data.lights is not None, timeout=10_000)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "light")
     # The page fetches the lights after the style switched: red shows once they are in.
     # Closed demo cases were mostly handled in time: green lights; some late: red.
@@ -56,7 +55,7 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
 def test_cluster_points_and_heatmap_modes(qtbot, make_window):
     window = make_window()
     only_cases(qtbot, window)
-    layers = window.layers
+    layers = window.workspace.layers
     assert run_js(qtbot, window, "drawnMode") == "cluster"  # auto, street zoom, 15k cases
     run_js(qtbot, window, "setView", 31.3300, 121.5050, 17)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")  # auto, close up
@@ -78,15 +77,15 @@ def test_cluster_points_and_heatmap_modes(qtbot, make_window):
 def test_opacity_fades_a_layer(qtbot, make_window):
     window = make_window()
     only_cases(qtbot, window)
-    set_box(window.layers.mode_box, "points")
+    set_box(window.workspace.layers.mode_box, "points")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "drawnMode") == "points")
     wait_painted(qtbot, window)
     before = colour_count(window, "#27ae60")
-    window.layers.sliders["cases"].setValue(0)
+    window.workspace.layers.sliders["cases"].setValue(0)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "cases") == 0)
     wait_painted(qtbot, window)
     assert colour_count(window, "#27ae60") < before / 20
-    window.layers.sliders["illegal_structures"].setValue(50)
+    window.workspace.layers.sliders["illegal_structures"].setValue(50)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "illegal_structures") == 0.5)
     styles = run_js(qtbot, window, "markerStyles", "illegal_structures")
     assert {round(s["opacity"], 2) for s in styles} == {0.5}
@@ -122,7 +121,7 @@ def test_structures_show_demolished_apart_and_size_by_area(qtbot, make_window):
     assert by_area[0]["radius"] < by_area[-1]["radius"]
     legend = run_js(qtbot, window, "legendText")
     assert any("已拆除" in line for line in legend)
-    window.layers.checks["illegal_structures"].click()
+    window.workspace.layers.checks["illegal_structures"].click()
     qtbot.waitUntil(lambda: not any("已拆除" in line
                                     for line in run_js(qtbot, window, "legendText")))
 
@@ -136,7 +135,7 @@ def test_unit_grid_codes_appear_from_zoom_17(qtbot, make_window):
     assert drawn < 200  # only those in view, not all 953
     wait_painted(qtbot, window)
     with_codes = dark_count(window)
-    window.layers.checks["unit_grids"].click()
+    window.workspace.layers.checks["unit_grids"].click()
     qtbot.waitUntil(lambda: run_js(qtbot, window, "gridCodesDrawn") == 0)
     wait_painted(qtbot, window)
     assert with_codes - dark_count(window) > 500  # the codes' grey text left the screen

@@ -4,12 +4,12 @@ tables list, follow its period and category, and switch off and fade like every 
 from __future__ import annotations
 
 import pytest
+from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
 
 from tests.gui.conftest import run_js, run_script
 from tests.gui.page_waits import wait_painted
 from tests.gui.pixels import reddish
 from xjwc_desktop.core.reporting import find_hotspots, parse_month_period
-from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
 
 SPRING = parse_month_period("2015-03..2015-05")
 
@@ -50,8 +50,8 @@ def table_column(table, column: int) -> list[str]:
 
 def test_the_layers_show_what_the_tables_list(qtbot, window_with_dashboard, demo_db):
     window, hooks = window_with_dashboard
-    assert "热点" in window.layers.labels()
-    assert "自行车覆盖" in window.layers.labels()
+    assert "热点" in window.workspace.layers.labels()
+    assert "自行车覆盖" in window.workspace.layers.labels()
     opening = drawn(qtbot, window, "hotspots")
     # Every demo compound has a station within 500 m: with half the stations closed, some
     # have none.
@@ -89,7 +89,7 @@ def test_the_layers_show_what_the_tables_list(qtbot, window_with_dashboard, demo
     assert [p["radius"] for p in hot["peak"]] == pytest.approx(
         [6 + 14 * (n / max(cases)) ** 0.5 for n in cases])
 
-    window.layers.checks["bike_coverage"].setChecked(True)
+    window.workspace.layers.checks["bike_coverage"].setChecked(True)
     cover = drawn(qtbot, window, "bike_coverage")
     covered = table_column(dashboard.tables.coverage, 3)
     assert len(cover["reach"]) == stations < 10
@@ -125,7 +125,7 @@ def test_they_follow_the_period_and_the_category(qtbot, window_with_dashboard, d
             if f["properties"]["layer"] == "peak"] == names
     qtbot.waitUntil(lambda: [p["name"] for p in drawn(qtbot, window, "hotspots").get(
         "peak", [])] == names, timeout=10_000)
-    with demo_db.engine.connect() as conn:
+    with demo_db.reading() as conn:
         code = conn.exec_driver_sql("SELECT code FROM categories WHERE name = '无证设摊'").scalar()
         expected = find_hotspots(conn, SPRING, (code,))["clusters"]
     assert names == [c["name"] for c in expected]
@@ -139,7 +139,7 @@ def test_they_follow_the_period_and_the_category(qtbot, window_with_dashboard, d
 
 def test_switching_off_and_fading(qtbot, window_with_dashboard):
     window, _hooks = window_with_dashboard
-    for key, check in window.layers.checks.items():
+    for key, check in window.workspace.layers.checks.items():
         if key != "hotspots" and check.isEnabled():
             check.setChecked(False)
     qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["cases"])
@@ -148,7 +148,7 @@ def test_switching_off_and_fading(qtbot, window_with_dashboard):
     assert shown > 300
     assert labels(qtbot, window, "xjwc-hotspot-label")
 
-    window.layers.checks["hotspots"].setChecked(False)
+    window.workspace.layers.checks["hotspots"].setChecked(False)
     qtbot.waitUntil(lambda: not run_js(qtbot, window, "layerState")["hotspots"])
     # Leaflet takes a removed label out of the page 200 ms after it went transparent.
     qtbot.waitUntil(lambda: labels(qtbot, window, "xjwc-hotspot-label") == [])
@@ -156,8 +156,8 @@ def test_switching_off_and_fading(qtbot, window_with_dashboard):
     assert reddish(window) == 0
     assert not any(line.startswith("热点") for line in run_js(qtbot, window, "legendText"))
 
-    window.layers.checks["hotspots"].setChecked(True)
-    window.layers.sliders["hotspots"].setValue(30)
+    window.workspace.layers.checks["hotspots"].setChecked(True)
+    window.workspace.layers.sliders["hotspots"].setValue(30)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerOpacity", "hotspots") == 0.3)
     wait_painted(qtbot, window)
     assert reddish(window) < shown / 2  # faded: the reds turn pale
@@ -176,7 +176,7 @@ def test_english_layer_names_and_legend(qtbot, make_window):
         window = make_window()
         hooks = install_dashboard(window)
         qtbot.waitUntil(lambda: hooks.places.drawn.get("hotspots", 0) > 0, timeout=30_000)
-        assert {"Hotspots", "Bike coverage"} <= set(window.layers.labels())
+        assert {"Hotspots", "Bike coverage"} <= set(window.workspace.layers.labels())
         assert "Hotspots · density" in run_js(qtbot, window, "legendText")
     finally:
         set_language("zh")

@@ -21,13 +21,13 @@ def click_sync(qtbot, desk) -> None:
 
 
 def column_of(window, header: str) -> int:
-    model = window.table.model
+    model = window.workspace.case_list.model
     return next(i for i in range(model.columnCount())
                 if model.headerData(i, Qt.Orientation.Horizontal) == header)
 
 
 def listed(window, rowid: int, header: str):
-    model = window.table.model
+    model = window.workspace.case_list.model
     return model.data(model.index(model.row_of(rowid), column_of(window, header)))
 
 
@@ -48,8 +48,8 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     assert hooks.indicator.level == "waiting"
     # The other case is open in the detail pane while 值班台B corrects its address.
     rowid = desk.rowid(theirs)
-    window.table.select_rowid(rowid)
-    qtbot.waitUntil(lambda: window.detail.current is not None
+    window.workspace.case_list.select_rowid(rowid)
+    qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None
                     and window.detail.current["case_no"] == theirs, timeout=10_000)
     desk.other.edit(theirs, address="国伟路 100 号")
     desk.other.sync()
@@ -65,8 +65,8 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     assert report.pushed == pending
     assert desk.on_server("SELECT status FROM cases WHERE case_no = :n", n=mine) == "registered"
     assert listed(window, rowid, "地址") == "国伟路 100 号"
-    shown = [window.detail.fields.item(r, 1).text()
-             for r in range(window.detail.fields.rowCount())]
+    shown = [window.workspace.case_panel.fields.item(r, 1).text()
+             for r in range(window.workspace.case_panel.fields.rowCount())]
     assert "国伟路 100 号" in shown  # the case on screen shows it without a new click
     text = hooks.indicator.text()
     assert text.startswith("● 已同步 ")
@@ -140,8 +140,8 @@ def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make
         qtbot.waitUntil(silent.connected.is_set, timeout=30_000)  # the sync waits on it
         # The event loop runs while the sync waits: timers fire, the list answers clicks.
         qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=10_000)
-        window.table.select_rowid(desk.rowid(desk.case_nos[1]))
-        qtbot.waitUntil(lambda: window.detail.current is not None, timeout=10_000)
+        window.workspace.case_list.select_rowid(desk.rowid(desk.case_nos[1]))
+        qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None, timeout=10_000)
         assert hooks.controller.running, "the sync ended before the window could do anything"
         assert hooks.indicator.text().startswith("⟳ ")
         assert not hooks.sync_action.isEnabled()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLineEdit
+from xjwc_desktop.gui.qt_sync_settings import QtServerDialog
 
 from xjwc_desktop.core.sync import credentials
-from xjwc_desktop.gui.qt_sync_settings import QtServerDialog
 
 
 def open_dialog(qtbot, window, action=None) -> QtServerDialog:
@@ -65,7 +65,7 @@ def test_settings_that_cannot_work_are_refused_before_anything_is_saved(qtbot, m
 
 def test_without_a_server_the_indicator_says_so_and_sync_asks_for_one(qtbot, demo_db,
                                                                       settings_store):
-    from xjwc_desktop.gui.qt_app import build_main_window
+    from xjwc_desktop.gui.shell.qt_app import build_main_window
 
     window = build_main_window(demo_db, settings_store)
     qtbot.addWidget(window)

@@ -17,7 +17,7 @@ from tests.gui.pixels import colour_count
 from xjwc_desktop.core.geo.chinese_crs import gcj02_to_wgs84, wgs84_to_gcj02
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.queries.tile_sources import TileSource
-from xjwc_desktop.gui.qt_settings import MAP_VIEW
+from xjwc_desktop.gui.shell.qt_settings import MAP_VIEW
 
 STREET = (121.4835, 31.3045, 121.5300, 31.3480)  # lon/lat box around the street
 
@@ -70,8 +70,8 @@ def tile_server(host: str, body: bytes):
 
 
 def reload_with(qtbot, window, source: TileSource) -> None:
-    window.set_tile_source(source)
-    qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
+    window.workspace.map.set_tile_source(source)
+    qtbot.waitUntil(lambda: window.workspace.map.is_ready, timeout=60_000)
 
 
 def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path):
@@ -85,17 +85,17 @@ def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path)
     reload_with(qtbot, window, TileSource("mbtiles", name="街道瓦片", path=str(path)))
     # Tiles arrive one by one and fade in over 200 ms each.
     qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") > 5000, timeout=20_000)
-    served = [p for p in window.map.scheme_handler.served if p.startswith("tiles/")]
+    served = [p for p in window.workspace.map.view.scheme_handler.served if p.startswith("tiles/")]
     assert served
-    assert window.map.guard.blocked == []
-    assert all(u.startswith("xjwc://") for u in window.map.guard.requested)
-    assert window.layers.checks["tiles"].isEnabled()
-    assert "街道瓦片" in window.layers.tiles_label.text()
+    assert window.workspace.map.view.guard.blocked == []
+    assert all(u.startswith("xjwc://") for u in window.workspace.map.view.guard.requested)
+    assert window.workspace.layers.checks["tiles"].isEnabled()
+    assert "街道瓦片" in window.workspace.layers.tiles_label.text()
     shown = run_script(qtbot, window,
                        "document.querySelector('.leaflet-control-attribution').textContent")
     assert attribution in shown
     assert run_script(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0
-    window.layers.checks["tiles"].setChecked(False)
+    window.workspace.layers.checks["tiles"].setChecked(False)
     qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") == 0)
 
 
@@ -108,7 +108,7 @@ def test_xyz_server_is_the_only_host_reached(qtbot, make_window, settings_store)
         reload_with(qtbot, window, TileSource(
             "xyz", name="内网", urls=(f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",)))
         qtbot.waitUntil(lambda: colour_count(window, "#00ffff") > 5000, timeout=20_000)
-        guard = window.map.guard
+        guard = window.workspace.map.view.guard
         assert guard.blocked == []
         assert guard.to_tiles
         assert all(u.startswith(f"http://127.0.0.1:{port}/") for u in guard.to_tiles)
@@ -124,7 +124,7 @@ def test_xyz_server_is_the_only_host_reached(qtbot, make_window, settings_store)
         before = len(tiles.paths)
         again = make_window()
         qtbot.waitUntil(lambda: len(tiles.paths) > before)
-        assert again.tile_source.urls == (f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",)
+        assert again.workspace.map.tile_source.urls == (f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",)
     finally:
         tiles.shutdown()
         other.shutdown()
@@ -134,7 +134,7 @@ def test_gcj02_tiles_move_our_data_onto_them(qtbot, make_window, settings_store)
     tiles = tile_server("127.0.0.1", png("#ffffff"))
     try:
         window = make_window()
-        index = window.data.index
+        index = window.workspace.source.index
         rowids = index.cols["rowid"][:: len(index) // 50][:50].tolist()
         before = [run_js(qtbot, window, "latLngOf", r) for r in rowids]
         url = f"http://127.0.0.1:{tiles.server_address[1]}/{{z}}/{{x}}/{{y}}.png"

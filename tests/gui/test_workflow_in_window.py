@@ -6,70 +6,74 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import run_js, run_script
-from tests.gui.dialogs import answering_step
+from tests.gui.conftest import count_row, run_js, run_script, settle
 from xjwc_desktop.core.workflow import Action, Role
-from xjwc_desktop.gui.qt_new_case import QtNewCaseDialog
-from xjwc_desktop.gui.qt_workflow_dock import install_workflow
+from xjwc_desktop.gui.cases.qt_new_case import QtNewCaseDialog
+from xjwc_desktop.gui.cases.qt_step_dialog import QtStepDialog
 
 
-def test_selecting_a_row_shows_it_in_the_workflow_dock(qtbot, make_window):
+def test_selecting_a_row_shows_it_in_the_case_panel(qtbot, make_window):
     window = make_window()
-    hooks = install_workflow(window)
-    window.table.view.selectRow(0)
-    rowid = window.table.model.rowid_at(0)
-    qtbot.waitUntil(lambda: hooks.panel.case is not None, timeout=10_000)
-    assert hooks.panel.case["id"] == hooks.id_of(rowid)
-    assert hooks.panel.case["case_no"] in hooks.panel.header.text()
+    ws = window.workspace
+    ws.case_list.view.selectRow(0)
+    rowid = ws.case_list.model.rowid_at(0)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None)
+    assert ws.case_panel.snapshot.ref.rowid == rowid
+    assert ws.case_panel.snapshot.case_no in ws.case_panel.header.text()
+    assert ws.view.current.rowid == rowid
 
 
 def test_new_case_placed_by_a_click_on_the_map(qtbot, make_window, demo_db):
     window = make_window()
-    wide = window.map.width()
-    hooks = install_workflow(window)
-    before = window.table.model.rowCount()
-    # The dock narrows the map: measure only once Leaflet has taken the new size (it does
-    # so on the animation frame after the page's resize event).
-    qtbot.waitUntil(lambda: window.map.width() < wide, timeout=10_000)
+    ws = window.workspace
+    settle(qtbot, window)
+    before = ws.case_list.model.rowCount()
+    # Measure only once Leaflet has the view's size (it takes it on an animation frame).
     qtbot.waitUntil(lambda: run_script(qtbot, window, "window[XJWC_CONFIG.map].getSize().x")
-                    == window.map.width(), timeout=10_000)
+                    == ws.map.view.width())
     # Click where an existing case is drawn: the new case lands on (about) its position.
-    rowid = window.table.model.rowid_at(0)
+    rowid = ws.case_list.model.rowid_at(0)
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
-    hooks.new_action.trigger()
-    QTest.mouseClick(window.map.focusProxy(), Qt.MouseButton.LeftButton,
+    ws.cases.new_action.trigger()
+    QTest.mouseClick(ws.map.view.focusProxy(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
     qtbot.waitUntil(lambda: any(isinstance(w, QtNewCaseDialog) and w.isVisible()
-                                for w in QApplication.topLevelWidgets()), timeout=10_000)
+                                for w in QApplication.topLevelWidgets()))
     dialog = next(w for w in QApplication.topLevelWidgets()
                   if isinstance(w, QtNewCaseDialog) and w.isVisible())
-    with demo_db.engine.connect() as conn:
-        lon, lat = conn.exec_driver_sql("SELECT lon, lat FROM cases WHERE rowid = ?",
-                                        (rowid,)).one()
+    lon, lat = count_row(demo_db, "SELECT lon, lat FROM cases WHERE rowid = ?", rowid)
     assert abs(float(dialog.lon.text()) - lon) < 0.0003  # a pixel or two at this zoom
     assert abs(float(dialog.lat.text()) - lat) < 0.0003
     dialog.category.setCurrentIndex(dialog.category.findData("E0201"))
     dialog.description.setPlainText("电线杆上张贴小广告")
-    with qtbot.waitSignal(dialog.created, timeout=10_000) as created:
+    with qtbot.waitSignal(dialog.created) as created:
         dialog.save()
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == before + 1, timeout=10_000)
-    assert hooks.panel.case["id"] == created.args[0]
-    assert hooks.panel.case["status"] == "reported"
+    qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == before + 1)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.case_id == created.args[0])
+    assert ws.case_panel.snapshot.status.value == "reported"
+    # The new case is the selected row of the list, and ringed on the map.
+    new_rowid = ws.case_panel.snapshot.ref.rowid
+    qtbot.waitUntil(lambda: ws.view.selection == (new_rowid,))
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [new_rowid])
 
 
-def test_a_step_in_the_dock_updates_the_list(qtbot, make_window, demo_db):
+def test_a_step_in_the_panel_updates_the_list(qtbot, make_window, demo_db):
     window = make_window()
-    hooks = install_workflow(window)
-    with demo_db.engine.connect() as conn:
-        rowid, case_id = conn.exec_driver_sql(
-            "SELECT rowid, id FROM cases WHERE status = 'verified' LIMIT 1").one()
-    hooks.panel.show_case_id(case_id)
-    hooks.panel.actions.set_role(Role.SUPERVISOR)
-
-    with answering_step(), qtbot.waitSignal(hooks.panel.case_changed, timeout=10_000):
-        hooks.panel.actions.buttons[Action.CLOSE].click()
-    row = window.table.model.row_of(rowid)
-    status_col = next(i for i in range(window.table.model.columnCount())
-                      if window.table.model.headerData(i, Qt.Orientation.Horizontal) == "状态")
-    qtbot.waitUntil(lambda: window.table.model.data(
-        window.table.model.index(row, status_col)) == "结案", timeout=10_000)
+    ws = window.workspace
+    settle(qtbot, window)
+    rowid, = count_row(demo_db, "SELECT rowid FROM cases WHERE status = 'verified' LIMIT 1")
+    ws.view.select([rowid])
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
+                    and ws.case_panel.snapshot.ref.rowid == rowid)
+    ws.case_panel.actions.set_role(Role.SUPERVISOR)
+    ws.case_panel.actions.buttons[Action.CLOSE].click()
+    dialog = ws.case_panel.dialog
+    assert isinstance(dialog, QtStepDialog)
+    assert dialog.ok.text() == "结案"
+    dialog.ok.click()
+    model = ws.case_list.model
+    row = model.row_of(rowid)
+    qtbot.waitUntil(lambda: (model.row_values(row) or ("",) * 4)[3] == "结案")
+    assert ws.case_panel.fields.value("状态") == "结案"
+    qtbot.waitUntil(lambda: ws.case_panel.dialog is None)  # done: the form closed itself

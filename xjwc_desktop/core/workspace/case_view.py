@@ -10,6 +10,8 @@ keeps a copy or calls another. What each event means:
 - ``subset``: a box on the map narrowed the list to these positions (``None``: ended);
 - ``selection``: the selected cases (rowids), from the table or the map;
 - ``current``: the case on show (detail, history, steps, notes all show this one);
+- ``located``: the case on show, named by id (a new case, one from the due list), now has
+  its rowid too: the list can select its row and the map ring it;
 - ``role``: who the operator acts as (我的角色): which steps are offered.
 
 Values are set on the GUI thread only; events are delivered synchronously.
@@ -29,7 +31,8 @@ class CaseView:
     """The shared state (see the module docstring)."""
 
     def __init__(self, role: Role = Role.INTAKE) -> None:
-        self.events = Events("filter", "mask", "subset", "selection", "current", "role")
+        self.events = Events("filter", "mask", "subset", "selection", "current", "located",
+                             "role")
         self.filter = CaseFilter()
         self.mask: np.ndarray | None = None
         self.mask_version = 0
@@ -44,11 +47,14 @@ class CaseView:
             self.filter = flt
             self.events.filter.emit(flt)
 
-    def set_mask(self, mask: np.ndarray | None) -> int:
-        """The cases passing the filter (computed by the case source); returns its version."""
+    def set_mask(self, mask: np.ndarray | None, *, keep_subset: bool = False) -> int:
+        """The cases passing the filter (computed by the case source); returns its version.
+        A new filter ends a box subset; the same filter applied again after a write keeps
+        it (``keep_subset``)."""
         self.mask = mask
         self.mask_version += 1
-        self.subset = None
+        if not keep_subset:
+            self.subset = None
         self.events.mask.emit(mask, self.mask_version)
         return self.mask_version
 
@@ -80,9 +86,13 @@ class CaseView:
         self.events.current.emit(ref)
 
     def learn(self, ref: CaseRef) -> None:
-        """The case panel read the case on show: remember its rowid and id (no event)."""
+        """The case panel read the case on show: remember its rowid and id (``located``
+        once, when the rowid was not known before)."""
         if ref.same_case(self.current):
+            newly = self.current.rowid is None and ref.rowid is not None
             self.current = self.current.merged(ref)
+            if newly:
+                self.events.located.emit(self.current)
 
     def clear_selection(self) -> None:
         self.select((), current=False)

@@ -35,7 +35,7 @@ SAMPLES = {"case_no": "XJW20151031012345", "source": "大联动平台", "categor
            "status": "作废", "zone": "殷行路以北", "grid": "310110020001123",
            "address": "国权北路1566弄附近", "description": "市民来电反映：国权北路附近",
            "reported_at": "2015-10-31 23:59", "deadline_at": "2015-10-31 23:59"}
-MAX_RINGED = 5000  # table selections beyond this are not all ringed on the map
+MAX_RESTORED = 2000  # a selection kept across a new order of the list, at most
 
 
 class QtCaseList(QWidget):
@@ -64,7 +64,7 @@ class QtCaseList(QWidget):
         self.count_label = QLabel(tr("正在载入案件……"), self)
         self.show_all_button = QPushButton(tr("显示全部"), self)
         self.show_all_button.setToolTip(tr("结束框选，列出筛选出的全部案件"))
-        self.show_all_button.clicked.connect(lambda: view.set_subset(None))
+        self.show_all_button.clicked.connect(self.show_all)
         self.show_all_button.hide()
         # The count and 显示全部 make the dock's title bar (qt_main_window): no row lost.
         self.header = QWidget(self)
@@ -86,7 +86,13 @@ class QtCaseList(QWidget):
         view.events.subset.connect(self._on_subset)
         view.events.selection.connect(self._on_selection)
         view.events.current.connect(self._on_current)
+        view.events.located.connect(self._on_current)
         self.source = source
+
+    def show_all(self) -> None:
+        """显示全部: end the box; what it selected is let go with it."""
+        self.view_state.select((), current=False)
+        self.view_state.set_subset(None)
 
     def size_columns(self) -> None:
         """Each column as wide as its usual content (案卷号 is never cut)."""
@@ -98,6 +104,8 @@ class QtCaseList(QWidget):
     # -- the case view speaks --
     def _on_mask(self, mask, _version) -> None:
         self.model.set_mask(mask, self.source.index)
+        if self.view_state.subset is not None:  # the filter again after a write: keep the box
+            self.model.set_subset(self.view_state.subset)
 
     def _on_subset(self, positions) -> None:
         self.model.set_subset(positions)
@@ -165,11 +173,18 @@ class QtCaseList(QWidget):
             text = tr("框选 {n} 件案件") if self.model.subset_active else tr("共 {n} 件案件")
             self.count_label.setText(text.replace("{n}", f"{self.model.rowCount():,}"))
         self.show_all_button.setVisible(self.model.subset_active)
-        # Put the operator's selection back and keep the case on show in sight.
-        self._select_rows(self.model.rows_of(self.view_state.selection))
+        # Put the operator's selection back and keep the case on show in sight. Thousands
+        # of rows scattered over a new order would take Qt seconds to select: let them go.
+        selection = self.view_state.selection
+        if len(selection) > MAX_RESTORED:
+            self.view_state.select((), current=False)
+        else:
+            self._select_rows(self.model.rows_of(selection))
         current = self.view_state.current
         row = self.model.row_of(current.rowid) if current and current.rowid else None
         if row is not None:
+            if not self.view_state.selection:  # the case on show is the selected row
+                self.view_state.select([current.rowid], current=False)
             self.view.scrollTo(self.model.index(row, 0),
                                QAbstractItemView.ScrollHint.EnsureVisible)
 

@@ -181,12 +181,16 @@ class QtCasePanel(QWidget):
         if self.dialog is not None:
             self.dialog.close()
         dialog = QtStepDialog(action, snap, self.reference.departments(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.submitted.connect(lambda values: self._step(dialog, action, snap, values))
-        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.finished.connect(lambda _r: self._closed(dialog))
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _closed(self, dialog: QtStepDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()  # by Qt, once its signals are done (not by Python's GC)
 
     def _step(self, dialog: QtStepDialog, action: Action, snap: CaseSnapshot,
               values: dict) -> None:

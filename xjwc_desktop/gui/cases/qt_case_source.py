@@ -8,10 +8,14 @@ It listens to two things and tells the views one:
   reader), applies them to the index (quick, on the GUI thread) and emits ``updated``.
 
 An update that only changes cases in place keeps every position: the list redraws those
-rows, the map patches those points. One that adds or removes cases gives a *new* index
-(views still holding the old one stay consistent) and a new mask, which the list and the
-map take as a whole. Updates are applied in the order the writes happened: one read at a
-time, later changes merged while one is in flight.
+rows, the map patches those points. The filter is then applied again on a reader: cases
+that now match join the list, cases that no longer match leave it — except the ones the
+operator has selected or on show, which stay until the filter changes (a step that moves
+the case on show out of a filter must not take it from under the operator's hands). One
+that adds or removes cases gives a *new* index (views still holding the old one stay
+consistent) and a new mask, which the list and the map take as a whole. Updates are
+applied in the order the writes happened: one read at a time, later changes merged while
+one is in flight.
 """
 
 from __future__ import annotations
@@ -152,8 +156,34 @@ class QtCaseSource(QObject):
         self.updated.emit(CasesUpdated(new, change, changes))
         if change.positions_shifted:
             self._on_filter(self.view.filter)  # a new mask over the new positions
+        else:
+            self._refilter(new)
         if self._waiting:
             self._fetch()
+
+    def _refilter(self, index: CaseIndex) -> None:
+        """After cases changed in place: the filter again, keeping the operator's cases."""
+        flt, old = self.view.filter, self.view.mask
+        if old is None or old.all() and flt == CaseFilter():
+            return  # no filter: every case is listed whatever it became
+        keep = self._held_positions(index)
+
+        def done(mask: np.ndarray) -> None:
+            if index is not self.index or flt != self.view.filter or mask.size != old.size:
+                return
+            mask = mask.copy()
+            mask[keep] |= old[keep]
+            if not np.array_equal(mask, self.view.mask):
+                self.view.set_mask(mask, keep_subset=True)
+
+        self.tasks.read(lambda _db: index.mask(flt), done, key="mask", on_error=self._failed)
+
+    def _held_positions(self, index: CaseIndex) -> np.ndarray:
+        rowids = list(self.view.selection)
+        if self.view.current is not None and self.view.current.rowid is not None:
+            rowids.append(self.view.current.rowid)
+        pos = index.positions_of(rowids) if rowids else np.zeros(0, dtype=np.int64)
+        return pos[pos >= 0]
 
     def _update_failed(self, exc: BaseException) -> None:
         self._updating = False

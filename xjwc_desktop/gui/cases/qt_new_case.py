@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
 )
 
+from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseSource
 from xjwc_desktop.core.operations import link_as_duplicate, take_in
@@ -26,7 +27,6 @@ from xjwc_desktop.core.queries.reference_lists import ReferenceLists
 from xjwc_desktop.core.workflow import Actor, NewCase, Role
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager, failure_message
 
-LON_RANGE, LAT_RANGE = (121.40, 121.60), (31.25, 31.40)  # a sanity check while typing
 
 
 class QtNewCaseDialog(QDialog):
@@ -94,9 +94,10 @@ class QtNewCaseDialog(QDialog):
             lon, lat = float(text_lon), float(text_lat)
         except ValueError:
             return tr("经纬度应为数字，例如 121.5046 和 31.3268。")
-        if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
-            return tr("坐标不在新江湾城街道附近"
-                      "（应为 WGS84 经纬度，约东经 121.49–121.53、北纬 31.31–31.35）。")
+        if not bool(load_map_data().contains(lon, lat)):
+            return tr("坐标 ({lon:.6f}, {lat:.6f}) 不在新江湾城街道范围内"
+                      "（应为 WGS84 经纬度，约东经 121.489–121.525、北纬 31.310–31.348）。"
+                      ).format(lon=lon, lat=lat)
         return None
 
     def _check(self) -> None:

@@ -56,6 +56,7 @@ class QtMap(QObject):
     status = Signal(str)  # what the map says in the status bar
     mask_shown = Signal(int, int)  # mask version, cases shown (tests and benchmarks wait)
     patched = Signal(int)  # cases patched on the page
+    tiles_changed = Signal(object)  # the tile source's name (None: no tiles)
 
     def __init__(self, tasks: QtTaskManager, view: CaseView, source: QtCaseSource,
                  settings: QtSettingsStore, parent: QObject | None = None) -> None:
@@ -71,6 +72,7 @@ class QtMap(QObject):
         self.reloads = 0  # times the page was sent all points again
         self._mbtiles: MBTiles | None = None
         self._waiting_for_index: list = []
+        self._reselect = False
         source.set_display(self._options().display)
         self.view = QtMapView(self._initial_state)
         self.view.setMinimumSize(320, 240)
@@ -213,6 +215,9 @@ class QtMap(QObject):
 
     def _on_mask_applied(self, version: int, shown: int, ms: float) -> None:
         self.applied_mask_version = version
+        if self._reselect:  # the points were sent again: ring the selection again
+            self._reselect = False
+            self._on_selection(self.cases.selection)
         if version == self.cases.mask_version:
             self.status.emit(tr("地图显示 {n} 件案件（{ms} ms）").format(n=f"{shown:,}",
                                                                     ms=f"{ms:.0f}"))
@@ -229,6 +234,7 @@ class QtMap(QObject):
         change = update.change
         if change.positions_shifted or change.moved or change.positions.size > MAX_PATCH:
             self.reloads += 1
+            self._reselect = True
             self.call("reloadCases", self.cases.mask_version)
             return
         if change.positions.size:
@@ -291,6 +297,7 @@ class QtMap(QObject):
             self._mbtiles.close()
             self._mbtiles = None
         self.source.set_display(self._options().display)
+        self.tiles_changed.emit(self.tiles_name())
         self.start()
 
     def dispose(self) -> None:

@@ -65,6 +65,7 @@ class QtMainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status(read_only_reason)
         ws.sync.conflicts_requested.connect(lambda: self.raise_dock("conflicts"))
+        ws.layers.tiles_requested.connect(self.edit_tile_source)
         ws.view.events.current.connect(self._on_current)
         ws.dashboard.filter_applied.connect(lambda: self.show_view(0))
         ws.registers.locate.connect(lambda *_: self.show_view(0))
@@ -152,9 +153,10 @@ class QtMainWindow(QMainWindow):
         self.zoom_action = a("缩放到所选", lambda: ws.map.call("zoomToSelection"), None,
                              "zoom-selection")
         self.street_action = a("全街道", lambda: ws.map.call("fitStreet"), None, "street")
-        self.box_action = a("框选", lambda on: ws.map.call("setBoxMode", on), None, "box",
+        self.box_action = a("框选", lambda: None, None, "box",
                             "在地图上拖出矩形选择案件（也可按住 Shift 拖动）")
         self.box_action.setCheckable(True)
+        self.box_action.toggled.connect(lambda on: ws.map.call("setBoxMode", on))
         self.tiles_action = a("底图瓦片……", self.edit_tile_source, None, "tiles")
         self.quit_action = a("退出", self.close, "Ctrl+Q")
         self.help_action = a("帮助", self.show_help, "F1", "help")
@@ -279,7 +281,6 @@ class QtMainWindow(QMainWindow):
         dialog = QtTileSettingsDialog(self.workspace.map.tile_source, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.workspace.map.set_tile_source(dialog.source())
-            self.workspace.layers.set_tiles(self.workspace.map.tiles_name())
 
     def show_help(self) -> None:
         from xjwc_desktop.gui.shell.qt_about import show_help

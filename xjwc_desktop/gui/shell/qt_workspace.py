@@ -81,6 +81,7 @@ class QtWorkspace(QObject):
         layers.opacity_changed.connect(self.map.set_layer_opacity)
         layers.style_changed.connect(self.map.set_style)
         layers.mode_changed.connect(self.map.set_mode)
+        self.map.tiles_changed.connect(layers.set_tiles)
         self.due_list.case_activated.connect(lambda case_id: view.show(CaseRef(case_id=case_id)))
         self.registers.locate.connect(self.map.locate)
         view.events.role.connect(self._remember_role)
