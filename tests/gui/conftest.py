@@ -148,9 +148,12 @@ class Desk:
     def write(self, qtbot, work) -> None:
         """A local write through the window's writer, as every dialog and button does it;
         ``work()`` returns what it changed (a core operation's result)."""
+        from xjwc_desktop.core.changes import Changes
+
         done = []
-        self.window.workspace.tasks.write(lambda _db: work(), on_done=done.append,
-                                          on_error=done.append)
+        # Announced as any write to cases is (the sync counts it, and sends it soon).
+        self.window.workspace.tasks.write(lambda _db: (work(), Changes.of_tables("cases"))[1],
+                                          on_done=done.append, on_error=done.append)
         qtbot.waitUntil(lambda: bool(done), timeout=10_000)
         assert not isinstance(done[0], BaseException), done[0]
 

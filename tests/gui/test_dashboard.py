@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import warnings
 
 import numpy as np
 import pytest
@@ -21,23 +20,29 @@ NOW = dt.datetime(2015, 11, 2, 10, 0)
 
 @pytest.fixture
 def dashboard(qtbot, demo_db):
-    from xjwc_desktop.gui.qt_dashboard import QtDashboard
+    from xjwc_desktop.core.queries.case_index import load_reference
+    from xjwc_desktop.core.reporting import latest_period
+    from xjwc_desktop.gui.dashboard.qt_dashboard import QtDashboard
+    from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
-    with warnings.catch_warnings():
-        # Any glyph missing from the font would warn while the charts draw.
-        warnings.simplefilter("error")
-        widget = QtDashboard(demo_db, now=lambda: NOW)
-        qtbot.addWidget(widget)
-        # The first refresh started in the constructor; its result arrives through the
-        # event loop, so waiting from here cannot miss it.
-        with qtbot.waitSignal(widget.refreshed, timeout=60_000):
-            pass
-        widget.resize(1400, 1000)
-        widget.show()
-        qtbot.waitExposed(widget)
-        for chart in widget.charts.values():
-            chart.canvas.draw()
-    return widget
+    tasks = QtTaskManager(demo_db)
+    with demo_db.reading() as conn:
+        reference = load_reference(conn)
+    widget = QtDashboard(tasks, reference, latest_period(demo_db), now=lambda: NOW)
+    qtbot.addWidget(widget)
+    # The first refresh started in the constructor; its result arrives through the event
+    # loop, so waiting from here cannot miss it.
+    with qtbot.waitSignal(widget.refreshed, timeout=60_000):
+        pass
+    widget.resize(1400, 1000)
+    widget.show()
+    qtbot.waitExposed(widget)
+    # Every chart rendered (on a reader) at the size it is shown.
+    qtbot.waitUntil(lambda: tasks.idle and all(
+        c.canvas.image is not None and c.canvas.image.width == c.canvas.width()
+        for c in widget.charts.values()), timeout=60_000)
+    yield widget
+    tasks.shutdown()
 
 
 def count_cases(path, flt: CaseFilter) -> int:
@@ -51,7 +56,7 @@ def count_cases(path, flt: CaseFilter) -> int:
 
 def test_tiles_show_the_figures_of_the_period(dashboard, demo_db) -> None:
     assert dashboard.period() == SEED  # January to the latest month with cases
-    with demo_db.session() as s:
+    with demo_db.read() as s:
         total = compute_metrics(s, SEED)[0]
     tiles = {k: t.value.text() for k, t in dashboard.tiles.items()}
     assert tiles["closure_rate"] == percent(total.closure_rate)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 
-from xjwc_desktop.gui.qt_workflow_dock import install_workflow
+from tests.gui.conftest import settle
+from xjwc_desktop.core.queries.case_list import CaseFilter
 
 
 def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path):
     window = make_window()
-    hooks = install_workflow(window)
-    box = window.workspace.filters  # the window's own filter panel: narrow to 12345 hotline cases
-    from xjwc_desktop.core.queries.case_list import CaseFilter
-
-    box.set_filter(CaseFilter(sources=("hotline",)))
+    hooks = window.workspace.cases
+    settle(qtbot, window)
+    # The window's own filter panel: narrow to 12345 hotline cases.
+    window.workspace.filters.set_filter(CaseFilter(sources=("hotline",)))
     qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == 125, timeout=10_000)
     dialog = hooks.export()
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
@@ -31,7 +31,8 @@ def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path)
 
 def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
     window = make_window()
-    hooks = install_workflow(window)
+    hooks = window.workspace.cases
+    settle(qtbot, window)
     source = tmp_path / "12345.csv"
     source.write_text("工单编号,来电时间,诉求内容,地址,经度,纬度,类别\n"
                       "GD-001,2026-11-20 09:30,楼道堆物 =1+1,尚景园,121.5108,31.3362,安全隐患\n"
@@ -52,12 +53,13 @@ def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
     dialog.skip_bad.setChecked(True)
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.run()
-    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == before + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == before + 1)
 
 
 def test_import_with_a_column_mapping_the_user_adjusts(qtbot, make_window, tmp_path):
     window = make_window()
-    hooks = install_workflow(window)
+    hooks = window.workspace.cases
+    settle(qtbot, window)
     source = tmp_path / "orders.csv"
     source.write_text("派单号,来电时间,诉求内容,地址,经度,纬度,类别\n"
                       "PD-9,2026-11-20 09:30,井盖缺失,雍景苑,121.5079,31.3398,井盖缺损\n",

@@ -4,7 +4,6 @@ tables list, follow its period and category, and switch off and fade like every 
 from __future__ import annotations
 
 import pytest
-from xjwc_desktop.gui.qt_dashboard_dock import install_dashboard
 
 from tests.gui.conftest import run_js, run_script
 from tests.gui.page_waits import wait_painted
@@ -30,17 +29,22 @@ def labels(qtbot, window, cls: str) -> list[str]:
 @pytest.fixture
 def window_with_dashboard(qtbot, make_window):
     window = make_window()
-    hooks = install_dashboard(window)
+    places = window.workspace.places
     # Before anyone opens the dashboard, the layers show its opening period.
-    qtbot.waitUntil(lambda: hooks.places.drawn.get("hotspots", 0) > 0
-                    and hooks.places.drawn.get("bike_coverage", 0) > 0, timeout=30_000)
-    return window, hooks
+    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0
+                    and places.drawn.get("bike_coverage", 0) > 0)
+    return window, places
 
 
-def open_dashboard(qtbot, hooks):
-    dashboard = hooks.build()
-    with qtbot.waitSignal(dashboard.coverage_ready, timeout=60_000):
-        pass
+def open_dashboard(qtbot, window):
+    """Look at the dashboard once (it is built then), and back to the map."""
+    ws = window.workspace
+    window.show_view(1)
+    qtbot.waitUntil(lambda: ws.dashboard.dashboard is not None)
+    dashboard = ws.dashboard.dashboard
+    qtbot.waitUntil(lambda: dashboard.tables.coverage.rowCount() > 0 and ws.tasks.idle
+                    and ws.places.settled())
+    window.show_view(0)
     return dashboard
 
 
@@ -49,19 +53,20 @@ def table_column(table, column: int) -> list[str]:
 
 
 def test_the_layers_show_what_the_tables_list(qtbot, window_with_dashboard, demo_db):
-    window, hooks = window_with_dashboard
+    window, _places = window_with_dashboard
     assert "热点" in window.workspace.layers.labels()
     assert "自行车覆盖" in window.workspace.layers.labels()
     opening = drawn(qtbot, window, "hotspots")
     # Every demo compound has a station within 500 m: with half the stations closed, some
     # have none.
-    with demo_db.engine.begin() as conn:
+    with demo_db.write() as session:
+        conn = session.connection()
         conn.exec_driver_sql("UPDATE bike_stations SET deleted_at = '2015-11-01 00:00:00' "
                              "WHERE code > (SELECT min(code) FROM bike_stations) "
                              "AND rowid % 2 = 0")
         stations = conn.exec_driver_sql("SELECT count(*) FROM bike_stations "
                                         "WHERE deleted_at IS NULL").scalar()
-    dashboard = open_dashboard(qtbot, hooks)
+    dashboard = open_dashboard(qtbot, window)
     # The dashboard opens on the same period the map was given before it was built.
     names = table_column(dashboard.tables.hotspots, 1)
     assert [p["name"] for p in opening["peak"]] == names
@@ -106,8 +111,8 @@ def test_the_layers_show_what_the_tables_list(qtbot, window_with_dashboard, demo
 
 
 def test_they_follow_the_period_and_the_category(qtbot, window_with_dashboard, demo_db):
-    window, hooks = window_with_dashboard
-    dashboard = open_dashboard(qtbot, hooks)
+    window, _places = window_with_dashboard
+    dashboard = open_dashboard(qtbot, window)
     before = [p["name"] for p in drawn(qtbot, window, "hotspots")["peak"]]
     with qtbot.waitSignal(dashboard.coverage_ready, timeout=60_000):
         dashboard.set_period(SPRING)
@@ -174,8 +179,8 @@ def test_english_layer_names_and_legend(qtbot, make_window):
     set_language("en")
     try:
         window = make_window()
-        hooks = install_dashboard(window)
-        qtbot.waitUntil(lambda: hooks.places.drawn.get("hotspots", 0) > 0, timeout=30_000)
+        places = window.workspace.places
+        qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
         assert {"Hotspots", "Bike coverage"} <= set(window.workspace.layers.labels())
         assert "Hotspots · density" in run_js(qtbot, window, "legendText")
     finally:
@@ -185,11 +190,11 @@ def test_english_layer_names_and_legend(qtbot, make_window):
 def test_place_names_are_shown_as_text(qtbot, make_window, demo_db):
     """A hotspot is named after a compound within 200 m: a hostile name stays text."""
     payload = "<img src=x onerror=alert(1)>"
-    with demo_db.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE compounds SET name = ? WHERE name = '橡树湾'",
+    with demo_db.write() as session:
+        session.connection().exec_driver_sql("UPDATE compounds SET name = ? WHERE name = '橡树湾'",
                              ("橡树湾" + payload,))
     window = make_window()
-    hooks = install_dashboard(window)
-    qtbot.waitUntil(lambda: hooks.places.drawn.get("hotspots", 0) > 0, timeout=30_000)
+    places = window.workspace.places
+    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     assert "3 橡树湾" + payload in labels(qtbot, window, "xjwc-hotspot-label")
     assert run_script(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0

@@ -29,6 +29,7 @@ def red_pixels(widget) -> int:
 def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make_desk):
     desk = make_desk()
     hooks, panel = desk.hooks, desk.hooks.panel
+    dock = desk.window.docks["conflicts"]
     theirs = desk.case_nos[1]
     desk.write(qtbot, lambda: desk.station.edit(theirs, address="政立路 505 弄"))
     markup = "<b>淞沪路</b> 2 号 <img src=x>"  # what a citizen typed, shown as typed
@@ -37,32 +38,32 @@ def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make
     assert panel.table.rowCount() == 0
     report = sync(qtbot, desk)
     assert report.conflicts == 1
-    assert listed(desk.window, desk.rowid(theirs), "地址") == markup
-    assert panel.table.rowCount() == 1
+    qtbot.waitUntil(lambda: listed(desk.window, desk.rowid(theirs), "地址") == markup)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
     when, what, kind, fields, kept, lost, device = cells(panel)
     assert what == f"案件 {theirs}"
     assert (kind, fields, kept, lost, device) == ("同一字段被两处修改", "地址", markup,
                                                   "政立路 505 弄", "值班台A")
     assert markup in panel.detail.toPlainText()
-    assert hooks.dock.windowTitle() == "冲突（1）"
+    assert dock.windowTitle() == "冲突（1）"
     assert hooks.indicator.text().endswith(" · 冲突 1")
     assert hooks.indicator.level == "attention"
     assert red_pixels(hooks.indicator) > 20
 
-    # Behind 案件办理 until the indicator is clicked. (isVisible() is true for a dock in a
-    # background tab here; what is on screen is its visible region.)
-    assert hooks.dock.visibleRegion().isEmpty()
+    # Behind the case panel until the indicator is clicked. (isVisible() is true for a dock
+    # in a background tab here; what is on screen is its visible region.)
+    assert dock.visibleRegion().isEmpty()
     hooks.indicator.click()
-    qtbot.waitUntil(lambda: not hooks.dock.visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())
     shown = [c for c, b in panel.buttons.items() if b.isVisible()]
     assert shown == ["keep", "take"]
     with qtbot.waitSignal(panel.resolved, timeout=10_000):
         panel.buttons["take"].click()
     assert "采用此值" in panel.message.text()
-    assert panel.table.rowCount() == 0
-    assert hooks.dock.windowTitle() == "冲突"
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
+    assert dock.windowTitle() == "冲突"
     assert desk.station.case(theirs).address == "政立路 505 弄"
-    assert listed(desk.window, desk.rowid(theirs), "地址") == "政立路 505 弄"
+    qtbot.waitUntil(lambda: listed(desk.window, desk.rowid(theirs), "地址") == "政立路 505 弄")
     qtbot.waitUntil(lambda: "待上传" in hooks.indicator.text())
     assert "冲突" not in hooks.indicator.text()
 
@@ -84,7 +85,7 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     desk.other.step(mine, "dispatch", "dispatcher", department="物业公司")
     desk.other.sync()
     sync(qtbot, desk)
-    assert panel.table.rowCount() == 1
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
     kind, fields, kept, lost = cells(panel)[2:6]
     # The fields the losing step changed, whether or not both clicks fell in one second.
     assert (kind, fields) == ("同一案件被两处办理", "处置部门、派遣时间、状态")
@@ -92,11 +93,13 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     assert kept.endswith("；状态：派遣")
     assert lost.startswith("处置部门：城管中队；派遣时间：")
     assert "派遣" in panel.detail.toPlainText()  # the step that did not get in
-    # The role is the one chosen in 案件办理 (我的角色).
-    assert panel.role_box is window.workflow.panel.actions.role_box
-    window.workflow.panel.actions.set_role(Role.DISPATCHER)
+    # The role is the one chosen in the case panel (我的角色): one choice for every view.
+    case_panel = window.workspace.case_panel
+    case_panel.actions.role_box.setCurrentIndex(
+        case_panel.actions.role_box.findData(Role.DISPATCHER.value))
     assert "处理身份：派遣员" in panel.header.text()
-    hooks.show_conflicts()
+    assert panel.role_box.role is Role.DISPATCHER
+    window.raise_dock("conflicts")
     assert [c for c, b in panel.buttons.items() if b.isVisible()] == ["keep", "redo"]
     panel.buttons["redo"].click()  # the case is already dispatched: 派遣 is not allowed
     qtbot.waitUntil(lambda: panel.message.text().startswith("未能处理："), timeout=10_000)
@@ -105,5 +108,5 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     assert panel.buttons["redo"].isEnabled()
     with qtbot.waitSignal(panel.resolved, timeout=10_000):
         panel.buttons["keep"].click()
-    assert panel.table.rowCount() == 0
-    assert "冲突" not in hooks.indicator.text()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
+    qtbot.waitUntil(lambda: "冲突" not in hooks.indicator.text())

@@ -10,13 +10,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QToolBar
 
 from tests.gui.conftest import count
-from tests.gui.dialogs import answering_step
+from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.workflow import Action, Role
 
 
 def click_sync(qtbot, desk) -> None:
     """Click the 同步 button on the toolbar, as the operator does."""
-    bar = desk.window.findChild(QToolBar, "sync_tools")
+    bar = desk.window.findChild(QToolBar, "main_tools")
     qtbot.mouseClick(bar.widgetForAction(desk.hooks.sync_action), Qt.MouseButton.LeftButton)
 
 
@@ -27,8 +27,11 @@ def column_of(window, header: str) -> int:
 
 
 def listed(window, rowid: int, header: str):
+    """What the list shows in that cell (None while the row is being read)."""
     model = window.workspace.case_list.model
-    return model.data(model.index(model.row_of(rowid), column_of(window, header)))
+    row = model.row_of(rowid)
+    values = model.row_values(row) if row is not None else None
+    return None if values is None else values[column_of(window, header)]
 
 
 def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, make_desk):
@@ -36,12 +39,14 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     window, hooks = desk.window, desk.hooks
     mine, theirs = desk.case_nos
     assert hooks.indicator.text() == "● 尚未同步"
-    # 立案 here, through the 案件办理 dock: the indicator counts what waits to go out.
-    workflow = window.workflow
-    workflow.panel.show_case_id(desk.case_id(mine))
-    workflow.panel.actions.set_role(Role.INTAKE)
-    with answering_step(), qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
-        workflow.panel.actions.buttons[Action.REGISTER].click()
+    # 立案 here, in the case panel: the indicator counts what waits to go out.
+    ws = window.workspace
+    ws.view.show(CaseRef(case_id=desk.case_id(mine)))
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None)
+    ws.view.set_role(Role.INTAKE)
+    ws.case_panel.actions.buttons[Action.REGISTER].click()
+    ws.case_panel.dialog.ok.click()
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered")
     pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")
     assert pending >= 2  # the case and its new history event
     qtbot.waitUntil(lambda: f"待上传 {pending}" in hooks.indicator.text())
@@ -50,7 +55,7 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     rowid = desk.rowid(theirs)
     window.workspace.case_list.select_rowid(rowid)
     qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None
-                    and window.detail.current["case_no"] == theirs, timeout=10_000)
+                    and window.workspace.case_panel.snapshot.case_no == theirs)
     desk.other.edit(theirs, address="国伟路 100 号")
     desk.other.sync()
 
@@ -64,7 +69,8 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     report = done.args[0]
     assert report.pushed == pending
     assert desk.on_server("SELECT status FROM cases WHERE case_no = :n", n=mine) == "registered"
-    assert listed(window, rowid, "地址") == "国伟路 100 号"
+    qtbot.waitUntil(lambda: listed(window, rowid, "地址") == "国伟路 100 号")
+    qtbot.waitUntil(lambda: window.workspace.case_panel.fields.value("地址") == "国伟路 100 号")
     shown = [window.workspace.case_panel.fields.item(r, 1).text()
              for r in range(window.workspace.case_panel.fields.rowCount())]
     assert "国伟路 100 号" in shown  # the case on screen shows it without a new click
@@ -128,8 +134,8 @@ def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make
     silent = SilentServer()
     try:
         # The office server's address stops answering (same device, same token).
-        with desk.station.db.engine.begin() as conn:
-            state.put(conn, "server_url", silent.url)
+        with desk.station.db.write() as session:
+            state.put(session.connection(), "server_url", silent.url)
         credentials.save_token(silent.url, desk.station.db.workstation_id, desk.token)
         ticks = []
         timer = QTimer()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLineEdit
-from xjwc_desktop.gui.qt_sync_settings import QtServerDialog
 
 from xjwc_desktop.core.sync import credentials
+from xjwc_desktop.gui.sync.qt_sync_settings import QtServerDialog
 
 
 def open_dialog(qtbot, window, action=None) -> QtServerDialog:
     """Trigger 服务器设置… (or ``action``) and return the dialog it opened."""
-    hooks = window.sync_hooks
+    hooks = window.workspace.sync
     (action or hooks.settings_action).trigger()
     qtbot.waitUntil(lambda: hooks.server_dialog is not None
-                    and hooks.server_dialog.isVisible())
+                    and hooks.server_dialog.isVisible() and hooks.server_dialog.loaded)
     return hooks.server_dialog
 
 
@@ -70,7 +70,7 @@ def test_without_a_server_the_indicator_says_so_and_sync_asks_for_one(qtbot, dem
     window = build_main_window(demo_db, settings_store)
     qtbot.addWidget(window)
     try:
-        hooks = window.sync_hooks
+        hooks = window.workspace.sync
         assert hooks.indicator.text() == "○ 未连接服务器"
         assert hooks.indicator.level == "none"
         assert not hooks.controller.timer.isActive()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from xjwc_desktop.core.sync.state import SyncStatus
-from xjwc_desktop.gui.qt_sync_status import QtSyncStatus, indicate
+from xjwc_desktop.gui.sync.qt_sync_status import QtSyncStatus, indicate
 
 TODAY = dt.date(2026, 11, 23)
 URL = "http://192.168.1.10:8765"
@@ -75,17 +75,19 @@ def test_every_sync_text_has_an_english_entry():
     from pathlib import Path
 
     from xjwc_desktop.core.resources import load_json
+    from xjwc_desktop.core.sync import conflict_text as qt_conflict_text
     from xjwc_desktop.core.sync.conflicts import CHOICES, TABLE_LABELS
     from xjwc_desktop.core.sync.merge import KIND_LABELS
-    from xjwc_desktop.gui import qt_conflict_panel, qt_conflict_text
+    from xjwc_desktop.gui.sync import qt_conflict_panel
 
     gui = Path(qt_conflict_panel.__file__).parent
     texts = set(CHOICES.values()) | set(TABLE_LABELS.values()) | set(KIND_LABELS.values())
     texts |= set(qt_conflict_panel.COLUMNS) | set(qt_conflict_panel.CHOICE_HINTS.values())
     texts |= set(qt_conflict_text.FIELD_LABELS.values())
-    for name in ("qt_sync", "qt_sync_status", "qt_sync_settings", "qt_sync_dock",
-                 "qt_conflict_panel", "qt_conflict_text"):
-        source = (gui / f"{name}.py").read_text(encoding="utf-8")
+    sources = [gui / f"{name}.py" for name in ("qt_sync", "qt_sync_status", "qt_sync_settings",
+                                               "qt_sync_commands", "qt_conflict_panel")]
+    for path in [*sources, Path(qt_conflict_text.__file__)]:
+        source = path.read_text(encoding="utf-8")
         texts |= {m[1] for m in re.findall(r'\btr\((["\'])(.+?)\1\)', source)}
     assert len(texts) > 100
     english = load_json("i18n/en.json")

@@ -32,6 +32,7 @@ from xjwc_desktop.core.reporting.charts import ChartSpec
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 RESIZE_DELAY_MS = 150  # a drag of the window's edge renders once, at the end
+MIN_WIDTH = 200  # narrower, the chart would not fit its labels: wait for the layout
 
 
 class QtChartCanvas(QWidget):
@@ -110,6 +111,8 @@ class QtChart(QFrame):
         if spec is None:
             return
         width, height = size.width(), size.height()
+        if not self.isVisible() or width < MIN_WIDTH:
+            return  # drawn when shown, at the size it is shown (see showEvent, resizeEvent)
         self.tasks.read(lambda _db: chart_image(spec, width, height, 90),
                         lambda image: self._show(spec, image), key=f"chart-{self.key}",
                         owner=self)
@@ -118,6 +121,11 @@ class QtChart(QFrame):
         if spec is self.spec:
             self.canvas.show_image(image)
             self.rendered.emit()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self.spec is not None and self.canvas.image is None:
+            self._resized.start()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

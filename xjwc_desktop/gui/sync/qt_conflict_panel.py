@@ -184,6 +184,7 @@ class QtConflictPanel(QWidget):
 
     def _refused(self, exc: BaseException) -> None:
         self.busy = False
+        self._on_selection()  # the buttons again, for another choice
         self.refresh()  # it may have been resolved elsewhere meanwhile
         self._say(tr("未能处理：") + failure_message(exc, tr("出错：")), error=True)
 

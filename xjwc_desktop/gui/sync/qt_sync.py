@@ -130,22 +130,26 @@ class QtSyncController(QObject):
 
     # -- back on the GUI thread --
     def _on_done(self, report) -> None:
-        self._ended(None)
-        self.finished.emit(report)
-        self._next()
+        self._ended(None, lambda: self.finished.emit(report))
 
     def _on_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, XjwcError):
             log.error("sync failed", exc_info=exc)
-        self._ended(failure_message(exc))
-        self.failed.emit(self.last_failure)
-        self._next()
+        message = failure_message(exc)
+        self._ended(message, lambda: self.failed.emit(message))
 
-    def _ended(self, failure: str | None) -> None:
+    def _ended(self, failure: str | None, announce) -> None:
+        """The sync is over: read the status first, so whoever hears ``finished`` or
+        ``failed`` sees the indicator's new state, then what comes next."""
         self.running = False
         self.last_failure = failure
-        self.refresh_status()
-        self.apply_settings()  # the first sync may have been the one that set the server
+
+        def then() -> None:
+            self.apply_settings()  # the first sync may have been the one that set the server
+            announce()
+            self._next()
+
+        self.refresh_status(then=then)
 
     def _next(self) -> None:
         if self.rerun:
@@ -153,7 +157,7 @@ class QtSyncController(QObject):
             self.sync_now()
         elif self.written_meanwhile:
             self.written_meanwhile = False
-            self.refresh_status(then=self._send_soon)
+            self._send_soon()
 
     def refresh_status(self, then=None) -> None:
         """Re-read the status (two counts and a few settings: cheap) and announce it."""
