@@ -29,7 +29,9 @@ def test_screenshot_shows_the_street(demo_db_path, tmp_path):
         capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     image = QImage(str(out))
-    assert (image.width(), image.height()) == (1400, 900)
+    # The window as it opens, maximised on a 1400×900 screen (less its frame).
+    assert 1390 <= image.width() <= 1400
+    assert 890 <= image.height() <= 900
     assert color_count(image, "#c0392b") > 150  # the street boundary
     assert color_count(image, "#d35400") > 50  # the 殷行路 dividing line
     assert color_count(image, "#27ae60") > 200  # closed cases

@@ -93,12 +93,12 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     assert kept.endswith("；状态：派遣")
     assert lost.startswith("处置部门：城管中队；派遣时间：")
     assert "派遣" in panel.detail.toPlainText()  # the step that did not get in
-    # The role is the one chosen in the case panel (我的角色): one choice for every view.
-    case_panel = window.workspace.case_panel
-    case_panel.actions.role_box.setCurrentIndex(
-        case_panel.actions.role_box.findData(Role.DISPATCHER.value))
+    # The role is the one chosen on the toolbar (我的角色): one choice for every view.
+    role_box = window.workspace.role_box
+    assert window.toolbar.widgetForAction(window.toolbar.actions()[-1]) is role_box
+    role_box.setCurrentIndex(role_box.findData(Role.DISPATCHER.value))
     assert "处理身份：派遣员" in panel.header.text()
-    assert panel.role_box.role is Role.DISPATCHER
+    assert window.workspace.view.role is Role.DISPATCHER
     window.raise_dock("conflicts")
     assert [c for c, b in panel.buttons.items() if b.isVisible()] == ["keep", "redo"]
     panel.buttons["redo"].click()  # the case is already dispatched: 派遣 is not allowed

@@ -1,8 +1,9 @@
-"""办理: the operator's role and the steps it may take on the case on show.
+"""办理: the steps the operator's role may take on the case on show.
 
-The role lives in the case view (我的角色), so every view that depends on it (these
-buttons, the conflict panel's 重新办理, 批量办理) follows one choice. The buttons show the
-steps possible in the case's state; those this role may take are enabled.
+The role lives in the case view (我的角色, chosen on the toolbar), so every view that
+depends on it (these buttons, the conflict panel's 重新办理, 批量办理) follows one choice.
+The buttons show the steps possible in the case's state; those this role may take are
+enabled.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -56,7 +56,6 @@ class QtCaseActions(QWidget):
         super().__init__(parent)
         self.view = view
         self.snapshot: CaseSnapshot | None = None
-        self.role_box = QtRoleBox(view, self)
         self.buttons: dict[Action, QPushButton] = {}
         for action in BUTTON_ORDER:
             button = QPushButton(tr(action.label), self)
@@ -66,12 +65,8 @@ class QtCaseActions(QWidget):
         grid = flow_box(list(self.buttons.values()), self)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(tr("我的角色")))
-        top.addWidget(self.role_box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
         layout.addWidget(grid)
         layout.addWidget(self.hint)
         view.events.role.connect(self._on_role)
@@ -107,9 +102,9 @@ class QtCaseActions(QWidget):
         elif not possible:
             self.hint.setText(tr("案件已办结，没有可办理的环节。"))
         elif not mine:
-            self.hint.setText(tr("当前角色在此状态下没有可办理的环节，可由：")
-                              + "、".join(sorted({tr(r.label) for a in possible
-                                                  for r in _roles(a, snap)})))
+            self.hint.setText(tr("{role}在此状态下没有可办理的环节，可由：").format(
+                role=tr(self.view.role.label)) + "、".join(
+                    sorted({tr(r.label) for a in possible for r in _roles(a, snap)})))
         else:
             self.hint.setText("")
 

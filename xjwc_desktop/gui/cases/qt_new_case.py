@@ -28,7 +28,6 @@ from xjwc_desktop.core.workflow import Actor, NewCase, Role
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager, failure_message
 
 
-
 class QtNewCaseDialog(QDialog):
     created = Signal(str)  # case id (and again when it was linked as a duplicate)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QToolBar,
@@ -212,6 +213,13 @@ class QtMainWindow(QMainWindow):
                 bar.addSeparator()
             else:
                 bar.addAction(action)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        role = QLabel(tr("我的角色") + " ", bar)
+        role.setBuddy(ws.role_box)
+        bar.addWidget(role)
+        bar.addWidget(ws.role_box)
         self.addToolBar(bar)
         self.toolbar = bar
 

@@ -28,7 +28,9 @@ def take_screenshot(db_path: Path, out: Path, size: tuple[int, int], *,
     """Save a PNG of the main window on ``db_path``; returns seconds from start to saved."""
     started = time.perf_counter()
     from xjwc_desktop.gui.shell.qt_app import build_main_window, create_application
+    from xjwc_desktop.gui.shell.qt_env import prepare_qt_environment
 
+    prepare_qt_environment(headless=True, screen=size)  # a screen of that size, then
     app = create_application(headless=True)
     from PySide6.QtCore import QSettings
 
@@ -42,12 +44,15 @@ def take_screenshot(db_path: Path, out: Path, size: tuple[int, int], *,
                                           QSettings.Format.IniFormat))
         window = build_main_window(db, store)  # what the user sees, docks included
         try:
-            window.resize(*size)
-            window.show()
+            window.show()  # maximised on the (virtual) screen, as on a first start
             ws = window.workspace
             if not wait_until(app, lambda: ws.map.is_ready and ws.tasks.idle, timeout):
                 raise XjwcError(f"地图在 {timeout:.0f} 秒内没有绘制完成，未保存截图。")
             wait_until(app, ws.places.settled, timeout)  # the hotspot layer, drawn beside
+            if ws.case_list.model.rowCount():  # the newest case on show, as after a click
+                ws.view.select([ws.case_list.model.rowid_at(0)])
+                wait_until(app, lambda: ws.case_panel.snapshot is not None and ws.tasks.idle
+                           and ws.case_list.model.row_values(0) is not None, timeout)
             wait_until(app, lambda: False, 0.3)  # let the compositor present the last frame
             image = window.grab()
             tmp = out.with_name(f".{out.name}.partial")

@@ -18,6 +18,7 @@ from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.core.workflow.rules import Role
 from xjwc_desktop.core.workspace.case_view import CaseView
+from xjwc_desktop.gui.cases.qt_case_actions import QtRoleBox
 from xjwc_desktop.gui.cases.qt_case_commands import QtCaseCommands
 from xjwc_desktop.gui.cases.qt_case_list import QtCaseList
 from xjwc_desktop.gui.cases.qt_case_panel import QtCasePanel
@@ -61,6 +62,7 @@ class QtWorkspace(QObject):
                                    self.map.case_mode)
         self.layers.set_tiles(self.map.tiles_name())
         self.case_list = QtCaseList(self.tasks, self.view, self.source)
+        self.role_box = QtRoleBox(self.view)  # 我的角色: one choice for every view
         self.case_panel = QtCasePanel(self.tasks, self.view, self.reference)
         self.due_list = QtDueList(self.tasks)
         self.registers = QtRegisterTables(self.tasks)

@@ -30,7 +30,6 @@ from xjwc_desktop.core.sync.conflict_text import ConflictText
 from xjwc_desktop.core.sync.conflicts import CHOICES, ConflictView, list_conflicts
 from xjwc_desktop.core.workflow import Actor, Role
 from xjwc_desktop.core.workspace.case_view import CaseView
-from xjwc_desktop.gui.cases.qt_case_actions import QtRoleBox
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync import failure_message
 from xjwc_desktop.gui.sync.qt_sync_status import when
@@ -58,10 +57,7 @@ class QtConflictPanel(QWidget):
         self.header.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
-        # 我的角色 is the case view's: the same choice as in the case panel.
-        self.role_box = QtRoleBox(view, self)
-        top.addWidget(QLabel(tr("我的角色")))
-        top.addWidget(self.role_box)
+        # 我的角色 is the case view's (the toolbar's): the header says which it is.
         view.events.role.connect(self._on_role)
         refresh = QPushButton(tr("刷新"), self)
         refresh.clicked.connect(self.refresh)
