@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(fonts-noto-cjk fontconfig libegl1 libgl1 libglib2.0-0 libdbus-1-3 libnss3
   libxkbcommon0 libxkbcommon-x11-0 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1
   libxshmfence1 libgbm1 libasound2 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
-  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-image0 libfreetype6)
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-image0 libfreetype6
+  xvfb openbox)
 
 need_apt() {
   local pkg

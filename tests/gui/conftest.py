@@ -49,13 +49,14 @@ def make_window(qtbot, demo_db, settings_store):
 
     windows = []
 
-    def make(store=None):
+    def make(store=None, *, wait_for_map: bool = True):
         window = build_main_window(demo_db, store or settings_store)
         qtbot.addWidget(window)
         window.showNormal()
         window.resize(1400, 900)
         window.show()
-        qtbot.waitUntil(lambda: window.workspace.map.is_ready, timeout=60_000)
+        if wait_for_map:  # (a hidden map does not draw: not when another view is on show)
+            qtbot.waitUntil(lambda: window.workspace.map.is_ready, timeout=60_000)
         windows.append(window)
         return window
 

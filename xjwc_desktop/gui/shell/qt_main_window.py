@@ -15,6 +15,7 @@ import base64
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QLabel,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.gui.shell import qt_layout
+from xjwc_desktop.gui.shell.qt_app import install_qt_translations
 from xjwc_desktop.gui.shell.qt_icons import icon
 from xjwc_desktop.gui.shell.qt_settings import (
     CENTRAL_TAB,
@@ -54,6 +56,7 @@ class QtMainWindow(QMainWindow):
     def __init__(self, db: Database, settings: QtSettingsStore | None = None, *,
                  read_only_reason: str | None = None) -> None:
         super().__init__()
+        install_qt_translations(QApplication.instance())  # OK/取消, file dialogs in Chinese
         self.db = db
         self.settings = settings or QtSettingsStore()
         self.setWindowTitle(tr(TITLE) + f" — {db.path.name}")
