@@ -44,7 +44,7 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     ws.view.show(CaseRef(case_id=desk.case_id(mine)))
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None)
     ws.view.set_role(Role.INTAKE)
-    ws.case_panel.actions.buttons[Action.REGISTER].click()
+    ws.case_panel.steps.buttons[Action.REGISTER].click()
     ws.case_panel.dialog.ok.click()
     qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered")
     pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")

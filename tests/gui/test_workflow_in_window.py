@@ -66,8 +66,8 @@ def test_a_step_in_the_panel_updates_the_list(qtbot, make_window, demo_db):
     ws.view.select([rowid])
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
                     and ws.case_panel.snapshot.ref.rowid == rowid)
-    ws.case_panel.actions.set_role(Role.SUPERVISOR)
-    ws.case_panel.actions.buttons[Action.CLOSE].click()
+    ws.case_panel.steps.set_role(Role.SUPERVISOR)
+    ws.case_panel.steps.buttons[Action.CLOSE].click()
     dialog = ws.case_panel.dialog
     assert isinstance(dialog, QtStepDialog)
     assert dialog.ok.text() == "结案"

@@ -44,7 +44,7 @@ class Kit:
              department: str | None = None, hours: float | None = None):
         """As ``role``, press ``action``, fill in its form, press its OK; check the state."""
         self.view.set_role(role)
-        button = panel.actions.buttons[action]
+        button = panel.steps.buttons[action]
         assert button.isVisible(), (role, action)
         assert button.isEnabled(), (role, action)
         button.click()
@@ -79,15 +79,15 @@ def new_case(db, **kw) -> str:
 
 def test_buttons_follow_state_and_role(kit, demo_db):
     panel = kit.panel()
-    assert not any(b.isVisible() for b in panel.actions.buttons.values())  # nothing on show
+    assert not any(b.isVisible() for b in panel.steps.buttons.values())  # nothing on show
     kit.show(panel, new_case(demo_db))
     kit.view.set_role(Role.INTAKE)
-    assert panel.actions.buttons[Action.REGISTER].isEnabled()
-    assert panel.actions.buttons[Action.VOID].isEnabled()
-    assert not panel.actions.buttons[Action.DISPATCH].isVisible()
+    assert panel.steps.buttons[Action.REGISTER].isEnabled()
+    assert panel.steps.buttons[Action.VOID].isEnabled()
+    assert not panel.steps.buttons[Action.DISPATCH].isVisible()
     kit.view.set_role(Role.DEPARTMENT)
-    assert not panel.actions.buttons[Action.REGISTER].isEnabled()
-    assert "受理员" in panel.actions.hint.text()  # who can, instead
+    assert not panel.steps.buttons[Action.REGISTER].isEnabled()
+    assert "受理员" in panel.steps.hint.text()  # who can, instead
 
 
 def test_walk_the_loop_with_rework_by_clicking(kit, demo_db):
@@ -116,7 +116,7 @@ def test_a_form_validates_as_it_is_typed_and_keeps_what_was_typed(kit, demo_db):
     case_id = new_case(demo_db)
     kit.show(panel, case_id)
     kit.view.set_role(Role.INTAKE)
-    panel.actions.buttons[Action.VOID].click()
+    panel.steps.buttons[Action.VOID].click()
     dialog = panel.dialog
     assert not dialog.ok.isEnabled()  # 作废 needs a reason
     assert "说明" in dialog.message.text()
@@ -134,7 +134,7 @@ def test_dispatch_offers_the_categorys_own_department(kit, demo_db):
     kit.show(panel, case_id)
     kit.step(panel, Role.INTAKE, Action.REGISTER, "registered")
     kit.view.set_role(Role.DISPATCHER)
-    panel.actions.buttons[Action.DISPATCH].click()
+    panel.steps.buttons[Action.DISPATCH].click()
     own = kit.reference.lists.category(_code(demo_db, case_id))
     assert own.default_department != "sanitation"
     assert panel.dialog.department.currentData() == own.default_department
@@ -143,7 +143,7 @@ def test_dispatch_offers_the_categorys_own_department(kit, demo_db):
     kit.show(panel, garbage)
     kit.step(panel, Role.INTAKE, Action.REGISTER, "registered")
     kit.view.set_role(Role.DISPATCHER)
-    panel.actions.buttons[Action.DISPATCH].click()
+    panel.steps.buttons[Action.DISPATCH].click()
     assert panel.dialog.department.currentText() == "作业队/保洁服务社"
     panel.dialog.reject()
 
@@ -164,7 +164,7 @@ def test_an_extension_approval_shows_what_was_requested(kit, demo_db):
              hours=4)
     assert panel.fields.value("申请延期（工作时）") == "4"
     kit.view.set_role(Role.SUPERVISOR)
-    panel.actions.buttons[Action.EXTEND].click()
+    panel.steps.buttons[Action.EXTEND].click()
     dialog = panel.dialog
     assert "申请延期 4 工作时" in dialog.request.text()
     assert "需调车" in dialog.request.text()

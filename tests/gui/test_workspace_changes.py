@@ -90,7 +90,7 @@ def test_a_step_keeps_the_selection_and_patches_the_map(qtbot, make_window, demo
     snap = ws.case_panel.snapshot
     assert ws.case_panel.fields.value("状态") == "立案"
     assert ws.case_panel.history.actions_shown()[-1] == "立案"
-    assert ws.case_panel.actions.buttons[Action.REGISTER].isHidden()
+    assert ws.case_panel.steps.buttons[Action.REGISTER].isHidden()
     assert snap.case_no in ws.case_panel.header.text()
 
 
@@ -134,7 +134,7 @@ def test_intake_and_duplicate_linking_show_one_case_everywhere(qtbot, make_windo
     assert panel.fields.value("状态") == "作废"
     assert panel.history.actions_shown() == ["受理", "不予立案/作废"]
     assert "重复案件" in panel.history.item(1, 4).text()
-    assert all(b.isHidden() or not b.isEnabled() for b in panel.actions.buttons.values())
+    assert all(b.isHidden() or not b.isEnabled() for b in panel.steps.buttons.values())
     assert ws.view.current.case_id == new_id
 
 
@@ -185,7 +185,7 @@ def test_a_refused_step_reloads_the_case(qtbot, make_window, demo_db):
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: panel.snapshot.status.value == "registered", timeout=10_000)
     assert panel.fields.value("状态") == "立案"
-    assert panel.actions.buttons[Action.REGISTER].isHidden()
+    assert panel.steps.buttons[Action.REGISTER].isHidden()
 
 
 LOCKER = textwrap.dedent("""

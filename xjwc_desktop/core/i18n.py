@@ -26,8 +26,15 @@ def language() -> str:
     return _language
 
 
-def tr(text: str) -> str:
-    """``text`` in the current interface language."""
+def tr(text: str, context: str | None = None) -> str:
+    """``text`` in the current interface language. ``context`` tells apart one Chinese
+    word that is two English ones: 立案 the state ("Registered") and 立案 the action a
+    button names ("Register", context ``"action"``); catalogue key ``"action|立案"``."""
     if _language == "zh":
         return text
-    return load_json(f"i18n/{_language}.json").get(text, text)
+    catalogue = load_json(f"i18n/{_language}.json")
+    if context is not None:
+        found = catalogue.get(f"{context}|{text}")
+        if found is not None:
+            return found
+    return catalogue.get(text, text)

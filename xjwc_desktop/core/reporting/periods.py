@@ -63,9 +63,16 @@ def months_of(period: Period) -> list[str]:
     return out
 
 
-def period_label(period: Period) -> str:
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+             "Dec")
+
+
+def period_label(period: Period, lang: str = "zh") -> str:
     """The period as the report writes it: ``2015年1月至10月``, ``2015年3月``,
-    ``2015年11月至2016年2月``; whole months are named by months, other ranges by days."""
+    ``2015年11月至2016年2月``; whole months are named by months, other ranges by days.
+    ``lang="en"``: ``Jan–Oct 2015``, ``Mar 2015``, ``Nov 2015–Feb 2016``."""
+    if lang == "en":
+        return _label_en(period)
     start, end = period.start, period.end
     if start is None and end is None:
         return "全部时间"
@@ -79,6 +86,23 @@ def period_label(period: Period) -> str:
     if start.year == end.year:
         return f"{start.year}年{start.month}月至{end.month}月"
     return f"{start.year}年{start.month}月至{end.year}年{end.month}月"
+
+
+def _label_en(period: Period) -> str:
+    start, end = period.start, period.end
+    if start is None and end is None:
+        return "All time"
+    if start is None or end is None:
+        return f"{start or '—'} to {end or '—'}"
+    if not (start.day == 1 and end == month_end(end.year, end.month)):
+        return f"{start:%d} {MONTHS_EN[start.month - 1]} {start.year}–" \
+               f"{end:%d} {MONTHS_EN[end.month - 1]} {end.year}"
+    first, last = MONTHS_EN[start.month - 1], MONTHS_EN[end.month - 1]
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{first} {start.year}"
+    if start.year == end.year:
+        return f"{first}–{last} {start.year}"
+    return f"{first} {start.year}–{last} {end.year}"
 
 
 def period_text(period: Period) -> str:

@@ -35,7 +35,7 @@ class QtBulkDialog(QDialog):
             "{n}", f"{len(case_ids):,}").replace("{role}", tr(role.label))))
         self.action = QComboBox(self)
         for action in BULK_ACTIONS:
-            self.action.addItem(tr(action.label), action.value)
+            self.action.addItem(tr(action.label, "action"), action.value)
         self.department = QComboBox(self)
         for code, name in departments:
             self.department.addItem(tr(name), code)
@@ -62,7 +62,7 @@ class QtBulkDialog(QDialog):
         action = Action(self.action.currentData())
         rule = RULES[action]
         self.department.setEnabled(rule.needs_department)
-        self.ok.setText(tr(action.label))
+        self.ok.setText(tr(action.label, "action"))
         missing = rule.needs_note and not self.note.toPlainText().strip()
         self.ok.setEnabled(not missing)
         self.message.setText(tr("请填写说明（原因）。") if missing else "")

@@ -58,7 +58,7 @@ class QtCaseActions(QWidget):
         self.snapshot: CaseSnapshot | None = None
         self.buttons: dict[Action, QPushButton] = {}
         for action in BUTTON_ORDER:
-            button = QPushButton(tr(action.label), self)
+            button = QPushButton(tr(action.label, "action"), self)
             button.clicked.connect(lambda _=False, a=action: self.step_requested.emit(a))
             self.buttons[action] = button
         # The steps of the case's state side by side, wrapping as the panel's width allows.

@@ -64,7 +64,7 @@ class QtCaseHistory(QTableWidget):
 
     def show_snapshot(self, snap: CaseSnapshot | None) -> None:
         rows = [] if snap is None else [
-            [e.at, tr(e.action_label),
+            [e.at, tr(e.action_label, "action"),
              " ".join(p for p in (tr(e.role) if e.role else "", e.actor) if p),
              tr(e.department) if e.department else "", e.note] for e in snap.history]
         fill(self, rows)

@@ -69,7 +69,7 @@ class QtCasePanel(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.actions = QtCaseActions(view, self)
+        self.steps = QtCaseActions(view, self)
         self.fields = QtCaseFields(self)
         self.history = QtCaseHistory(self)
         self.notes = QtCaseNotes(self)
@@ -77,7 +77,7 @@ class QtCasePanel(QWidget):
         work_layout = QVBoxLayout(work)
         work_layout.setContentsMargins(4, 4, 4, 4)
         work_layout.addWidget(self.light)
-        work_layout.addWidget(self.actions)
+        work_layout.addWidget(self.steps)
         work_layout.addWidget(self.message)
         self.tools = QHBoxLayout()  # the window adds case commands here (打印案卷)
         self.tools.addStretch(1)
@@ -91,7 +91,7 @@ class QtCasePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 2)
         layout.addWidget(self.tabs, 1)
-        self.actions.step_requested.connect(self.start_step)
+        self.steps.step_requested.connect(self.start_step)
         self.notes.note_entered.connect(self.add_note)
         self.notes.photo_chosen.connect(self.attach_photo)
         view.events.current.connect(self._on_current)
@@ -141,7 +141,7 @@ class QtCasePanel(QWidget):
 
     def _render(self, snap: CaseSnapshot | None, thumbs) -> None:
         self.snapshot = snap
-        self.actions.show_snapshot(snap)
+        self.steps.show_snapshot(snap)
         self.fields.show_snapshot(snap)
         self.history.show_snapshot(snap)
         self.notes.show_snapshot(snap, thumbs)
@@ -195,15 +195,15 @@ class QtCasePanel(QWidget):
     def _step(self, dialog: QtStepDialog, action: Action, snap: CaseSnapshot,
               values: dict) -> None:
         actor = Actor(self.view.role)
-        self.actions.set_busy(True)
+        self.steps.set_busy(True)
 
         def done(_result) -> None:
-            self.actions.set_busy(False)
-            self.message.setText(tr("已办理：") + tr(action.label))
+            self.steps.set_busy(False)
+            self.message.setText(tr("已办理：") + tr(action.label, "action"))
             dialog.done_ok()
 
         def refused(exc: BaseException) -> None:
-            self.actions.set_busy(False)
+            self.steps.set_busy(False)
             text = failure_message(exc)
             dialog.refused(text)
             self.message.setText(tr("未能办理：") + text)

@@ -37,10 +37,10 @@ class QtStepDialog(QDialog):
         super().__init__(parent)
         self.action, self.case = action, case
         rule = RULES[action]
-        self.setWindowTitle(f"{tr(action.label)} — {case.case_no}")
+        self.setWindowTitle(f"{tr(action.label, 'action')} — {case.case_no}")
         self.setMinimumWidth(420)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"{case.case_no}  {tr(case.status.label)}  {case.category_name}"))
+        form.addRow(QLabel(f"{case.case_no}  {tr(case.status.label)}  {tr(case.category_name)}"))
         self.department: QComboBox | None = None
         if rule.needs_department:
             self.department = QComboBox(self)
@@ -88,7 +88,7 @@ class QtStepDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel, parent=self)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(tr(action.label))
+        self.ok.setText(tr(action.label, "action"))
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)

@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import Changes
-from xjwc_desktop.core.i18n import tr
+from xjwc_desktop.core.i18n import language, tr
 from xjwc_desktop.core.queries.case_index import Reference
 from xjwc_desktop.core.reporting import KPI_TILES, dashboard_figures
 from xjwc_desktop.core.reporting.charts import BUILDERS
 from xjwc_desktop.core.reporting.numbers import count, percent
+from xjwc_desktop.core.reporting.periods import period_label
 from xjwc_desktop.core.reporting.places import period_places
 from xjwc_desktop.core.stats import Period
 from xjwc_desktop.gui.dashboard.qt_charts import QtChart
@@ -220,7 +221,8 @@ class QtDashboard(QWidget):
         for key, build in BUILDERS.items():
             self.charts[key].set_spec(build(figures))
         self.status.setText(tr("{label}，共 {n} 件案件（{s:.1f} 秒）").format(
-            label=figures["period"]["label"], n=count(k["reported"]), s=seconds))
+            label=period_label(self.period(), language()), n=count(k["reported"]),
+            s=seconds))
         self.refreshed.emit(figures)
         self._places(generation)
 

@@ -225,7 +225,7 @@ class QtImportDialog(QtJobDialog):
         super().__init__(tasks, tr("导入"), parent)
         self.kind = QComboBox(self)
         for name, kind in KINDS.items():
-            self.kind.addItem(f"{tr(kind.label)} ({name})", name)
+            self.kind.addItem(f"{tr(kind.label)} ({name})", name)  # the CLI's name beside
         self.path = QLineEdit(self)
         browse = QPushButton(tr("选择……"), self)
         browse.clicked.connect(self._browse)

@@ -31,11 +31,18 @@ def create_application(argv: list[str] | None = None, *, headless: bool = False)
 
 
 def install_qt_translations(app) -> None:
-    """Qt's own texts (OK/Cancel/保存, file dialogs, context menus) in the interface
-    language; English is Qt's own. Installed once per application."""
+    """Qt's own texts (OK/取消, file dialogs, context menus) in the interface language;
+    English is Qt's own. Follows the language in use each time it is called."""
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
-    if language() != "zh" or getattr(app, "_xjwc_translators", None):
+    installed = getattr(app, "_xjwc_translators", [])
+    if language() != "zh":
+        for translator in installed:
+            app.removeTranslator(translator)
+        app._xjwc_translators = []
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        return
+    if installed:
         return
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
