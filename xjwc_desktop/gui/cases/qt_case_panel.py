@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -34,18 +33,11 @@ from xjwc_desktop.gui.cases.qt_case_detail import QtCaseFields, QtCaseHistory
 from xjwc_desktop.gui.cases.qt_case_notes import QtCaseNotes, thumbnail
 from xjwc_desktop.gui.cases.qt_reference import QtReference
 from xjwc_desktop.gui.cases.qt_step_dialog import QtStepDialog
+from xjwc_desktop.gui.shell.qt_flow_layout import scrolled
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager, failure_message
 
 LIGHT_COLORS = {Light.RED: "#d64541", Light.YELLOW: "#f0b429", Light.GREEN: "#2e9e5b"}
 TABS = ("办理", "详情", "办理经过", "备注与照片")
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 class QtCasePanel(QWidget):

@@ -1,10 +1,11 @@
-"""A layout that places its items left to right and wraps to the next line when the width
-runs out (Qt's FlowLayout example): check boxes that fit a narrow dock and use a wide one."""
+"""Layout helpers: a layout that places its items left to right and wraps to the next line
+when the width runs out (Qt's FlowLayout example: check boxes that fit a narrow dock and
+use a wide one), and a frameless scroll area (a panel as short as its dock)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLayout, QLayoutItem, QScrollArea, QSizePolicy, QWidget
 
 
 class QtFlowLayout(QLayout):
@@ -74,3 +75,12 @@ def flow_box(widgets: list[QWidget], parent: QWidget | None = None) -> QWidget:
     policy.setHeightForWidth(True)
     box.setSizePolicy(policy)
     return box
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: it may be shorter than it would like."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area

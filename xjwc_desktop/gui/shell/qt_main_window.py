@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTabWidget,
@@ -32,6 +31,7 @@ from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.storage.database import Database
 from xjwc_desktop.gui.shell import qt_layout
 from xjwc_desktop.gui.shell.qt_app import install_qt_translations
+from xjwc_desktop.gui.shell.qt_flow_layout import scrolled
 from xjwc_desktop.gui.shell.qt_icons import icon
 from xjwc_desktop.gui.shell.qt_settings import (
     CENTRAL_TAB,
@@ -42,14 +42,6 @@ from xjwc_desktop.gui.shell.qt_settings import (
 from xjwc_desktop.gui.shell.qt_workspace import QtWorkspace
 
 TITLE = "新江湾城街道网格化管理中心"
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    return scroll
 
 
 class QtMainWindow(QMainWindow):
