@@ -110,6 +110,7 @@ class QtCaseData(QObject):
         self.reference = index.reference
         self._buffer = buffer if buffer[0][1] == self.display else None
         self.index_loaded.emit(index)
+        index.prefetch_text()  # keyword search: its texts load in the background
 
     def set_display(self, display: str) -> None:
         if display != self.display:
