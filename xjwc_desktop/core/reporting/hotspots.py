@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.geo.measure import area_m2, nearest_road_names
 from xjwc_desktop.core.model import Category, Compound
+from xjwc_desktop.core.reporting import month_cache, place_cache
 from xjwc_desktop.core.reporting.case_figures import grid_counts
 from xjwc_desktop.core.reporting.cells import (
     Raster,
@@ -59,7 +60,16 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
     category codes), densest first, ``top`` of each."""
     maps = load_map_data()
     raster = Raster.covering(maps.boundary.bounds, cell_m)
-    rows = cell_counts(conn, raster, period, categories)
+    # At the default cell size the per-month cache serves (after bringing it up to date);
+    # otherwise, or where it cannot, every case of the period is counted.
+    cached = (place_cache.period_counts(conn, period, categories)
+              if cell_m == place_cache.CELL_M and month_cache.prepare(conn) else None)
+    if cached is not None:
+        rows, grid_cases = cached
+        grids = _grid_rows(conn, period, categories, grid_cases)
+    else:
+        rows = cell_counts(conn, raster, period, categories)
+        grids = grid_counts(conn, period, categories)
     grid = to_array(raster, rows)
     radius = max(0, round((window_m / cell_m - 1) / 2))
     window_m2 = ((2 * radius + 1) * cell_m) ** 2
@@ -89,10 +99,16 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
         "cases": int(grid.sum()),
         "cluster_count": len(clusters),
         "clusters": clusters[:top],
-        "grids": [g for g in grid_counts(conn, period, categories)
-                  if g["count"] >= min_cases][:top],
+        "grids": [g for g in grids if g["count"] >= min_cases][:top],
         "places": _places(conn, raster, grid)[:top],
     }
+
+
+def _grid_rows(conn: Connection, period: Period, categories: tuple[str, ...],
+               cases: Counter) -> list[dict[str, Any]]:
+    """:func:`grid_counts`' rows from counts already made (the cache's)."""
+    counts = {(code,): [n] for code, n in cases.items() if n}
+    return grid_counts(conn, period, read=lambda _conn, _aggregate, _period: counts)
 
 
 def _cluster(raster: Raster, cells: np.ndarray, grid: np.ndarray, windows: np.ndarray,
