@@ -55,17 +55,20 @@ def _street_area_m2() -> float:
 
 def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] = (), *,
                   top: int = 10, cell_m: float = CELL_M, window_m: float = WINDOW_M,
-                  min_ratio: float = MIN_RATIO, min_cases: int = MIN_CASES) -> dict[str, Any]:
+                  min_ratio: float = MIN_RATIO, min_cases: int = MIN_CASES,
+                  cached: bool = True) -> dict[str, Any]:
     """Clusters, unit grids and places of the period's cases (of ``categories`` if given,
-    category codes), densest first, ``top`` of each."""
+    category codes), densest first, ``top`` of each. ``cached=False`` counts every case of
+    the period instead of summing the per-month cache (the reference it is tested against)."""
     maps = load_map_data()
     raster = Raster.covering(maps.boundary.bounds, cell_m)
     # At the default cell size the per-month cache serves (after bringing it up to date);
     # otherwise, or where it cannot, every case of the period is counted.
-    cached = (place_cache.period_counts(conn, period, categories)
-              if cell_m == place_cache.CELL_M and month_cache.prepare(conn) else None)
-    if cached is not None:
-        rows, grid_cases = cached
+    counted = (place_cache.period_counts(conn, period, categories)
+               if cached and cell_m == place_cache.CELL_M and month_cache.prepare(conn)
+               else None)
+    if counted is not None:
+        rows, grid_cases = counted
         grids = _grid_rows(conn, period, categories, grid_cases)
     else:
         rows = cell_counts(conn, raster, period, categories)

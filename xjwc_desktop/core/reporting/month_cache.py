@@ -20,6 +20,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, literal, select
 from sqlalchemy.exc import OperationalError
 
@@ -200,6 +201,24 @@ def mark_all(conn: Connection) -> list[int]:
         conn.execute(insert(DIRTY).prefix_with("OR IGNORE"),
                      [{"month": m} for m in sorted(months)])
     return sorted(months)
+
+
+# The month of a stored date, as the triggers of migration 0005 compute it.
+_MONTH_SQL = "CAST(substr({0}, 1, 4) AS INTEGER) * 100 + CAST(substr({0}, 6, 2) AS INTEGER)"
+TRIGGERS = ("cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad")
+
+
+def mark_cases(conn: Connection, ids: list[str]) -> None:
+    """Mark the months of the cases ``ids`` as they are now (their 受理 and 立案 dates): what
+    the triggers do row by row, for a bulk write that runs without them — called before
+    the write (the old months) and after it (the new ones)."""
+    ids_json = orjson.dumps(ids).decode()
+    for column in ("reported_at", "registered_at"):
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO dashboard_dirty_months (month) "
+            f"SELECT DISTINCT {_MONTH_SQL.format(column)} FROM cases "
+            f"WHERE id IN (SELECT value FROM json_each(?)) AND {column} IS NOT NULL",
+            (ids_json,))
 
 
 def _as_datetime(value) -> dt.datetime:
