@@ -69,18 +69,21 @@ def month_rows(conn: Connection, months: list[int] | None = None) -> list[dict]:
         [*live, *_month_period(m).clause(Case.reported_at)] for m in months]
     cells: dict[tuple[int, str], list[int]] = defaultdict(list)
     grids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    # One GROUP BY gives both: a case counts in its cell if it lies on the raster (CAST
+    # truncates toward zero, so the west and south edges are tested apart) and in its grid.
+    inside = and_(Case.lon >= raster.lon0, Case.lat >= raster.lat0)
+    cell_of: dict[tuple[int, str, int, int], int] = defaultdict(int)
     for where in where_sets:
-        for m, code, x, y, n in conn.execute(
-                select(month, category, ix, iy, func.count())
-                .where(*where, Case.lon >= raster.lon0, Case.lat >= raster.lat0)
-                .group_by(month, category, ix, iy)):
-            if 0 <= x < raster.width and 0 <= y < raster.height:
-                cells[(int(m), code)].extend((int(x) * raster.height + int(y), int(n)))
-        for m, code, grid, n in conn.execute(
-                select(month, category, Case.grid_code, func.count())
-                .where(*where, Case.grid_code.is_not(None))
-                .group_by(month, category, Case.grid_code)):
-            grids[(int(m), code)][grid] = int(n)
+        for m, code, x, y, on_raster, grid, n in conn.execute(
+                select(month, category, ix, iy, inside, Case.grid_code, func.count())
+                .where(*where).group_by(month, category, ix, iy, inside, Case.grid_code)):
+            key = (int(m), code)
+            if on_raster and 0 <= x < raster.width and 0 <= y < raster.height:
+                cell_of[(*key, int(x) * raster.height + int(y))] += int(n)
+            if grid is not None:
+                grids[key][grid] = grids[key].get(grid, 0) + int(n)
+    for (m, code, cell), n in sorted(cell_of.items()):
+        cells[(m, code)].extend((cell, n))
     sig = signature(raster)
     return [{"month": m, "category_code": code, "raster": sig,
              "cells": orjson.dumps(cells.get((m, code), [])).decode(),
