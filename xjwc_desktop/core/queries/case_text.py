@@ -125,13 +125,15 @@ class TextBlock:
         anchor = int(np.argmin(counts))
         if counts[anchor] * _COST_PER_HIT > self.units.size * (query.size + 1.5):
             return np.flatnonzero(self._dense(query))
-        at = self._sparse(query, anchor)
+        at = self._sparse(query, anchor, np.argsort(counts, kind="stable"))
         hit = np.zeros(n, dtype=bool)
         hit[np.searchsorted(self.starts, at, side="right") - 1] = True
         return np.flatnonzero(hit)
 
-    def _sparse(self, query: np.ndarray, anchor: int) -> np.ndarray:
-        """Start positions of ``query``: where its rarest unit is, then checked unit by unit."""
+    def _sparse(self, query: np.ndarray, anchor: int,
+                order: np.ndarray | None = None) -> np.ndarray:
+        """Start positions of ``query``: where its rarest unit is, then checked unit by unit,
+        rarest first (``order``), so that the candidates shrink as early as they can."""
         units, size = self.units, query.size
         found = []
         buffer = np.empty(_SCAN, dtype=bool)
@@ -142,7 +144,7 @@ class TextBlock:
                 found.append(hits + (lo - anchor))
         at = np.concatenate(found) if found else np.zeros(0, np.int64)
         at = at[(at >= 0) & (at <= units.size - size)]
-        for k in range(size):
+        for k in (range(size) if order is None else order.tolist()):
             if k != anchor and at.size:
                 at = at[units[at + k] == query[k]]
         return at

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -112,7 +113,7 @@ def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list
         with conn.begin_nested(), bulk_insert(conn, table.name, len(rows)), \
                 _months_in_bulk(conn, table.name, ids):
             _write_rows(conn, table.name, columns, rows, ids_json)
-    except IntegrityError:
+    except (IntegrityError, sqlite3.IntegrityError):  # ours, or the driver's own
         _apply_one_by_one(conn, table.name, columns, rows)
     written.setdefault(table.name, []).extend(ids)
 
@@ -188,7 +189,7 @@ def _apply_one_by_one(conn: Connection, name: str, columns: list[str], rows: lis
             try:
                 with conn.begin_nested():
                     _write_rows(conn, name, columns, [row])
-            except IntegrityError:
+            except (IntegrityError, sqlite3.IntegrityError):  # ours, or the driver's own
                 failed.append(row)
         if not failed:
             return
