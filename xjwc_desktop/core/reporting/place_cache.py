@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Integer, and_, cast, delete, func, insert, se
 from sqlalchemy.sql.elements import ColumnElement
 
 from xjwc_desktop.core.geo.mapdata import load_map_data
-from xjwc_desktop.core.metrics.groups import key_expression
 from xjwc_desktop.core.model import Case, DashboardMonthPlaces
 from xjwc_desktop.core.reporting.cells import Raster, cell_counts
 from xjwc_desktop.core.stats import Period
@@ -42,7 +41,9 @@ def signature(raster: Raster) -> str:
 
 
 def _month_of_report():
-    return key_expression("month", Case.reported_at)
+    from xjwc_desktop.core.reporting.month_cache import stored_month
+
+    return stored_month(Case.reported_at)
 
 
 def expressions(raster: Raster) -> dict[str, ColumnElement]:
