@@ -35,7 +35,6 @@ from xjwc_desktop.core.reporting.cells import (
     Raster,
     cell_counts,
     components,
-    to_array,
     window_sums,
 )
 from xjwc_desktop.core.reporting.coverage import haversine_m
@@ -68,12 +67,14 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
                if cached and cell_m == place_cache.CELL_M and month_cache.prepare(conn)
                else None)
     if counted is not None:
-        rows, grid_cases = counted
-        grids = _grid_rows(conn, period, categories, grid_cases)
+        cells, grid_cases = counted
+        grids = (_grid_rows(conn, period, grid_cases) if grid_cases is not None else
+                 grid_counts(conn, period, read=month_cache.cached_counts))
     else:
-        rows = cell_counts(conn, raster, period, categories)
+        cells = place_cache.CellCounts.from_rows(
+            raster, cell_counts(conn, raster, period, categories))
         grids = grid_counts(conn, period, categories)
-    grid = to_array(raster, rows)
+    grid = cells.grid()
     radius = max(0, round((window_m / cell_m - 1) / 2))
     window_m2 = ((2 * radius + 1) * cell_m) ** 2
     windows = window_sums(grid, radius)
@@ -81,11 +82,8 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
     threshold = max(float(min_cases), min_ratio * even)
     names = dict(conn.execute(select(Category.code, Category.name)).all())
 
-    by_cell: dict[tuple[int, int], Counter] = {}
-    for ix, iy, code, n in rows:
-        by_cell.setdefault((ix, iy), Counter())[code] += n
-    clusters = [_cluster(raster, cells, grid, windows, by_cell, names, window_m2)
-                for cells in components((grid > 0) & (windows >= threshold))]
+    clusters = [_cluster(raster, members, grid, windows, cells, names, window_m2)
+                for members in components((grid > 0) & (windows >= threshold))]
     # A dense window around two or three cases is still not a repeat problem.
     clusters = [c for c in clusters if c["cases"] >= min_cases]
     clusters.sort(key=lambda c: (-c["peak_cases"], -c["cases"]))
@@ -107,23 +105,21 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
     }
 
 
-def _grid_rows(conn: Connection, period: Period, categories: tuple[str, ...],
-               cases: Counter) -> list[dict[str, Any]]:
+def _grid_rows(conn: Connection, period: Period, cases: Counter) -> list[dict[str, Any]]:
     """:func:`grid_counts`' rows from counts already made (the cache's)."""
     counts = {(code,): [n] for code, n in cases.items() if n}
     return grid_counts(conn, period, read=lambda _conn, _aggregate, _period: counts)
 
 
 def _cluster(raster: Raster, cells: np.ndarray, grid: np.ndarray, windows: np.ndarray,
-             by_cell: dict, names: dict[str, str], window_m2: float) -> dict[str, Any]:
+             by_category: place_cache.CellCounts, names: dict[str, str],
+             window_m2: float) -> dict[str, Any]:
     ix, iy = cells[:, 0], cells[:, 1]
     counts = grid[ix, iy]
     peak = int(np.argmax(windows[ix, iy]))
     plon, plat = raster.centre(ix[peak], iy[peak])
     clon, clat = raster.centre(np.average(ix, weights=counts), np.average(iy, weights=counts))
-    kinds: Counter = Counter()
-    for x, y in zip(ix.tolist(), iy.tolist(), strict=True):
-        kinds.update(by_cell.get((x, y), {}))
+    kinds = by_category.kinds(ix, iy)
     outline = shapely.union_all([shapely.box(*raster.box(x, y)) for x, y in cells.tolist()])
     peak_cases = int(windows[ix[peak], iy[peak]])
     return {

@@ -110,71 +110,103 @@ def replace_months(conn: Connection, months: list[int] | None, rows: list[dict])
         conn.execute(insert(TABLE), rows)
 
 
+class CellCounts:
+    """Cases per category and cell of a raster: ``matrix[k, ix * height + iy]`` for the
+    category ``codes[k]``."""
+
+    def __init__(self, raster: Raster, codes: list[str], matrix: np.ndarray) -> None:
+        self.raster, self.codes, self.matrix = raster, codes, matrix
+
+    @classmethod
+    def from_rows(cls, raster: Raster, rows: Rows) -> CellCounts:
+        codes = sorted({code for _x, _y, code, _n in rows})
+        index = {code: k for k, code in enumerate(codes)}
+        matrix = np.zeros((len(codes), raster.width * raster.height), np.int64)
+        if rows:
+            x, y, code, n = zip(*rows, strict=True)
+            np.add.at(matrix, ([index[c] for c in code],
+                               np.array(x) * raster.height + np.array(y)), np.array(n))
+        return cls(raster, codes, matrix)
+
+    def add(self, other: CellCounts) -> CellCounts:
+        codes = sorted(set(self.codes) | set(other.codes))
+        matrix = np.zeros((len(codes), self.matrix.shape[1]), np.int64)
+        for part in (self, other):
+            rows = [codes.index(c) for c in part.codes]
+            matrix[rows] += part.matrix
+        return CellCounts(self.raster, codes, matrix)
+
+    def grid(self) -> np.ndarray:
+        """Cases per cell, all categories, as a ``(width, height)`` array."""
+        return self.matrix.sum(axis=0).reshape(self.raster.width, self.raster.height)
+
+    def kinds(self, ix: np.ndarray, iy: np.ndarray) -> Counter:
+        """Cases per category in the cells ``(ix, iy)``."""
+        totals = self.matrix[:, np.asarray(ix) * self.raster.height + np.asarray(iy)].sum(1)
+        # In code order: most_common() then breaks ties the same way whatever the source.
+        return Counter({code: int(n) for code, n in sorted(zip(self.codes, totals.tolist(),
+                                                                strict=True)) if n})
+
+
 def _cached(conn: Connection, first: int | None, last: int | None,
-            categories: tuple[str, ...]) -> tuple[Rows, Counter] | None:
-    """Cells and grids of the whole months ``first..last`` from the cache (None: the cache
-    is on another raster)."""
+            categories: tuple[str, ...]) -> tuple[CellCounts, Counter | None] | None:
+    """Cells (and, for some categories, grids) of the whole months ``first..last`` from the
+    cache (None: the cache is on another raster). Without categories the grids come from
+    the month cache of unit grids, a few thousand rows (None here)."""
     raster = street_raster()
-    query = select(TABLE.c.category_code, TABLE.c.raster, TABLE.c.cells, TABLE.c.grids)
+    columns = [TABLE.c.category_code, TABLE.c.raster, TABLE.c.cells]
+    if categories:
+        columns.append(TABLE.c.grids)
+    query = select(*columns)
     if first is not None:
         query = query.where(TABLE.c.month >= first)
     if last is not None:
         query = query.where(TABLE.c.month <= last)
     if categories:
         query = query.where(TABLE.c.category_code.in_(categories))
-    sig = signature(raster)
+    sig, size = signature(raster), raster.width * raster.height
     codes: dict[str, int] = {}
-    parts: list[np.ndarray] = []
-    grids: Counter = Counter()
-    for code, row_sig, cells, grid_json in conn.execute(query):
-        if row_sig != sig:
+    parts: list[bytes] = []
+    grids: dict[str, int] = {}
+    for row in conn.execute(query):
+        if row[1] != sig:
             return None
-        pairs = np.asarray(orjson.loads(cells), dtype=np.int64).reshape(-1, 2)
-        k = codes.setdefault(code, len(codes))
-        parts.append(np.column_stack([pairs[:, 0] + k * raster.width * raster.height,
-                                      pairs[:, 1]]))
-        grids.update(orjson.loads(grid_json))
-    if not parts:
-        return [], grids
-    flat = np.concatenate(parts)
-    totals = np.bincount(flat[:, 0], weights=flat[:, 1],
-                         minlength=len(codes) * raster.width * raster.height)
-    names = list(codes)
-    rows: Rows = []
-    for key in np.flatnonzero(totals).tolist():
-        k, cell = divmod(key, raster.width * raster.height)
-        x, y = divmod(cell, raster.height)
-        rows.append((x, y, names[k], int(totals[key])))
-    return rows, grids
+        k = codes.setdefault(row[0], len(codes))
+        pairs = np.asarray(orjson.loads(row[2]), dtype=np.int64).reshape(-1, 2)
+        pairs[:, 0] += k * size
+        parts.append(pairs)
+        if categories:
+            for grid, n in orjson.loads(row[3]).items():
+                grids[grid] = grids.get(grid, 0) + n
+    flat = np.concatenate(parts) if parts else np.zeros((0, 2), np.int64)
+    matrix = np.bincount(flat[:, 0], weights=flat[:, 1], minlength=len(codes) * size)
+    cells = CellCounts(raster, list(codes), matrix.astype(np.int64).reshape(len(codes), size))
+    return cells, (Counter(grids) if categories else None)
 
 
-def period_counts(conn: Connection, period: Period,
-                  categories: tuple[str, ...] = ()) -> tuple[Rows, Counter] | None:
-    """``(cell rows, cases per unit grid)`` of the live cases reported in ``period`` (of
-    ``categories`` if given): whole months from the cache, the days around them counted.
-    None when the cache cannot serve (another raster): count it all directly."""
+def period_counts(conn: Connection, period: Period, categories: tuple[str, ...] = ()
+                  ) -> tuple[CellCounts, Counter | None] | None:
+    """Cases per category and cell of the live cases reported in ``period`` (of
+    ``categories`` if given), and — with categories — per unit grid (None without: read
+    the unit grid month cache): whole months from the cache, the days around them
+    counted. None when the cache cannot serve (another raster): count it all directly."""
     from xjwc_desktop.core.reporting.month_cache import split
 
     months, edges = split(period)
-    rows: Rows = []
-    grids: Counter = Counter()
+    raster = street_raster()
+    cells = CellCounts(raster, [], np.zeros((0, raster.width * raster.height), np.int64))
+    grids: Counter | None = Counter() if categories else None
     if months is not None:
         got = _cached(conn, *months, categories)
         if got is None:
             return None
-        rows, grids = got
-    raster = street_raster()
+        cells, grids = got
     for edge in edges:
-        rows = _merge(rows, cell_counts(conn, raster, edge, categories))
-        grids.update(_grid_counts(conn, edge, categories))
-    return rows, grids
-
-
-def _merge(a: Rows, b: Rows) -> Rows:
-    total: Counter = Counter()
-    for x, y, code, n in [*a, *b]:
-        total[(x, y, code)] += n
-    return [(x, y, code, n) for (x, y, code), n in total.items()]
+        cells = cells.add(CellCounts.from_rows(raster, cell_counts(conn, raster, edge,
+                                                                   categories)))
+        if grids is not None:
+            grids.update(_grid_counts(conn, edge, categories))
+    return cells, grids
 
 
 def _grid_counts(conn: Connection, period: Period, categories: tuple[str, ...]) -> Counter:
