@@ -7,14 +7,20 @@ import datetime as dt
 import re
 import sqlite3
 
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.sql import visitors
 
 from tests.core.workflow_helpers import START, case_in
 from xjwc_desktop.core.model import Case, CaseStatus
-from xjwc_desktop.core.reporting import dashboard_figures, month_cache, parse_month_period
-from xjwc_desktop.core.reporting.aggregates import AGGREGATES, direct_counts
+from xjwc_desktop.core.reporting import (
+    dashboard_figures,
+    month_cache,
+    parse_month_period,
+    place_cache,
+)
+from xjwc_desktop.core.reporting.aggregates import AGGREGATES, GRIDS, direct_counts
 from xjwc_desktop.core.stats import Period
 from xjwc_desktop.core.storage.database import open_database
 
@@ -50,6 +56,7 @@ def assert_cache_is_the_cases(db) -> None:
         assert figures(db, period, cached=True) == figures(db, period, cached=False), name
     assert dirty(db) == []
     with db.engine.connect() as conn:
+        assert_places_are_the_cases(conn)
         months = [m for (m,) in conn.exec_driver_sql(
             "SELECT DISTINCT CAST(strftime('%Y%m', reported_at) AS INTEGER) FROM cases")]
         for month in months:
@@ -59,18 +66,66 @@ def assert_cache_is_the_cases(db) -> None:
                     direct_counts(conn, aggregate, whole), (aggregate.name, month)
 
 
+def assert_places_are_the_cases(conn) -> None:
+    """The hotspots' cells (and unit grids of categories) from the cache are the ones
+    counted directly."""
+    from xjwc_desktop.core.reporting.cells import cell_counts
+
+    def nonzero(cells) -> dict:
+        k, cell = np.nonzero(cells.matrix)
+        return {(cells.codes[a], b): int(cells.matrix[a, b])
+                for a, b in zip(k.tolist(), cell.tolist(), strict=True)}
+
+    raster = place_cache.street_raster()
+    for name, period in PERIODS.items():
+        for categories in ((), ("E0101", "C0101")):
+            cells, grids = place_cache.period_counts(conn, period, categories)
+            direct = place_cache.CellCounts.from_rows(
+                raster, cell_counts(conn, raster, period, categories))
+            assert nonzero(cells) == nonzero(direct), (name, categories)
+            if categories:
+                assert dict(grids) == {code: n for (code,), (n,) in direct_counts(
+                    conn, GRIDS, period, (Case.category_code.in_(categories),)).items()}, name
+            else:
+                assert grids is None  # read from the unit grids' own month cache
+
+
+def assert_built_with_the_data(db) -> None:
+    """Nothing waits to be counted, and what is cached (read without any refresh) is what
+    the cases say: every figure, every month, and the hotspots' cells and grids."""
+    assert dirty(db) == []
+    with db.engine.connect() as conn:
+        for name, period in PERIODS.items():
+            for aggregate in AGGREGATES:
+                assert month_cache.cached_counts(conn, aggregate, period) == \
+                    direct_counts(conn, aggregate, period), (name, aggregate.name)
+        assert_places_are_the_cases(conn)
+    assert_cache_is_the_cases(db)
+
+
 def reported(db, period: Period) -> int:
     return figures(db, period, cached=True)["kpis"]["reported"]
 
 
-def test_a_new_demo_has_every_month_to_count(demo_db) -> None:
-    """The demo marks its months; the first read counts them (cheap here, seconds at 1M)."""
-    assert dirty(demo_db) == list(range(201501, 201511))
-    assert month_cache.prepare(demo_db) is True
+def test_a_new_demo_comes_with_its_cache(demo_db) -> None:
+    """The demo counts its months as it is made: the first dashboard has nothing to do."""
     with demo_db.engine.connect() as conn:
         total = conn.exec_driver_sql("SELECT sum(cases) FROM dashboard_month_cube").scalar()
     assert total == 15_789
-    assert_cache_is_the_cases(demo_db)
+    assert_built_with_the_data(demo_db)
+
+
+def test_a_scale_demo_comes_with_its_cache(tmp_path) -> None:
+    from xjwc_desktop.core.demo.generate import create_demo
+
+    db = open_database(create_demo(tmp_path / "scale.sqlite", cases=20_000))
+    try:
+        with db.engine.connect() as conn:
+            total = conn.exec_driver_sql("SELECT sum(cases) FROM dashboard_month_cube").scalar()
+        assert total == 35_789
+        assert_built_with_the_data(db)
+    finally:
+        db.close()
 
 
 def test_marking_everything_recounts_everything(demo_db) -> None:
@@ -119,6 +174,18 @@ def test_a_case_moved_to_another_month(db) -> None:
     assert dirty(db) == [201504, 201507]
     assert (reported(db, spring), reported(db, july)) == (before[0] - 1, before[1] + 1)
     assert_cache_is_the_cases(db)
+
+
+def test_a_case_moved_on_the_map(db) -> None:
+    """Positions feed the hotspots' cells: moving a case marks its month."""
+    month_cache.prepare(db)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET lon = lon + 0.003, lat = lat - 0.002 "
+                             "WHERE reported_at LIKE '2015-06-1%'")
+    assert dirty(db) == [201506]
+    month_cache.prepare(db)
+    with db.engine.connect() as conn:
+        assert_places_are_the_cases(conn)
 
 
 def test_soft_deletion(db) -> None:
@@ -179,10 +246,9 @@ def test_an_import(demo_db_path, tmp_path) -> None:
     assert report.added == 3
     db = open_database(demo_db_path)
     try:
-        assert dirty(db) == [201601]
+        assert_built_with_the_data(db)  # the import counted its month itself
         f = figures(db, parse_month_period("2016-01"), cached=True)
         assert f["cases"]["by_source"]["hotline"]["count"] == 3
-        assert_cache_is_the_cases(db)
     finally:
         db.close()
 
@@ -195,6 +261,9 @@ def test_the_triggers_watch_every_column_a_cached_figure_reads(db) -> None:
         for expression in expressions:
             read |= {node.name for node in visitors.iterate(expression)
                      if getattr(node, "table", None) is Case.__table__}
+    for expression in place_cache.expressions(place_cache.street_raster()).values():
+        read |= {node.name for node in visitors.iterate(expression)
+                 if getattr(node, "table", None) is Case.__table__}
     with db.engine.connect() as conn:
         triggers = dict(conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
@@ -202,10 +271,10 @@ def test_the_triggers_watch_every_column_a_cached_figure_reads(db) -> None:
     assert set(triggers) == {"cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad"}
     watched = re.search(r"UPDATE OF (.*?) ON cases", triggers["cases_dashboard_au"]).group(1)
     assert read <= {c.strip() for c in watched.split(",")}
-    assert {"status", "reported_at", "registered_at", "department_id"} <= read
+    assert {"status", "reported_at", "registered_at", "department_id", "lon", "lat"} <= read
 
 
-def test_an_older_database_gets_its_cache_on_the_first_refresh(demo_db_path) -> None:
+def test_an_upgraded_database_gets_its_cache_from_the_upgrade(demo_db_path) -> None:
     from alembic import command
 
     from xjwc_desktop.core.storage import migrate
@@ -218,10 +287,9 @@ def test_an_older_database_gets_its_cache_on_the_first_refresh(demo_db_path) -> 
     assert not con.execute("SELECT name FROM sqlite_master WHERE name LIKE 'dashboard%' "
                            "OR name LIKE 'cases_dashboard%'").fetchall()
     con.close()
-    db = open_database(demo_db_path)  # upgrades to 0005: every month with cases is dirty
+    db = open_database(demo_db_path)  # 0005 marks every month, 0007 counts them all
     try:
-        assert dirty(db) == list(range(201501, 201511))
-        assert_cache_is_the_cases(db)
+        assert_built_with_the_data(db)
     finally:
         db.close()
 

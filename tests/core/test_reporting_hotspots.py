@@ -135,3 +135,16 @@ def test_nothing_is_a_hotspot_in_an_empty_period(conn) -> None:
     assert found["clusters"] == []
     assert found["grids"] == []
     assert math.isclose(found["parameters"]["threshold_cases"], 5)
+
+
+@pytest.mark.parametrize("period", [SEED, parse_month_period("2015-03"),
+                                    parse_month_period("2015-02..2015-04")])
+@pytest.mark.parametrize("categories", [(), ("E0101",), ("E0101", "C0101")])
+def test_the_cache_gives_the_hotspots_counted_from_the_cases(conn, period, categories) -> None:
+    from xjwc_desktop.core.stats import Period
+
+    assert find_hotspots(conn, period, categories) == \
+        find_hotspots(conn, period, categories, cached=False)
+    days = Period(period.start.replace(day=10), period.end)  # whole months and some days
+    assert find_hotspots(conn, days, categories) == \
+        find_hotspots(conn, days, categories, cached=False)

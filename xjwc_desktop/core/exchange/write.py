@@ -22,6 +22,7 @@ from xjwc_desktop.core.exchange.plan import ImportPlan, RowNote, existing_keys
 from xjwc_desktop.core.exchange.progress import Progress, Throttle
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import CaseStatus
+from xjwc_desktop.core.reporting import month_cache
 from xjwc_desktop.core.storage.spatial import bulk_insert
 from xjwc_desktop.core.sync.state import device_no
 from xjwc_desktop.core.workflow.numbering import case_number, last_sequence
@@ -59,6 +60,10 @@ def apply_plan(conn: Connection, plan: ImportPlan, *, workstation_id: str, now: 
             if extra:
                 insert_rows(conn, extra[0], extra[1], extra[2][start:start + CHUNK])
         report(total, total, f"已写入 {total:,} 行，更新空间索引")
+    if table == "cases" and month_cache.usable(conn):
+        # The dashboard's months the new cases fall in, counted now, with the data: no
+        # dashboard waits for them later (the cost follows the months touched).
+        month_cache.refresh(conn)
     return raced
 
 

@@ -15,6 +15,7 @@ from xjwc_desktop.core.model.dashboard_cache import (
     DashboardMonthDepartment,
     DashboardMonthGrid,
     DashboardMonthInspectorDay,
+    DashboardMonthPlaces,
 )
 from xjwc_desktop.core.model.enums import (
     CaseSource,
@@ -57,6 +58,7 @@ __all__ = [
     "DashboardMonthDepartment",
     "DashboardMonthGrid",
     "DashboardMonthInspectorDay",
+    "DashboardMonthPlaces",
     "Department",
     "IllegalStructure",
     "Inspector",

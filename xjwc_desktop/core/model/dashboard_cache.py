@@ -10,7 +10,7 @@ months before the dashboard reads. Keys that may be missing in a case are stored
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xjwc_desktop.core.model.base import Base
@@ -97,3 +97,20 @@ class DashboardMonthDepartment(Base):
     handled: Mapped[int] = _count()
     handled_on_time: Mapped[int] = _count()
     reworked: Mapped[int] = _count()
+
+
+class DashboardMonthPlaces(Base):
+    """Where a month's cases of one category (小类) lie, for hotspots: cases per cell of
+    the hotspot raster and per unit grid, as JSON (``cells``: ``[cell, cases, …]`` with
+    ``cell = ix * height + iy``; ``grids``: ``{code: cases}``). A cell table would hold
+    about as many rows as there are cases; one row per month and category keeps an
+    all-time read to a few thousand rows. ``raster`` names the raster the cells are on:
+    rows on another raster (other map data) are not used."""
+
+    __tablename__ = "dashboard_month_places"
+
+    month: Mapped[int] = _month()
+    category_code: Mapped[str] = _key(12)
+    raster: Mapped[str] = mapped_column(String(120), nullable=False)
+    cells: Mapped[str] = mapped_column(Text, nullable=False)
+    grids: Mapped[str] = mapped_column(Text, nullable=False)

@@ -3,8 +3,9 @@
 The map and the case list both show "the cases that pass the filter". Asking SQLite for
 them on every click re-reads a million rows (seconds); this index reads them once (about a
 second, off the GUI thread) and answers a filter with a boolean mask over its columns and a
-sort with a precomputed permutation, both in milliseconds. Text search, which needs the
-long text columns, stays in SQL (:meth:`CaseIndex.text_positions`) and is intersected.
+sort with a precomputed permutation, both in milliseconds. Text search scans the four
+texts held apart in memory (:mod:`case_search`, loaded once, after the columns) and is
+intersected.
 
 Positions (0..n-1) are in rowid order, so ``rowid[position]`` is sorted and
 :meth:`CaseIndex.positions_of` is a binary search. Writes keep the index current through
@@ -31,6 +32,7 @@ from xjwc_desktop.core.queries.case_filter_mask import filter_mask
 from xjwc_desktop.core.queries.case_list import CaseFilter
 from xjwc_desktop.core.queries.case_loader import fetch_ranges
 from xjwc_desktop.core.queries.case_order import SortOrders
+from xjwc_desktop.core.queries.case_search import TextSearch
 
 STATUS_CODES = [s.value for s in CaseStatus]
 SOURCE_CODES = [s.value for s in CaseSource]
@@ -182,12 +184,16 @@ class CaseIndex:
     cols: dict[str, np.ndarray]
     version: int = 0
     orders: SortOrders = field(init=False)
+    texts: TextSearch = field(init=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _text_cache: dict[tuple[int, str], np.ndarray] = field(default_factory=dict, init=False,
                                                            repr=False)
+    _block_map: tuple[tuple[int, int], np.ndarray] | None = field(default=None, init=False,
+                                                                  repr=False)
 
     def __post_init__(self) -> None:
         self.orders = SortOrders(self)
+        self.texts = TextSearch(self.engine)
 
     @classmethod
     def load(cls, engine: Engine) -> CaseIndex:
@@ -209,8 +215,8 @@ class CaseIndex:
     # -- reading --
     def mask(self, flt: CaseFilter) -> np.ndarray:
         """Boolean mask over positions of the cases passing ``flt`` (text through SQL)."""
-        # The text search runs without the lock: a second of SQL on one thread must not
-        # hold up a status click on another.
+        # The text search runs without the lock: loading the texts (a second, once) on one
+        # thread must not hold up a status click on another.
         found = self.text_positions(flt.text) if flt.text.strip() else None
         with self._lock:
             m = filter_mask(self, flt)
@@ -221,27 +227,57 @@ class CaseIndex:
             return m
 
     def text_positions(self, text: str) -> np.ndarray:
-        """Positions of the cases whose number, address or description contain ``text``."""
-        from xjwc_desktop.core.queries.case_list import TEXT_COLUMNS, like_pattern
-
+        """Positions of the cases whose number, address or description contain ``text``
+        (as ``CaseFilter.where()``'s ``LIKE`` finds them)."""
         text = text.strip()
         with self._lock:
             cached = self._text_cache.get((self.version, text))
         if cached is not None:
             return cached
+        found = self.texts.find(text)
+        with self._lock:  # positions as of now: rows may have come or gone meanwhile
+            if found is None:
+                pos = self.positions_of(self._like_rowids(text))
+            else:
+                base, indices, extra = found
+                pos = np.concatenate([self._positions_in(base, indices),
+                                      self.positions_of(extra)])
+            hit = np.zeros(len(self), dtype=bool)
+            hit[pos[pos >= 0]] = True
+            positions = np.flatnonzero(hit)
+            if len(self._text_cache) > 16:
+                self._text_cache.clear()
+            self._text_cache[(self.version, text)] = positions
+        return positions
+
+    def _positions_in(self, block, indices: np.ndarray) -> np.ndarray:
+        """Positions of cases ``indices`` of a text block: through a map of the whole block
+        (kept until the index changes) when many, else looked up one by one."""
+        if indices.size < len(block) // 8:
+            return self.positions_of(block.rowids[indices])
+        key = (self.version, id(block))
+        if self._block_map is None or self._block_map[0] != key:
+            ids = self.cols["rowid"]
+            same = ids.size == block.rowids.size and np.array_equal(ids, block.rowids)
+            self._block_map = (key, np.arange(ids.size) if same else
+                               self.positions_of(block.rowids))
+        return self._block_map[1][indices]
+
+    def prefetch_text(self) -> None:
+        """Start loading the texts for keyword search in the background (a second at a
+        million cases), so that the first search does not wait for it."""
+        self.texts.prefetch()
+
+    def _like_rowids(self, text: str) -> np.ndarray:
+        """The SQL reference (and the path for what the in-memory search leaves to it)."""
+        from xjwc_desktop.core.queries.case_list import TEXT_COLUMNS, like_pattern
+
         where = " OR ".join(f"{c} LIKE ?1 ESCAPE '\\'" for c in TEXT_COLUMNS)
         with self.engine.connect() as conn:
             hexed = conn.exec_driver_sql(
                 "SELECT group_concat(printf('%08x', c.rowid), '') FROM cases c "
                 f"WHERE c.deleted_at IS NULL AND ({where})", (like_pattern(text),)).scalar()
-        rowids = np.frombuffer(bytes.fromhex(hexed or ""), ">u4").astype(np.int64)
-        with self._lock:  # positions as of now: rows may have come or gone meanwhile
-            if len(self._text_cache) > 16:
-                self._text_cache.clear()
-            pos = self.positions_of(rowids)
-            found = pos[pos >= 0]
-            self._text_cache[(self.version, text)] = found
-        return found
+        return np.frombuffer(bytes.fromhex(hexed or ""), ">u4").astype(np.int64)
 
     def has_text(self, text: str) -> bool:
         """Whether a text search for ``text`` is cached (a mask with it is then instant)."""
@@ -296,6 +332,7 @@ class CaseIndex:
         with self._lock:
             self.reference, self.cols = ref, cols
             self._changed()
+        self.texts.invalidate()
 
     def apply_changes(self, rowids) -> IndexChange:
         """Re-read the cases a write touched: updated in place, new ones inserted, deleted
@@ -325,9 +362,14 @@ class CaseIndex:
             if vanished or load_reference(conn) != self.reference:
                 ref = load_reference(conn)
                 cols = read_columns(conn, ref, names=tuple(self.cols))
-                return PendingUpdate(rowids, None, CaseIndex(self.engine, ref, cols))
+                reloaded = CaseIndex(self.engine, ref, cols)
+                reloaded.texts = self.texts  # loaded again, in the background if it was
+                self.texts.invalidate()
+                return PendingUpdate(rowids, None, reloaded)
             fresh = read_columns(conn, self.reference, rowids, names=tuple(self.cols)) \
                 if rowids.size else None
+            if rowids.size:
+                self.texts.note_written(conn, rowids)  # keyword search sees the write too
         return PendingUpdate(rowids, fresh)
 
     def shifts(self, update: PendingUpdate) -> bool:
@@ -351,6 +393,7 @@ class CaseIndex:
             return update.reloaded, IndexChange(updated=int(update.rowids.size), reloaded=True)
         copy = CaseIndex(self.engine, self.reference, {k: v.copy() for k, v in self.cols.items()},
                          version=self.version)
+        copy.texts = self.texts  # by rowid: the same texts serve the new positions
         return copy, copy.apply_update(update)
 
     def apply_update(self, update: PendingUpdate) -> IndexChange:

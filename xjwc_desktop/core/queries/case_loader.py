@@ -1,11 +1,12 @@
 """Reading the case index's records with both cores: half in a helper process.
 
-SQLite formats the records (see :mod:`case_index`); that work is CPU-bound and, inside one
-process, serialised by SQLite's global memory mutex, so a second *thread* makes it slower.
-A second *process* has its own: reading half of the rowid range there halves the wait on a
-two-core machine (about 1.6 s → 0.9 s for a million cases). The helper runs the very same
-query on a read-only connection and writes the hex text to its stdout. If it cannot be
-started (a frozen build, a sandbox), the range is read here instead: same result, slower.
+SQLite formats the records (see :mod:`case_index` and :mod:`case_text`); that work is
+CPU-bound and, inside one process, serialised by SQLite's global memory mutex, so a second
+*thread* makes it slower. A second *process* has its own: reading half of the rowid range
+there halves the wait on a two-core machine (about 1.6 s → 0.9 s for a million cases). The
+helper runs the very same query on a read-only connection and writes the values of its one
+result row to its stdout. If it cannot be started (a frozen build, a sandbox), the range is
+read here instead: same result, slower.
 """
 
 from __future__ import annotations
@@ -18,17 +19,27 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 # Runs in a bare interpreter (-I -S): nothing to import but sqlite3, so it starts in ~20 ms.
+# Each value of the row goes out as b"N" (NULL) or b"S" + its UTF-8 length (8 bytes, little
+# endian) + the UTF-8 bytes: texts may hold NUL characters, so no separator would do.
 _HELPER = """
 import json, sqlite3, sys
 job = json.loads(sys.stdin.read())
 conn = sqlite3.connect(job["uri"], uri=True)
 try:
-    text = conn.execute(job["sql"], job["params"]).fetchone()[0] or ""
+    row = conn.execute(job["sql"], job["params"]).fetchone()
 finally:
     conn.close()
-sys.stdout.write(text)
+out = sys.stdout.buffer
+for value in row:
+    if value is None:
+        out.write(b"N")
+    else:
+        data = str(value).encode("utf-8", "surrogatepass")
+        out.write(b"S" + len(data).to_bytes(8, "little") + data)
 """
 MIN_ROWIDS_FOR_HELPER = 200_000  # below this, starting a process costs more than it saves
+
+Row = tuple[str | None, ...]
 
 
 def readonly_uri(conn: Connection) -> str | None:
@@ -43,12 +54,20 @@ def readonly_uri(conn: Connection) -> str | None:
 
 def fetch_ranges(conn: Connection, sql: str, params: list,
                  ranges: list[tuple[int, int]]) -> list[str]:
-    """``sql`` (whose last two parameters are a rowid range) over each range, in order.
+    """The one text value of ``sql`` (whose last two parameters are a rowid range) over each
+    range, in order (``""`` for NULL)."""
+    return [row[0] or "" for _range, row in fetch_range_rows(conn, sql, params, ranges)]
+
+
+def fetch_range_rows(conn: Connection, sql: str, params: list,
+                     ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], Row]]:
+    """The one result row of ``sql`` over each rowid range, in order, with the range it
+    covers (a range may be split in two).
 
     The last range of a large read goes to a helper process while this one reads the rest.
     """
-    def here(lo: int, hi: int) -> str:
-        return conn.exec_driver_sql(sql, (*params, lo, hi)).scalar() or ""
+    def here(lo: int, hi: int) -> Row:
+        return tuple(conn.exec_driver_sql(sql, (*params, lo, hi)).one())
 
     uri = readonly_uri(conn)
     span = ranges[-1][1] - ranges[0][0] if ranges else 0
@@ -60,10 +79,10 @@ def fetch_ranges(conn: Connection, sql: str, params: list,
         helper = _start_helper(uri, sql, [*params, *ranges[-1]])
         if helper is not None:
             last = ranges.pop()
-    texts = [here(lo, hi) for lo, hi in ranges]
+    rows = [((lo, hi), here(lo, hi)) for lo, hi in ranges]
     if helper is not None:
-        texts.append(_finish_helper(helper, lambda: here(*last)))
-    return texts
+        rows.append((last, _finish_helper(helper, lambda: here(*last))))
+    return rows
 
 
 def _start_helper(uri: str, sql: str, params: list) -> subprocess.Popen | None:
@@ -78,9 +97,19 @@ def _start_helper(uri: str, sql: str, params: list) -> subprocess.Popen | None:
         return None
 
 
-def _finish_helper(proc: subprocess.Popen, fallback: Callable[[], str]) -> str:
+def _finish_helper(proc: subprocess.Popen, fallback: Callable[[], Row]) -> Row:
     out = proc.stdout.read()
     proc.stdout.close()
     if proc.wait() != 0:
         return fallback()
-    return out.decode("ascii")
+    values: list[str | None] = []
+    at = 0
+    while at < len(out):
+        if out[at:at + 1] == b"N":
+            values.append(None)
+            at += 1
+            continue
+        size = int.from_bytes(out[at + 1:at + 9], "little")
+        values.append(out[at + 9:at + 9 + size].decode("utf-8", "surrogatepass"))
+        at += 9 + size
+    return tuple(values)

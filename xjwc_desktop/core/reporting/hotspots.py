@@ -29,12 +29,12 @@ from sqlalchemy import Connection, select
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.geo.measure import area_m2, nearest_road_names
 from xjwc_desktop.core.model import Category, Compound
+from xjwc_desktop.core.reporting import month_cache, place_cache
 from xjwc_desktop.core.reporting.case_figures import grid_counts
 from xjwc_desktop.core.reporting.cells import (
     Raster,
     cell_counts,
     components,
-    to_array,
     window_sums,
 )
 from xjwc_desktop.core.reporting.coverage import haversine_m
@@ -54,13 +54,27 @@ def _street_area_m2() -> float:
 
 def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] = (), *,
                   top: int = 10, cell_m: float = CELL_M, window_m: float = WINDOW_M,
-                  min_ratio: float = MIN_RATIO, min_cases: int = MIN_CASES) -> dict[str, Any]:
+                  min_ratio: float = MIN_RATIO, min_cases: int = MIN_CASES,
+                  cached: bool = True) -> dict[str, Any]:
     """Clusters, unit grids and places of the period's cases (of ``categories`` if given,
-    category codes), densest first, ``top`` of each."""
+    category codes), densest first, ``top`` of each. ``cached=False`` counts every case of
+    the period instead of summing the per-month cache (the reference it is tested against)."""
     maps = load_map_data()
     raster = Raster.covering(maps.boundary.bounds, cell_m)
-    rows = cell_counts(conn, raster, period, categories)
-    grid = to_array(raster, rows)
+    # At the default cell size the per-month cache serves (after bringing it up to date);
+    # otherwise, or where it cannot, every case of the period is counted.
+    counted = (place_cache.period_counts(conn, period, categories)
+               if cached and cell_m == place_cache.CELL_M and month_cache.prepare(conn)
+               else None)
+    if counted is not None:
+        cells, grid_cases = counted
+        grids = (_grid_rows(conn, period, grid_cases) if grid_cases is not None else
+                 grid_counts(conn, period, read=month_cache.cached_counts))
+    else:
+        cells = place_cache.CellCounts.from_rows(
+            raster, cell_counts(conn, raster, period, categories))
+        grids = grid_counts(conn, period, categories)
+    grid = cells.grid()
     radius = max(0, round((window_m / cell_m - 1) / 2))
     window_m2 = ((2 * radius + 1) * cell_m) ** 2
     windows = window_sums(grid, radius)
@@ -68,11 +82,8 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
     threshold = max(float(min_cases), min_ratio * even)
     names = dict(conn.execute(select(Category.code, Category.name)).all())
 
-    by_cell: dict[tuple[int, int], Counter] = {}
-    for ix, iy, code, n in rows:
-        by_cell.setdefault((ix, iy), Counter())[code] += n
-    clusters = [_cluster(raster, cells, grid, windows, by_cell, names, window_m2)
-                for cells in components((grid > 0) & (windows >= threshold))]
+    clusters = [_cluster(raster, members, grid, windows, cells, names, window_m2)
+                for members in components((grid > 0) & (windows >= threshold))]
     # A dense window around two or three cases is still not a repeat problem.
     clusters = [c for c in clusters if c["cases"] >= min_cases]
     clusters.sort(key=lambda c: (-c["peak_cases"], -c["cases"]))
@@ -89,22 +100,26 @@ def find_hotspots(conn: Connection, period: Period, categories: tuple[str, ...] 
         "cases": int(grid.sum()),
         "cluster_count": len(clusters),
         "clusters": clusters[:top],
-        "grids": [g for g in grid_counts(conn, period, categories)
-                  if g["count"] >= min_cases][:top],
+        "grids": [g for g in grids if g["count"] >= min_cases][:top],
         "places": _places(conn, raster, grid)[:top],
     }
 
 
+def _grid_rows(conn: Connection, period: Period, cases: Counter) -> list[dict[str, Any]]:
+    """:func:`grid_counts`' rows from counts already made (the cache's)."""
+    counts = {(code,): [n] for code, n in cases.items() if n}
+    return grid_counts(conn, period, read=lambda _conn, _aggregate, _period: counts)
+
+
 def _cluster(raster: Raster, cells: np.ndarray, grid: np.ndarray, windows: np.ndarray,
-             by_cell: dict, names: dict[str, str], window_m2: float) -> dict[str, Any]:
+             by_category: place_cache.CellCounts, names: dict[str, str],
+             window_m2: float) -> dict[str, Any]:
     ix, iy = cells[:, 0], cells[:, 1]
     counts = grid[ix, iy]
     peak = int(np.argmax(windows[ix, iy]))
     plon, plat = raster.centre(ix[peak], iy[peak])
     clon, clat = raster.centre(np.average(ix, weights=counts), np.average(iy, weights=counts))
-    kinds: Counter = Counter()
-    for x, y in zip(ix.tolist(), iy.tolist(), strict=True):
-        kinds.update(by_cell.get((x, y), {}))
+    kinds = by_category.kinds(ix, iy)
     outline = shapely.union_all([shapely.box(*raster.box(x, y)) for x, y in cells.tolist()])
     peak_cases = int(windows[ix[peak], iy[peak]])
     return {

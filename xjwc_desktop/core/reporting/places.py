@@ -20,11 +20,12 @@ from xjwc_desktop.core.stats import Period
 
 
 def period_places(conn: Connection, period: Period, categories: tuple[str, ...] = (), *,
-                  radius_m: float = DEFAULT_RADIUS_M) -> dict[str, Any]:
+                  radius_m: float = DEFAULT_RADIUS_M, cached: bool = True) -> dict[str, Any]:
     """The hotspots of ``period`` (of ``categories`` if given, category codes) and the bike
     stations' coverage, each with its GeoJSON layer: ``{"hotspots", "coverage",
-    "hotspots_layer", "coverage_layer"}``."""
-    found = find_hotspots(conn, period, categories)
+    "hotspots_layer", "coverage_layer"}``. ``cached=False``: hotspots counted from the
+    cases (see :func:`find_hotspots`)."""
+    found = find_hotspots(conn, period, categories, cached=cached)
     coverage = bike_coverage(conn, radius_m)
     return {"hotspots": found, "coverage": coverage,
             "hotspots_layer": hotspots_geojson(found),

@@ -217,6 +217,9 @@ def connection_of(target) -> Iterator[Connection]:
     if isinstance(target, Session):
         yield target.connection()
         return
+    if isinstance(target, Connection):  # it has an .engine too: not a new connection
+        yield target
+        return
     engine = getattr(target, "engine", target)
     if isinstance(engine, Engine):
         with engine.connect() as conn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from xjwc_desktop.core.workflow.attachments import files_folder
 
 CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everything
 PUSH_BATCH = 1000
-PULL_BATCH = 5000
+PULL_BATCH = 20_000  # the server's largest: fewer requests and commits in a catch-up
 RETRIES = 3
 
 
@@ -195,19 +196,25 @@ class SyncClient:
     # -- pull --------------------------------------------------------------------------
     def _pull(self, report: SyncReport) -> dict[str, set[str]]:
         pulled: dict[str, set[str]] = defaultdict(set)
-        since = self._cursor()
-        while True:
-            batch = self.transport.pull(since, self.pull_batch)
-            written = self._apply_batch(batch, report)
-            for tbl, ids in written.items():
-                pulled[tbl].update(ids)
-                report.changed[tbl].update(ids)
-                report.pulled += len(ids)
-            since = batch["cursor"]
-            self.progress(report.pulled, 0, f"已下载 {report.pulled:,} 条记录")
-            if not batch["more"]:
-                self.fetch_photos(pulled.get("case_attachments", ()))
-                return pulled
+        # The next batch downloads (and the server reads it) while this one is applied: a
+        # long catch-up then takes about as long as the slower of the two, not their sum.
+        # At most two batches are held at once, so memory stays flat however far behind.
+        with ThreadPoolExecutor(1, thread_name_prefix="xjwc-pull") as ahead:
+            coming = ahead.submit(self.transport.pull, self._cursor(), self.pull_batch)
+            while True:
+                batch = coming.result()
+                if batch["more"]:
+                    coming = ahead.submit(self.transport.pull, batch["cursor"],
+                                          self.pull_batch)
+                written = self._apply_batch(batch, report)
+                for tbl, ids in written.items():
+                    pulled[tbl].update(ids)
+                    report.changed[tbl].update(ids)
+                    report.pulled += len(ids)
+                self.progress(report.pulled, 0, f"已下载 {report.pulled:,} 条记录")
+                if not batch["more"]:
+                    self.fetch_photos(pulled.get("case_attachments", ()))
+                    return pulled
 
     @property
     def files(self) -> Path:

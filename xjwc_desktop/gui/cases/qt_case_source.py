@@ -92,6 +92,7 @@ class QtCaseSource(QObject):
         self.index, self.reference = index, index.reference
         self._buffer = buffer if buffer[0][2] == self.display else None
         self.loaded.emit(index)
+        index.prefetch_text()  # keyword search: its texts load in the background
         self._on_filter(self.view.filter)
 
     def load_reference(self, on_done: Callable[[Reference], None]) -> None:
