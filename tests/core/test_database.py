@@ -219,3 +219,24 @@ def test_opening_a_current_database_changes_no_byte(demo_db_path):
     before = hashlib.sha256(demo_db_path.read_bytes()).hexdigest()
     open_database(demo_db_path).close()
     assert hashlib.sha256(demo_db_path.read_bytes()).hexdigest() == before
+
+
+def test_a_read_transaction_cannot_write_and_never_waits_for_a_writer(demo_db, demo_db_path):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    with demo_db.read() as s, pytest.raises(OperationalError, match="readonly"):
+        s.connection().exec_driver_sql("UPDATE cases SET description = 'x' WHERE rowid = 1")
+    # Another program holds the write lock: a read still answers at once (WAL).
+    other = sqlite3.connect(demo_db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE cases SET description = 'y' WHERE rowid = 2")
+        with demo_db.reading() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM cases").scalar() > 15_000
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with demo_db.write() as s:  # and writing works again, with query_only reset
+        s.connection().exec_driver_sql("UPDATE cases SET description = 'z' WHERE rowid = 3")

@@ -193,12 +193,15 @@ def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
     first, second = open_database(demo_db_path), open_database(demo_db_path)
     outcome = None
     try:
-        # A transaction that began by reading (as one opened only to read would) and then
-        # writes after another writer committed: SQLite refuses it, the engine says why.
-        # (Writing sessions take the lock first and cannot meet this; see the next test.)
-        with second.session(write=False) as late:
+        # A transaction that began by reading (a plain deferred BEGIN, as older code or
+        # another program might open) and then writes after another writer committed:
+        # SQLite refuses it, the engine says why. (db.write() takes the lock first and
+        # cannot meet this, see the next test; db.read() cannot write at all.)
+        from sqlalchemy.orm import Session
+
+        with second.engine.connect() as conn, conn.begin(), Session(bind=conn) as late:
             find_case(late, case_id)  # the second operator opens the case ...
-            with first.session() as early:  # ... while the first dispatches it
+            with first.write() as early:  # ... while the first dispatches it
                 act(early, case_id, A.DISPATCH, Actor(R.DISPATCHER, "甲"),
                     workstation_id=first.workstation_id, department=SANITATION, at=AT)
             act(late, case_id, A.DISPATCH, Actor(R.DISPATCHER, "乙"),
