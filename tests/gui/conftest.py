@@ -89,8 +89,7 @@ def layer_labels(qtbot, window) -> list[str]:
 def wait_filtered(qtbot, window) -> None:
     """Until the map shows the filter the panel last produced (list is synchronous)."""
     qtbot.waitUntil(lambda: window.applied_mask_version == window.data.mask_version
-                    and window.data.mask is not None and not window.data.busy(),
-                    timeout=20_000)
+                    and window.data.mask is not None and not window.data.busy())
 
 
 def count(db, sql: str, *params) -> int:
@@ -129,7 +128,7 @@ class Desk:
         """A local write through the window's writer, as every dialog and button does it."""
         done = []
         self.window.workflow.runner.run(work, done.append, lambda exc: done.append(exc))
-        qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+        qtbot.waitUntil(lambda: bool(done))
         assert not isinstance(done[0], BaseException), done[0]
 
 
@@ -165,7 +164,7 @@ def make_desk(qtbot, sqlite_server_url, make_server, make_workstation, settings_
         desk = Desk(server, other, station, token, case_nos, window)
         made.append(desk)
         qtbot.waitUntil(lambda: window.map.is_ready, timeout=60_000)
-        qtbot.waitUntil(lambda: window.table.model.rowCount() == len(case_nos), timeout=10_000)
+        qtbot.waitUntil(lambda: window.table.model.rowCount() == len(case_nos))
         return desk
 
     yield make

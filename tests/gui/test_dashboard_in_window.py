@@ -13,10 +13,10 @@ def test_dashboard_bar_filters_map_and_table(qtbot, make_window, demo_db):
     hooks = install_dashboard(window)
     assert hooks.dashboard is None  # nothing computed until someone looks
     hooks.dock.raise_()
-    qtbot.waitUntil(lambda: hooks.dashboard is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: hooks.dashboard is not None)
     hooks.apply_filter({"sources": ("hotline",)})
     with demo_db.engine.connect() as conn:
         hotline = conn.exec_driver_sql(
             "SELECT count(*) FROM cases WHERE source = 'hotline'").scalar_one()
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == hotline, timeout=10_000)
-    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == hotline, timeout=10_000)
+    qtbot.waitUntil(lambda: window.table.model.rowCount() == hotline)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, "caseCount") == hotline)

@@ -14,7 +14,7 @@ def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path)
     from xjwc_desktop.core.queries.case_list import CaseFilter
 
     box.set_filter(CaseFilter(sources=("hotline",)))
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == 125, timeout=10_000)
+    qtbot.waitUntil(lambda: window.table.model.rowCount() == 125)
     dialog = hooks.export()
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     out = tmp_path / "导出.csv"
@@ -52,7 +52,7 @@ def test_import_preview_then_import_then_refresh(qtbot, make_window, tmp_path):
     dialog.skip_bad.setChecked(True)
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.run()
-    qtbot.waitUntil(lambda: window.table.model.rowCount() == before + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.table.model.rowCount() == before + 1)
 
 
 def test_import_with_a_column_mapping_the_user_adjusts(qtbot, make_window, tmp_path):

@@ -91,8 +91,7 @@ def test_text_search_runs_in_the_background_and_combines(qtbot, make_window, dem
     window.filters.text_edit.setText("垃圾")
     qtbot.waitUntil(lambda: window.filters.current_filter().text == "垃圾")
     qtbot.waitUntil(lambda: window.data.mask is not None
-                    and window.case_filter.text == "垃圾" and not window.data.busy(),
-                    timeout=10_000)
+                    and window.case_filter.text == "垃圾" and not window.data.busy())
     wait_filtered(qtbot, window)
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE zone_code = 'south' AND "
                               "(description LIKE '%垃圾%' OR address LIKE '%垃圾%' OR "

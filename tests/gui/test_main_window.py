@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from tests.gui.conftest import count, run_js, run_script, wait_filtered
-from tests.gui.page_waits import probe
+from tests.gui.page_waits import probe, wait_map_sized
 from xjwc_desktop.gui.qt_settings import MAP_VIEW
 
 
@@ -116,7 +116,7 @@ def test_click_on_a_case_shows_its_detail_and_row(qtbot, make_window, demo_db):
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
     QTest.mouseClick(window.map.focusProxy(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
-    qtbot.waitUntil(lambda: window.detail.current is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.detail.current is not None)
     case_no = count(demo_db, "SELECT case_no FROM cases WHERE rowid = ?", rowid)
     assert window.detail.current["case_no"] == case_no
     assert window.table.view.selectionModel().selectedRows()[0].row() == 0
@@ -144,6 +144,9 @@ def test_selected_rows_are_highlighted_on_the_map(qtbot, make_window):
     qtbot.waitUntil(lambda: run_js(qtbot, window, "selectedRowids") == [rowid])
     window.zoom_action.trigger()
     qtbot.waitUntil(lambda: run_js(qtbot, window, "view")["zoom"] == 18)
+    # The view may have settled to its final width after the page was ready; Leaflet
+    # keeps the centre when it catches up.
+    wait_map_sized(qtbot, window)
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
     size = window.map.size()
     assert abs(x - size.width() / 2) < 3

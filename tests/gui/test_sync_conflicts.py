@@ -56,7 +56,7 @@ def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make
     qtbot.waitUntil(lambda: not hooks.dock.visibleRegion().isEmpty())
     shown = [c for c, b in panel.buttons.items() if b.isVisible()]
     assert shown == ["keep", "take"]
-    with qtbot.waitSignal(panel.resolved, timeout=10_000):
+    with qtbot.waitSignal(panel.resolved):
         panel.buttons["take"].click()
     assert "采用此值" in panel.message.text()
     assert panel.table.rowCount() == 0
@@ -99,11 +99,11 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     hooks.show_conflicts()
     assert [c for c, b in panel.buttons.items() if b.isVisible()] == ["keep", "redo"]
     panel.buttons["redo"].click()  # the case is already dispatched: 派遣 is not allowed
-    qtbot.waitUntil(lambda: panel.message.text().startswith("未能处理："), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("未能处理："))
     assert "派遣" in panel.message.text()
     assert panel.table.rowCount() == 1
     assert panel.buttons["redo"].isEnabled()
-    with qtbot.waitSignal(panel.resolved, timeout=10_000):
+    with qtbot.waitSignal(panel.resolved):
         panel.buttons["keep"].click()
     assert panel.table.rowCount() == 0
     assert "冲突" not in hooks.indicator.text()

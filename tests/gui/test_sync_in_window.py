@@ -40,7 +40,7 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     workflow = window.workflow
     workflow.panel.show_case_id(desk.case_id(mine))
     workflow.panel.actions.set_role(Role.INTAKE)
-    with answering_step(), qtbot.waitSignal(workflow.panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(workflow.panel.case_changed):
         workflow.panel.actions.buttons[Action.REGISTER].click()
     pending = count(desk.station.db, "SELECT count(*) FROM sync_outbox")
     assert pending >= 2  # the case and its new history event
@@ -50,7 +50,7 @@ def test_sync_sends_a_step_taken_here_and_brings_an_edit_made_elsewhere(qtbot, m
     rowid = desk.rowid(theirs)
     window.table.select_rowid(rowid)
     qtbot.waitUntil(lambda: window.detail.current is not None
-                    and window.detail.current["case_no"] == theirs, timeout=10_000)
+                    and window.detail.current["case_no"] == theirs)
     desk.other.edit(theirs, address="国伟路 100 号")
     desk.other.sync()
 
@@ -139,9 +139,9 @@ def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make
         assert hooks.controller.running
         qtbot.waitUntil(silent.connected.is_set, timeout=30_000)  # the sync waits on it
         # The event loop runs while the sync waits: timers fire, the list answers clicks.
-        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=10_000)
+        qtbot.waitUntil(lambda: len(ticks) >= 10)
         window.table.select_rowid(desk.rowid(desk.case_nos[1]))
-        qtbot.waitUntil(lambda: window.detail.current is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: window.detail.current is not None)
         assert hooks.controller.running, "the sync ended before the window could do anything"
         assert hooks.indicator.text().startswith("⟳ ")
         assert not hooks.sync_action.isEnabled()
@@ -173,4 +173,4 @@ def test_a_local_write_is_sent_soon_after_without_a_click(qtbot, make_desk):
     desk.write(qtbot, lambda: desk.station.edit(mine, address="殷行路 2 号"))
     qtbot.waitUntil(lambda: desk.on_server("SELECT address FROM cases WHERE case_no = :n",
                                            n=mine) == "殷行路 2 号", timeout=30_000)
-    qtbot.waitUntil(lambda: "待上传" not in desk.hooks.indicator.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "待上传" not in desk.hooks.indicator.text())

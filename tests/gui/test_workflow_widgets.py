@@ -43,7 +43,7 @@ def click_step(qtbot, panel, db, case_id, role, action, expected, **answers) -> 
     panel.show_case({"id": case_id, "case_no": "x", "status": status_of(db, case_id)})
     panel.set_role(role)
     assert panel.buttons[action].isEnabled(), (role, action)
-    with answering_step(**answers), qtbot.waitSignal(panel.changed, timeout=10_000):
+    with answering_step(**answers), qtbot.waitSignal(panel.changed):
         panel.buttons[action].click()
     assert status_of(db, case_id) == expected
 
@@ -89,7 +89,7 @@ def test_a_refused_step_shows_the_engine_message_and_changes_nothing(qtbot, demo
     panel.show_case({"id": case_id, "case_no": "x", "status": "reported"})
     panel.set_role(Role.INTAKE)
     with answering_step(note=""), \
-            qtbot.waitSignal(panel.failed, timeout=10_000) as blocker:  # 作废 needs a reason
+            qtbot.waitSignal(panel.failed) as blocker:  # 作废 needs a reason
         panel.buttons[Action.VOID].click()
     assert "必须填写说明" in blocker.args[0]
     assert status_of(demo_db, case_id) == CaseStatus.REPORTED.value
@@ -102,7 +102,7 @@ def test_new_case_form_saves_and_offers_duplicates(qtbot, demo_db, runner):
     dialog.category.setCurrentIndex(dialog.category.findData("E0101"))
     dialog.description.setPlainText("<img src=x onerror=alert(1)>")
     with answering(QMessageBox, press("关联为重复")), \
-            qtbot.waitSignal(dialog.finished, timeout=10_000):
+            qtbot.waitSignal(dialog.finished):
         dialog.save()
     made = dialog.result_case
     assert made is not None
@@ -120,7 +120,7 @@ def test_new_case_form_refuses_a_point_outside_the_street(qtbot, demo_db, runner
     dialog = QtNewCaseDialog(demo_db, runner, lon=121.40, lat=31.30)
     qtbot.addWidget(dialog)
     dialog.save()
-    qtbot.waitUntil(lambda: "不在新江湾城街道范围内" in dialog.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "不在新江湾城街道范围内" in dialog.message.text())
     assert dialog.result() != QDialog.DialogCode.Accepted
 
 
@@ -141,7 +141,7 @@ def test_notes_and_photos(qtbot, demo_db, runner, tmp_path):
     qtbot.addWidget(extras)
     extras.show_case(case_id)
     extras.note_input.setText("已联系物业 <b>不是粗体</b>")
-    with qtbot.waitSignal(extras.changed, timeout=10_000):
+    with qtbot.waitSignal(extras.changed):
         extras.add_note()
     assert extras.notes.count() == 1
     assert extras.notes.item(0).text().endswith("已联系物业 <b>不是粗体</b>")
@@ -151,13 +151,13 @@ def test_notes_and_photos(qtbot, demo_db, runner, tmp_path):
     image.fill(QColor("#3498db"))
     photo = tmp_path / "现场.png"
     image.save(str(photo))
-    with qtbot.waitSignal(extras.changed, timeout=10_000):
+    with qtbot.waitSignal(extras.changed):
         extras.attach(photo)
     assert extras.photos.count() == 1
     assert not extras.photos.item(0).icon().isNull()
     fake = tmp_path / "x.png"
     fake.write_text("not an image")
-    with qtbot.waitSignal(extras.failed, timeout=10_000) as blocker:
+    with qtbot.waitSignal(extras.failed) as blocker:
         extras.attach(fake)
     assert "不是可识别的图片" in blocker.args[0]
 
@@ -191,7 +191,7 @@ def test_workflow_panel_shows_the_light_and_follows_a_step(qtbot, demo_db, runne
     assert "受理" in panel.header.text()
     assert "无处置时限" in panel.light.text()
     panel.actions.set_role(Role.INTAKE)
-    with answering_step(), qtbot.waitSignal(panel.case_changed, timeout=10_000):
+    with answering_step(), qtbot.waitSignal(panel.case_changed):
         panel.actions.buttons[Action.REGISTER].click()
     # Registered just now: a 暴露垃圾 case has one working day (8 h) and has used none.
     assert "立案" in panel.header.text()
