@@ -155,7 +155,7 @@ class Desk:
         # Announced as any write to cases is (the sync counts it, and sends it soon).
         self.window.workspace.tasks.write(lambda _db: (work(), Changes.of_tables("cases"))[1],
                                           on_done=done.append, on_error=done.append)
-        qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+        qtbot.waitUntil(lambda: bool(done))
         assert not isinstance(done[0], BaseException), done[0]
 
 
@@ -194,7 +194,7 @@ def make_desk(qtbot, sqlite_server_url, make_server, make_workstation, settings_
         ws = window.workspace
         qtbot.waitUntil(lambda: ws.map.is_ready, timeout=60_000)
         qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == len(case_nos)
-                        and ws.sync.controller.status_read, timeout=10_000)
+                        and ws.sync.controller.status_read)
         return desk
 
     yield make

@@ -82,3 +82,11 @@ def probe(qtbot, window, url: str, *, image: bool = True) -> dict:
 
     qtbot.waitUntil(ended)
     return outcome
+
+
+def wait_map_sized(qtbot, window) -> None:
+    """Until Leaflet has taken the view's present size (it does so on the animation frame
+    after the page's resize event; until then its pixel positions are for the old size)."""
+    size = "(function (s) { return [s.x, s.y]; })(window[XJWC_CONFIG.map].getSize())"
+    qtbot.waitUntil(lambda: run_script(qtbot, window, size)
+                    == [window.workspace.map.view.width(), window.workspace.map.view.height()])

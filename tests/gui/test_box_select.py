@@ -34,7 +34,7 @@ def drag(qtbot, window, start: QPoint, end: QPoint, modifiers, *,
         point = start + (end - start) * i / 5
         mouse(target, QEvent.Type.MouseMove, point, left, modifiers)
     if before_release is not None:
-        qtbot.waitUntil(before_release, timeout=10_000)
+        qtbot.waitUntil(before_release)
     mouse(target, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton, modifiers)
 
 
@@ -68,7 +68,7 @@ def test_shift_drag_selects_the_cases_in_the_box(qtbot, make_window, demo_db):
     expected = cases_in(demo_db, window, qtbot, a, b)
     assert 100 < len(expected) < 5000
     drag(qtbot, window, a, b, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0)
     assert selected_rowids(window) == expected
     assert set(run_js(qtbot, window, "selectedRowids")) == expected
     assert f"{len(expected):,}" in window.map_status.text()
@@ -113,7 +113,7 @@ def test_box_mode_selects_without_shift_and_respects_the_filter(qtbot, make_wind
     assert len(expected) > 50
     center = run_js(qtbot, window, "view")
     drag(qtbot, window, a, b, Qt.KeyboardModifier.NoModifier)
-    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) > 0)
     assert selected_rowids(window) == expected
     assert run_js(qtbot, window, "view") == center  # box mode: the drag did not pan
     window.box_action.setChecked(False)
@@ -130,5 +130,5 @@ def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
     run_js(qtbot, window, "setView", 31.40, 121.60, 16)  # far outside the street
     next_frame(qtbot, window)
     drag(qtbot, window, QPoint(100, 100), QPoint(300, 300), Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: len(selected_rowids(window)) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) == 0)
     assert run_js(qtbot, window, "selectedRowids") == []

@@ -67,7 +67,7 @@ def test_closing_the_dialog_cancels_and_leaves_no_file(qtbot, make_window, tmp_p
     folder.mkdir()
     dialog.path.setText(str(folder / "半途.xlsx"))
     dialog.run()
-    qtbot.waitUntil(started.is_set, timeout=10_000)
+    qtbot.waitUntil(started.is_set)
     dialog.reject()
     go_on.set()
     qtbot.waitUntil(lambda: ws.tasks.idle, timeout=30_000)

@@ -14,7 +14,7 @@ def test_export_the_filtered_cases_as_csv(qtbot, make_window, demo_db, tmp_path)
     settle(qtbot, window)
     # The window's own filter panel: narrow to 12345 hotline cases.
     window.workspace.filters.set_filter(CaseFilter(sources=("hotline",)))
-    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == 125, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_list.model.rowCount() == 125)
     dialog = hooks.export()
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     out = tmp_path / "导出.csv"

@@ -95,8 +95,7 @@ def test_text_search_runs_in_the_background_and_combines(qtbot, make_window, dem
     qtbot.waitUntil(lambda: window.workspace.filters.current_filter().text == "垃圾")
     qtbot.waitUntil(lambda: window.workspace.view.mask is not None
                     and window.workspace.view.filter.text == "垃圾"
-                    and window.workspace.tasks.idle,
-                    timeout=10_000)
+                    and window.workspace.tasks.idle)
     wait_filtered(qtbot, window)
     expected = count(demo_db, "SELECT count(*) FROM cases WHERE zone_code = 'south' AND "
                               "(description LIKE '%垃圾%' OR address LIKE '%垃圾%' OR "

@@ -117,7 +117,7 @@ def test_click_on_a_case_shows_its_detail_and_row(qtbot, make_window, demo_db):
     x, y = run_js(qtbot, window, "containerPointOf", rowid)
     QTest.mouseClick(window.workspace.map.view.focusProxy(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
-    qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None)
     case_no = count(demo_db, "SELECT case_no FROM cases WHERE rowid = ?", rowid)
     assert window.workspace.case_panel.snapshot.case_no == case_no
     assert window.workspace.case_list.view.selectionModel().selectedRows()[0].row() == 0

@@ -46,7 +46,7 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "light")
     # The page fetches the lights after the style switched: red shows once they are in.
     # Closed demo cases were mostly handled in time: green lights; some late: red.
-    qtbot.waitUntil(lambda: colour_count(window, "#e74c3c") > 20, timeout=20_000)
+    qtbot.waitUntil(lambda: colour_count(window, "#e74c3c") > 20)
     wait_painted(qtbot, window)
     assert colour_count(window, "#27ae60") > 1000
     assert any("红灯" in line for line in run_js(qtbot, window, "legendText"))

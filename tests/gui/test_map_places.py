@@ -71,7 +71,7 @@ def test_the_layers_show_what_the_tables_list(qtbot, window_with_dashboard, demo
     names = table_column(dashboard.tables.hotspots, 1)
     assert [p["name"] for p in opening["peak"]] == names
     qtbot.waitUntil(lambda: [p["name"] for p in drawn(qtbot, window, "hotspots")["peak"]]
-                    == names, timeout=10_000)
+                    == names)
     hot = drawn(qtbot, window, "hotspots")
     assert names[:2] == ["国伟路", "国权北路"]
     assert len(hot["cluster"]) == len(names) >= 3
@@ -118,7 +118,7 @@ def test_they_follow_the_period_and_the_category(qtbot, window_with_dashboard, d
         dashboard.set_period(SPRING)
     spring = table_column(dashboard.tables.hotspots, 3)
     qtbot.waitUntil(lambda: [str(p["name"]) for p in drawn(qtbot, window, "hotspots")["peak"]]
-                    == table_column(dashboard.tables.hotspots, 1), timeout=10_000)
+                    == table_column(dashboard.tables.hotspots, 1))
     assert spring != []
     # One category: the hotspots of that category alone, on the map as in the table.
     box = dashboard.tables.category
@@ -129,7 +129,7 @@ def test_they_follow_the_period_and_the_category(qtbot, window_with_dashboard, d
     assert [f["properties"]["name"] for f in got.args[0]["features"]
             if f["properties"]["layer"] == "peak"] == names
     qtbot.waitUntil(lambda: [p["name"] for p in drawn(qtbot, window, "hotspots").get(
-        "peak", [])] == names, timeout=10_000)
+        "peak", [])] == names)
     with demo_db.reading() as conn:
         code = conn.exec_driver_sql("SELECT code FROM categories WHERE name = '无证设摊'").scalar()
         expected = find_hotspots(conn, SPRING, (code,))["clusters"]

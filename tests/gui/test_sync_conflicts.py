@@ -57,7 +57,7 @@ def test_taking_the_value_that_lost_writes_it_here_and_at_the_office(qtbot, make
     qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())
     shown = [c for c, b in panel.buttons.items() if b.isVisible()]
     assert shown == ["keep", "take"]
-    with qtbot.waitSignal(panel.resolved, timeout=10_000):
+    with qtbot.waitSignal(panel.resolved):
         panel.buttons["take"].click()
     assert "采用此值" in panel.message.text()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
@@ -102,11 +102,11 @@ def test_a_step_that_can_no_longer_be_redone_says_why_and_stays_open(qtbot, make
     window.raise_dock("conflicts")
     assert [c for c, b in panel.buttons.items() if b.isVisible()] == ["keep", "redo"]
     panel.buttons["redo"].click()  # the case is already dispatched: 派遣 is not allowed
-    qtbot.waitUntil(lambda: panel.message.text().startswith("未能处理："), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("未能处理："))
     assert "派遣" in panel.message.text()
     assert panel.table.rowCount() == 1
     assert panel.buttons["redo"].isEnabled()
-    with qtbot.waitSignal(panel.resolved, timeout=10_000):
+    with qtbot.waitSignal(panel.resolved):
         panel.buttons["keep"].click()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
     qtbot.waitUntil(lambda: "冲突" not in hooks.indicator.text())

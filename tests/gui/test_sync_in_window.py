@@ -145,9 +145,9 @@ def test_the_window_keeps_working_while_a_sync_waits_for_the_network(qtbot, make
         assert hooks.controller.running
         qtbot.waitUntil(silent.connected.is_set, timeout=30_000)  # the sync waits on it
         # The event loop runs while the sync waits: timers fire, the list answers clicks.
-        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=10_000)
+        qtbot.waitUntil(lambda: len(ticks) >= 10)
         window.workspace.case_list.select_rowid(desk.rowid(desk.case_nos[1]))
-        qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: window.workspace.case_panel.snapshot is not None)
         assert hooks.controller.running, "the sync ended before the window could do anything"
         assert hooks.indicator.text().startswith("⟳ ")
         assert not hooks.sync_action.isEnabled()
@@ -179,4 +179,4 @@ def test_a_local_write_is_sent_soon_after_without_a_click(qtbot, make_desk):
     desk.write(qtbot, lambda: desk.station.edit(mine, address="殷行路 2 号"))
     qtbot.waitUntil(lambda: desk.on_server("SELECT address FROM cases WHERE case_no = :n",
                                            n=mine) == "殷行路 2 号", timeout=30_000)
-    qtbot.waitUntil(lambda: "待上传" not in desk.hooks.indicator.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "待上传" not in desk.hooks.indicator.text())

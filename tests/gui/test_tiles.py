@@ -84,7 +84,7 @@ def test_mbtiles_file_is_served_through_our_scheme(qtbot, make_window, tmp_path)
     assert colour_count(window, "#ff00ff") == 0
     reload_with(qtbot, window, TileSource("mbtiles", name="街道瓦片", path=str(path)))
     # Tiles arrive one by one and fade in over 200 ms each.
-    qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") > 5000, timeout=20_000)
+    qtbot.waitUntil(lambda: colour_count(window, "#ff00ff") > 5000)
     served = [p for p in window.workspace.map.view.scheme_handler.served if p.startswith("tiles/")]
     assert served
     assert window.workspace.map.view.guard.blocked == []
@@ -107,7 +107,7 @@ def test_xyz_server_is_the_only_host_reached(qtbot, make_window, settings_store)
         window = make_window()
         reload_with(qtbot, window, TileSource(
             "xyz", name="内网", urls=(f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",)))
-        qtbot.waitUntil(lambda: colour_count(window, "#00ffff") > 5000, timeout=20_000)
+        qtbot.waitUntil(lambda: colour_count(window, "#00ffff") > 5000)
         guard = window.workspace.map.view.guard
         assert guard.blocked == []
         assert guard.to_tiles

@@ -33,7 +33,7 @@ def show(qtbot, window, rowid: int):
     ws = window.workspace
     ws.view.select([rowid])
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
-                    and ws.case_panel.snapshot.ref.rowid == rowid, timeout=10_000)
+                    and ws.case_panel.snapshot.ref.rowid == rowid)
     return ws.case_panel.snapshot
 
 
@@ -43,7 +43,7 @@ def page_status(qtbot, window, rowid: int) -> int:
         f"(function(){{const i = xjwcProbe.positionOf({rowid}); "
         f"return i < 0 ? -1 : xjwcProbe.statusAt(i);}})()", 0,
         lambda v: box.setdefault("v", v))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10_000)
+    qtbot.waitUntil(lambda: "v" in box)
     return int(box["v"])
 
 
@@ -58,7 +58,7 @@ def step_in_panel(qtbot, window, action: Action, **values):
     writes = window.workspace.tasks.writes
     assert dialog.ok.isEnabled(), dialog.message.text()
     dialog.ok.click()
-    qtbot.waitUntil(lambda: window.workspace.tasks.writes > writes, timeout=10_000)
+    qtbot.waitUntil(lambda: window.workspace.tasks.writes > writes)
     settle(qtbot, window)
     return dialog
 
@@ -72,16 +72,16 @@ def test_a_step_keeps_the_selection_and_patches_the_map(qtbot, make_window, demo
     row = ws.case_list.model.row_of(rowid)
     ws.case_list.view.selectRow(row)
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
-                    and ws.case_panel.snapshot.ref.rowid == rowid, timeout=10_000)
+                    and ws.case_panel.snapshot.ref.rowid == rowid)
     scroll = ws.case_list.view.verticalScrollBar().value()
     reloads, patches = ws.map.reloads, ws.map.patches
     step_in_panel(qtbot, window, Action.REGISTER)
-    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered", timeout=10_000)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered")
     # The list kept its place and its selection; the row shows the new state.
     assert ws.case_list.selected_rows().tolist() == [row]
     assert ws.case_list.view.verticalScrollBar().value() == scroll
     assert ws.view.selection == (rowid,)
-    qtbot.waitUntil(lambda: ws.case_list.model.row_values(row) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: ws.case_list.model.row_values(row) is not None)
     assert ws.case_list.model.row_values(row)[3] == "立案"
     # The map got a patch of one case, not the million points again; its ring stays.
     assert (ws.map.reloads, ws.map.patches) == (reloads, patches + 1)
@@ -111,23 +111,23 @@ def test_intake_and_duplicate_linking_show_one_case_everywhere(qtbot, make_windo
     show(qtbot, window, old_rowid)
     before = ws.case_list.model.rowCount()
     dialog = ws.cases.new_case(lon, lat)
-    qtbot.waitUntil(lambda: ws.reference.loaded, timeout=10_000)
+    qtbot.waitUntil(lambda: ws.reference.loaded)
     dialog.category.setCurrentIndex(dialog.category.findData(category))
     dialog.description.setPlainText("同一地点再次反映")
-    with qtbot.waitSignal(dialog.created, timeout=10_000) as created:
+    with qtbot.waitSignal(dialog.created) as created:
         dialog.save()
     new_id = created.args[0]
     # The new case is the case on show: header, detail, history and steps all say so.
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
-                    and ws.case_panel.snapshot.case_id == new_id, timeout=10_000)
+                    and ws.case_panel.snapshot.case_id == new_id)
     assert ws.case_panel.fields.value("状态") == "受理"
     assert ws.case_panel.history.actions_shown() == ["受理"]
-    qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == before + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: ws.case_list.model.rowCount() == before + 1)
     # It lies beside the dispatched case of its category: offered as a duplicate.
-    qtbot.waitUntil(lambda: dialog.offer is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.offer is not None)
     assert isinstance(dialog, QtNewCaseDialog)
     dialog.offer.buttons()[0].click()  # 关联为重复
-    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "voided", timeout=10_000)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "voided")
     settle(qtbot, window)
     panel = ws.case_panel
     assert panel.snapshot.case_id == new_id
@@ -148,16 +148,15 @@ def test_a_bulk_step_refreshes_the_case_on_show(qtbot, make_window, demo_db):
                                       "ORDER BY rowid LIMIT 3")]
     ws.view.select(rows, current=CaseRef(rows[0]))
     qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None
-                    and ws.case_panel.snapshot.ref.rowid == rows[0], timeout=10_000)
+                    and ws.case_panel.snapshot.ref.rowid == rows[0])
     ws.view.set_role(Role.SUPERVISOR)
     ws.cases.bulk()
-    qtbot.waitUntil(lambda: isinstance(ws.cases.last_dialog, QtBulkDialog), timeout=10_000)
+    qtbot.waitUntil(lambda: isinstance(ws.cases.last_dialog, QtBulkDialog))
     dialog = ws.cases.last_dialog
     assert len(dialog.case_ids) == 3
-    with qtbot.waitSignal(dialog.done, timeout=10_000):
+    with qtbot.waitSignal(dialog.done):
         dialog.ok.click()
-    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered",
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot.status.value == "registered")
     assert ws.case_panel.history.actions_shown()[-1] == "立案"
     assert ws.view.selection == tuple(rows)
 
@@ -180,10 +179,10 @@ def test_a_refused_step_reloads_the_case(qtbot, make_window, demo_db):
     assert panel.snapshot.status.value == "reported"  # the panel cannot know yet
     dialog = panel.start_step(Action.REGISTER)
     dialog.ok.click()
-    qtbot.waitUntil(lambda: panel.message.text().startswith("未能办理"), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("未能办理"))
     assert "立案" in dialog.message.text()  # the form says why and stays open
     assert dialog.isVisible()
-    qtbot.waitUntil(lambda: panel.snapshot.status.value == "registered", timeout=10_000)
+    qtbot.waitUntil(lambda: panel.snapshot.status.value == "registered")
     assert panel.fields.value("状态") == "立案"
     assert panel.steps.buttons[Action.REGISTER].isHidden()
 
