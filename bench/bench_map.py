@@ -76,15 +76,15 @@ PAN_ZOOM = [["pan", 300, 0], ["pan", 0, 250], ["pan", -300, 0], ["pan", 0, -250]
 
 def first_view(db_path: Path) -> float:
     """Seconds from creating the window to every layer drawn and the list filled."""
-    from xjwc_desktop.gui.qt_app import create_application
+    from xjwc_desktop.gui.shell.qt_app import create_application
 
     app = create_application(headless=True)
     from PySide6.QtCore import QSettings
 
     from xjwc_desktop.core.storage.database import open_database
-    from xjwc_desktop.gui.qt_main_window import QtMainWindow
-    from xjwc_desktop.gui.qt_screenshot import wait_until
-    from xjwc_desktop.gui.qt_settings import QtSettingsStore
+    from xjwc_desktop.gui.shell.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.shell.qt_screenshot import wait_until
+    from xjwc_desktop.gui.shell.qt_settings import QtSettingsStore
 
     db = open_database(db_path)
     store = QtSettingsStore(QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"),
@@ -102,7 +102,7 @@ def first_view(db_path: Path) -> float:
 
 def ours(db_path: Path) -> dict:
     """Every figure of our window, measured in this process."""
-    from xjwc_desktop.gui.qt_app import create_application
+    from xjwc_desktop.gui.shell.qt_app import create_application
 
     app = create_application(headless=True)
     from PySide6.QtCore import QPoint, QSettings, Qt
@@ -110,9 +110,9 @@ def ours(db_path: Path) -> dict:
 
     from xjwc_desktop.core.queries.case_list import COLUMNS
     from xjwc_desktop.core.storage.database import open_database
-    from xjwc_desktop.gui.qt_main_window import QtMainWindow
-    from xjwc_desktop.gui.qt_screenshot import wait_until
-    from xjwc_desktop.gui.qt_settings import QtSettingsStore
+    from xjwc_desktop.gui.shell.qt_main_window import QtMainWindow
+    from xjwc_desktop.gui.shell.qt_screenshot import wait_until
+    from xjwc_desktop.gui.shell.qt_settings import QtSettingsStore
 
     out: dict = {}
     db = open_database(db_path)

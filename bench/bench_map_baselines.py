@@ -83,13 +83,13 @@ def folium_baseline(db: Path, n: int, steps_js: str, pan_zoom: list) -> dict:
     html = m.get_root().render().encode()
     build_s = time.perf_counter() - started
 
-    from xjwc_desktop.gui.qt_app import create_application
+    from xjwc_desktop.gui.shell.qt_app import create_application
 
     app = create_application(headless=True)
     from PySide6.QtCore import QUrl
 
-    from xjwc_desktop.gui.qt_map_view import QtMapView
-    from xjwc_desktop.gui.qt_screenshot import wait_until
+    from xjwc_desktop.gui.map.qt_map_view import QtMapView
+    from xjwc_desktop.gui.shell.qt_screenshot import wait_until
 
     view = QtMapView(lambda: {})
     view.scheme_handler.add_route("folium.html", lambda: html, "text/html")

@@ -70,7 +70,7 @@ def step_answer(*, department: str | None = None, note: str = "",
 
 def answering_step(**answers) -> contextlib.AbstractContextManager:
     """Answer the step dialog the next click opens (see :func:`step_answer`)."""
-    from xjwc_desktop.gui.qt_case_actions import QtStepDialog
+    from xjwc_desktop.gui.cases.qt_step_dialog import QtStepDialog
 
     return answering(QtStepDialog, step_answer(**answers))
 
