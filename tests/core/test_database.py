@@ -240,3 +240,8 @@ def test_a_read_transaction_cannot_write_and_never_waits_for_a_writer(demo_db, d
         other.close()
     with demo_db.write() as s:  # and writing works again, with query_only reset
         s.connection().exec_driver_sql("UPDATE cases SET description = 'z' WHERE rowid = 3")
+
+
+def test_the_head_named_in_code_is_alembics_head() -> None:
+    """Opening an up-to-date file trusts ``migrate.HEAD``; a new migration must move it."""
+    assert migrate.script_directory().get_current_head() == migrate.HEAD

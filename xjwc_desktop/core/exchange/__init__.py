@@ -8,10 +8,12 @@ illegal structures, the census and bike stations from CSV (UTF-8/GBK) or XLSX, c
 every row and write all or nothing. Both report progress through :mod:`.progress`.
 """
 
-from xjwc_desktop.core.exchange.export import ExportFormat, ExportResult, export_cases
-from xjwc_desktop.core.exchange.importer import ImportReport, import_file
-from xjwc_desktop.core.exchange.progress import Cancelled, Progress
-from xjwc_desktop.core.exchange.selection import CaseSelection
+from xjwc_desktop.core.lazy import lazy_attributes
 
-__all__ = ["CaseSelection", "Cancelled", "ExportFormat", "ExportResult", "ImportReport",
-           "Progress", "export_cases", "import_file"]
+_HOMES = {
+    "CaseSelection": "selection", "Cancelled": "progress", "ExportFormat": "export",
+    "ExportResult": "export", "ImportReport": "importer", "Progress": "progress",
+    "export_cases": "export", "import_file": "importer",
+}
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -10,33 +10,14 @@ Charts and the report import matplotlib, reportlab and friends; import them from
 modules so that ``xjwc stats`` does not pay for them.
 """
 
-from xjwc_desktop.core.reporting.coverage import (
-    DEFAULT_RADIUS_M,
-    bike_coverage,
-    coverage_geojson,
-    haversine_m,
-)
-from xjwc_desktop.core.reporting.dashboard import KPI_TILES, dashboard_figures, latest_period
-from xjwc_desktop.core.reporting.hotspots import find_hotspots, hotspots_geojson
-from xjwc_desktop.core.reporting.periods import (
-    month_period,
-    months_of,
-    parse_month_period,
-    period_label,
-)
+from xjwc_desktop.core.lazy import lazy_attributes
 
-__all__ = [
-    "DEFAULT_RADIUS_M",
-    "KPI_TILES",
-    "bike_coverage",
-    "coverage_geojson",
-    "dashboard_figures",
-    "find_hotspots",
-    "haversine_m",
-    "hotspots_geojson",
-    "latest_period",
-    "month_period",
-    "months_of",
-    "parse_month_period",
-    "period_label",
-]
+_HOMES = {
+    "DEFAULT_RADIUS_M": "coverage", "bike_coverage": "coverage", "coverage_geojson": "coverage",
+    "haversine_m": "coverage", "KPI_TILES": "dashboard", "dashboard_figures": "dashboard",
+    "latest_period": "dashboard", "find_hotspots": "hotspots", "hotspots_geojson": "hotspots",
+    "month_period": "periods", "months_of": "periods", "parse_month_period": "periods",
+    "period_label": "periods",
+}
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_attributes(__name__, _HOMES)

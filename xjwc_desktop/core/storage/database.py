@@ -171,8 +171,10 @@ def open_database(
     engine = _make_engine(path, bulk_load)
     try:
         with engine.begin() as conn:
-            _check_revision(migrate.current_revision(conn), path)  # a racing newer writer
-            migrate.upgrade_to_head(conn)
+            current = _recorded_revision(conn)
+            if current != migrate.HEAD:
+                _check_revision(current, path)  # a racing newer writer
+                migrate.upgrade_to_head(conn)
             # Only when missing: writing it again would bump the file's change counter, and
             # opening a database must not change a byte of it.
             if conn.exec_driver_sql("PRAGMA application_id").scalar() != APPLICATION_ID:
@@ -184,8 +186,19 @@ def open_database(
     return Database(path=path, engine=engine, workstation_id=workstation_id)
 
 
+def _recorded_revision(conn) -> str | None:
+    """The schema revision the file records (plain SQL: no Alembic for an up-to-date file)."""
+    if not conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).first():
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def _check_revision(current: str | None, path: Path) -> None:
-    if current is not None and current not in migrate.known_revisions():
+    if current in (None, migrate.HEAD):
+        return
+    if current not in migrate.known_revisions():
         raise NewerSchemaError(
             f"数据库“{path}”的结构版本（{current}）比本程序新（本程序最高支持 "
             f"{migrate.head_revision()}）。请升级本程序后再打开，数据库未做任何改动。"

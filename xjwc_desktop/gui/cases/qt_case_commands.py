@@ -15,7 +15,6 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from xjwc_desktop.core import clock
-from xjwc_desktop.core.exchange.pdf_case import write_case_sheet
 from xjwc_desktop.core.geo.chinese_crs import gcj02_to_wgs84
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_list import case_ids_for
@@ -175,6 +174,8 @@ class QtCaseCommands(QObject):
         now = clock.now()
 
         def write(db):
+            from xjwc_desktop.core.exchange.pdf_case import write_case_sheet  # fpdf: on use
+
             with db.reading() as conn:
                 case_id = ref if current.case_id else case_ids_for(conn, [current.rowid])[0]
                 return write_case_sheet(conn, case_id, out, now=now)
