@@ -6,16 +6,21 @@ import functools
 
 import numpy as np
 import shapely
-from pyproj import Geod
 
 from xjwc_desktop.core.geo.mapdata import MapData
 
-_GEOD = Geod(ellps="WGS84")
+
+@functools.cache
+def _geod():
+    """The WGS84 ellipsoid (pyproj, loaded when an area is first measured)."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 def area_m2(geom) -> float:
     """Geodesic area of a lon/lat polygon in square metres."""
-    return abs(_GEOD.geometry_area_perimeter(geom)[0])
+    return abs(_geod().geometry_area_perimeter(geom)[0])
 
 
 @functools.cache

@@ -10,13 +10,15 @@ import hashlib
 import os
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.errors import XjwcError
+
+if TYPE_CHECKING:
+    import httpx
 
 PROTOCOL = 1  # bumped when the sync messages change shape
 CONNECT_TIMEOUT = 5.0
@@ -56,6 +58,13 @@ class OutOfOrderPush(SyncError):
         self.expected = expected
 
 
+def _httpx():
+    """httpx, imported with the first connection: a window that never syncs never loads it."""
+    import httpx
+
+    return httpx
+
+
 class HttpTransport:
     """The office server at ``url`` (``http://`` or ``https://``), as device ``token``.
 
@@ -72,9 +81,9 @@ class HttpTransport:
             if not Path(ca_cert).is_file():
                 raise SyncError(f"找不到证书文件“{ca_cert}”。")
             verify = ssl.create_default_context(cafile=ca_cert)
-        self._client = httpx.Client(
+        self._client = _httpx().Client(
             base_url=self.url, verify=verify, trust_env=False,
-            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            timeout=_httpx().Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
             headers={"Authorization": f"Bearer {token}",
                      "User-Agent": f"xjwc-desktop/{__version__}"})
 
@@ -113,14 +122,14 @@ class HttpTransport:
         try:
             response = self._client.put(f"/v1/files/{sha}", content=data,
                                         headers={"Content-Type": "application/octet-stream"})
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         self._raise_for(response)
 
     def get_file(self, sha: str) -> bytes | None:
         try:
             response = self._client.get(f"/v1/files/{sha}")
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         if response.status_code == 404:
             return None
@@ -144,7 +153,7 @@ class HttpTransport:
                     fh.flush()
                     os.fsync(fh.fileno())
                 headers = response.headers
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         if (str(size) != headers.get("Content-Length")
                 or digest.hexdigest() != headers.get("X-Xjwc-Sha256")):
@@ -159,7 +168,7 @@ class HttpTransport:
                 method, path, params=params,
                 content=orjson.dumps(body) if body is not None else None,
                 headers={"Content-Type": "application/json"} if body is not None else None)
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         self._raise_for(response)
         return orjson.loads(response.content)
