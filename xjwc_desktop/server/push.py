@@ -23,7 +23,7 @@ from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
 from xjwc_desktop.core.sync.rows import db_values, insert_sql
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
-from xjwc_desktop.server import authz
+from xjwc_desktop.server import authz, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.database import next_seq, quiet
 from xjwc_desktop.server.devices import Device
@@ -100,10 +100,14 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
 def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[str, Any]:
     tbl, row_id, op = change["tbl"], change["row_id"], change["op"]
     result: dict[str, Any] = {"id": change["id"], "tbl": tbl, "row_id": row_id}
+    malformed = validate.problem(change)
     if not is_synced(tbl) or op not in ("insert", "update", "delete"):
-        return {**result, "outcome": "refused", "drop_local": False}
+        return {**result, "outcome": "refused", "drop_local": False, "reason": malformed}
     table = synced_table(tbl)
     server_row = ctx.row(table, row_id)
+    if malformed:
+        return {**result, **_refuse(ctx, table, change, server_row, malformed,
+                                    well_formed=False)}
     mine = _device_row(change)
     decision = _decide(table, change, server_row)
     # A change that would change nothing (a reference row every workstation has) needs no
@@ -114,11 +118,7 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
                                                  mine)
     if reason:
-        _conflict(ctx, table, row_id, change, ConflictSpec(
-            merge.REFUSED, sorted(change.get("new") or {}), None, None,
-            _content(change), {"reason": reason}), server_row)
-        return {**result, "outcome": "refused", "drop_local": server_row is None,
-                "seq": _touch(ctx, tbl, row_id) if server_row else None}
+        return {**result, **_refuse(ctx, table, change, server_row, reason)}
     parent = (change.get("row") or {}).get("case_id")
     if op == "insert" and parent in ctx.set_aside:
         # A note or history event of a case that did not get in goes with that case.
@@ -146,8 +146,32 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     return {**result, **outcome}
 
 
+def _refuse(ctx: PushContext, table, change: dict, server_row: dict | None,
+            reason: str, *, well_formed: bool = True) -> dict[str, Any]:
+    """Set the change aside in a conflict record that says why; the device takes back its
+    row (a new one) or gets the server's again."""
+    new = change.get("new")
+    fields = sorted(new)[:50] if isinstance(new, dict) else []
+    # The record's label is read from the change only if it is well formed.
+    sent = change if well_formed else {"id": change["id"], "op": change["op"]}
+    _conflict(ctx, table, change["row_id"], sent, ConflictSpec(
+        merge.REFUSED, fields, None, None, _content(change), {"reason": reason}), server_row)
+    return {"outcome": "refused", "drop_local": server_row is None, "reason": reason,
+            "seq": _touch(ctx, table.name, change["row_id"]) if server_row else None}
+
+
+LOST_TEXT = 1000  # characters of each refused value kept in its conflict record
+
+
 def _content(change: dict) -> dict:
-    return change.get("row") or change.get("new") or change.get("base") or {}
+    """What the device sent, for the conflict record: texts cut to :data:`LOST_TEXT`."""
+    content = change.get("row") or change.get("new") or change.get("base") or {}
+    if not isinstance(content, dict):
+        return {}
+    return {str(k)[:40]: (v[:LOST_TEXT] + "…" if isinstance(v, str) and len(v) > LOST_TEXT
+                          else v if isinstance(v, str | int | float | bool) or v is None
+                          else str(v)[:LOST_TEXT])
+            for k, v in list(content.items())[:200]}
 
 
 def _device_row(change: dict) -> dict:
@@ -156,7 +180,7 @@ def _device_row(change: dict) -> dict:
         return change["row"]
     if change["op"] == "delete":
         return change["base"]
-    return {**change["base"], **change["new"], **change.get("stamp", {})}
+    return {**change["base"], **change["new"], **(change.get("stamp") or {})}
 
 
 def _decide(table, change: dict, server_row: dict | None) -> merge.Decision:

@@ -22,6 +22,9 @@ PROTOCOL = 1  # bumped when the sync messages change shape
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 120.0
 CHUNK = 1 << 20
+#: Names the workstation on every request after hello: the server checks it against the
+#: workstation the device's token is bound to, so a copied token is useless elsewhere.
+WORKSTATION_HEADER = "X-Xjwc-Workstation"
 
 
 class SyncError(XjwcError):
@@ -89,6 +92,7 @@ class HttpTransport:
 
     # -- requests --------------------------------------------------------------------
     def hello(self, body: dict) -> dict:
+        self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
         return self._call("POST", "/v1/hello", body)
 
     def push(self, prev: int, changes: list[dict]) -> dict:
