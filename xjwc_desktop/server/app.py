@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from xjwc_desktop import __version__
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.sync.schema import is_synced
+from xjwc_desktop.core.sync.transport import WORKSTATION_HEADER
 from xjwc_desktop.server import devices, feed, logs, photos
 from xjwc_desktop.server.authz import WRITABLE
 from xjwc_desktop.server.database import ServerDatabase
@@ -30,7 +31,7 @@ from xjwc_desktop.server.protocol import (
     Push,
     RowsRequest,
 )
-from xjwc_desktop.server.push import OutOfOrder, apply_push
+from xjwc_desktop.server.push import OutOfOrder, PushRefused, apply_push
 from xjwc_desktop.server.size_limit import BodySizeLimit
 from xjwc_desktop.server.snapshot import SnapshotCache
 
@@ -52,6 +53,16 @@ def current_device(request: Request) -> devices.Device:
                                  "（xjwc server add-device）。",
                             headers={"WWW-Authenticate": "Bearer"})
     request.state.device = device.name
+    if request.url.path != "/v1/hello":
+        # The token's binding holds for every request, not only the handshake: a copied
+        # token (without the workstation it belongs to) can neither push nor read.
+        claimed = request.headers.get(WORKSTATION_HEADER)
+        if device.workstation_id is None or claimed != device.workstation_id:
+            logs.log("forbidden", logging.WARNING, path=request.url.path, device=device.name,
+                     role=device.role, reason="workstation binding",
+                     client=request.client.host if request.client else None)
+            raise HTTPException(403, f"设备“{device.name}”的令牌绑定在另一台工作站上，"
+                                     "或本次请求未先握手；已拒绝。")
     return device
 
 
@@ -122,6 +133,9 @@ def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
             logs.log("out of order", logging.WARNING, device=device.name, prev=body.prev,
                      expected=exc.expected)
             return _json({"detail": str(exc), "expected": exc.expected}, 409)
+        except PushRefused as exc:
+            logs.log("push refused", logging.WARNING, device=device.name, reason=str(exc))
+            raise HTTPException(422, str(exc)) from exc
         logs.log("push", device=device.name, changes=len(body.changes),
                  conflicts=sum(r.get("conflicts", 0) for r in result["results"]))
         return _json(result)

@@ -42,6 +42,17 @@ class OutOfOrder(XjwcError):
         self.expected = expected
 
 
+#: How far a change's sequence number may run ahead of the device's last applied one.
+#: Gaps are normal (changes folded or dropped before they were sent), but a hundred
+#: million writes between two syncs are not: such a number is refused, never recorded,
+#: so a forged push cannot make the real device's next changes look old.
+MAX_SEQ_GAP = 100_000_000
+
+
+class PushRefused(XjwcError):
+    """The whole push is refused (nothing applied, nothing recorded)."""
+
+
 def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                changes: list[dict[str, Any]]) -> dict[str, Any]:
     """Apply ``changes`` (in the device's outbox order); returns a result per change.
@@ -70,6 +81,10 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 # the last one applied, and the device must not believe more was applied.
                 if change["seq"] <= last or prev > through:
                     raise OutOfOrder(through)
+                if change["seq"] > last + MAX_SEQ_GAP:
+                    raise PushRefused(
+                        f"修改序号 {change['seq']} 比本设备已上传的第 {last} 条超前太多"
+                        f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。")
                 result = _apply_one(ctx, change, careful)
                 ctx.record(change, result)
                 last = change["seq"]
@@ -116,7 +131,7 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     if changes_something and ctx.device.role == "inspector":
         ctx.write_updates()  # the zone check reads cases from the database
     reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
-                                                 mine)
+                                                 change)
     if reason:
         return {**result, **_refuse(ctx, table, change, server_row, reason)}
     parent = (change.get("row") or {}).get("case_id")
@@ -197,7 +212,8 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
     row_id = change["row_id"]
     if decision.insert:
         ctx.write_updates()  # the unique checks below read the tables themselves
-        row = dict(change["row"])
+        # Who wrote it is the server's to say: the workstation the device is bound to.
+        row = {**change["row"], "written_by": ctx.device.workstation_id}
         if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
                                             or unique_clash(ctx.conn, table, row)):
             _lose_event(ctx, table, change, row)
