@@ -22,6 +22,7 @@ from xjwc_desktop.core.sync.transport import WORKSTATION_HEADER
 from xjwc_desktop.server import devices, feed, logs, photos
 from xjwc_desktop.server.authz import WRITABLE
 from xjwc_desktop.server.database import ServerDatabase
+from xjwc_desktop.server.gate import RequestGate
 from xjwc_desktop.server.protocol import (
     MAX_BODY,
     PROTOCOL,
@@ -32,7 +33,6 @@ from xjwc_desktop.server.protocol import (
     RowsRequest,
 )
 from xjwc_desktop.server.push import OutOfOrder, PushRefused, apply_push
-from xjwc_desktop.server.size_limit import BodySizeLimit
 from xjwc_desktop.server.snapshot import SnapshotCache
 
 
@@ -42,15 +42,9 @@ def _json(data, status: int = 200) -> Response:
 
 def current_device(request: Request) -> devices.Device:
     """The enrolled device making the request (401 and a log line if none)."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    device = devices.authenticate(request.app.state.server.engine, token)
-    if device is None:
-        logs.log("unauthenticated", logging.WARNING, path=request.url.path,
-                 client=request.client.host if request.client else None,
-                 reason="no token" if not token else "unknown or revoked token")
-        raise HTTPException(401, "未认证：缺少或无效的设备令牌。请由管理员登记本设备"
-                                 "（xjwc server add-device）。",
+    device = getattr(request.state, "authenticated", None)  # found by the gate (gate.py)
+    if not isinstance(device, devices.Device):
+        raise HTTPException(401, "未认证：缺少或无效的设备令牌。",
                             headers={"WWW-Authenticate": "Bearer"})
     request.state.device = device.name
     if request.url.path != "/v1/hello":
@@ -72,8 +66,9 @@ DeviceDep = Annotated[devices.Device, Depends(current_device)]
 def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
     app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
                   redoc_url=None, description="新江湾城街道网格化管理中心的同步服务器。")
-    app.add_middleware(BodySizeLimit, max_bytes=max_body)
     engine = server.engine
+    app.add_middleware(RequestGate, max_bytes=max_body,
+                       authenticate=lambda token: devices.authenticate(engine, token))
     head = migrate.head_revision()
     snapshots = SnapshotCache(server)
     app.state.snapshots = snapshots

@@ -47,6 +47,9 @@ class OutOfOrder(XjwcError):
 #: million writes between two syncs are not: such a number is refused, never recorded,
 #: so a forged push cannot make the real device's next changes look old.
 MAX_SEQ_GAP = 100_000_000
+#: Conflict records one push may create: every workstation downloads them all, so a
+#: push of thousands of refused edits is refused whole instead.
+MAX_CONFLICTS = 500
 
 
 class PushRefused(XjwcError):
@@ -272,6 +275,11 @@ def _touch(ctx: PushContext, tbl: str, row_id: str) -> int:
 
 def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: ConflictSpec,
               server_row: dict | None) -> str:
+    ctx.conflicts += 1
+    if ctx.conflicts > MAX_CONFLICTS:
+        raise PushRefused(
+            f"这批修改会产生超过 {MAX_CONFLICTS} 条冲突记录，整批拒绝，未记录。"
+            "请检查本机的修改（或请管理员查看服务器日志）后再同步。")
     ctx.write_updates()
     conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
                                   change, spec, server_row, ctx.device)
