@@ -77,3 +77,11 @@ def test_a_too_large_body_from_an_enrolled_device_is_refused(office):
                            headers={"Content-Type": "application/json"})
     assert answer.status_code == 413
     assert "上限 64 MB" in answer.json()["detail"]
+
+
+def test_the_api_description_lists_the_limits(sqlite_server_url, make_server):
+    server = make_server(sqlite_server_url)
+    description = httpx.get(f"{server.url}/openapi.json").json()["info"]["description"]
+    for limit in ("64 MB", "5,000 changes", f"{MAX_CONFLICTS} new conflict records",
+                  "20,000 characters", "request headers within 10 s"):
+        assert limit in description

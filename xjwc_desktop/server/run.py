@@ -17,14 +17,14 @@ from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.server import logs
 from xjwc_desktop.server.app import create_app
 from xjwc_desktop.server.database import ServerDatabase, open_server_database
+from xjwc_desktop.server.http_limits import (
+    HEADER_TIMEOUT,
+    KEEP_ALIVE,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+)
 
 DEFAULT_PORT = 8765
-#: Limits of the HTTP server itself (the app's own are in gate.py and protocol.py;
-#: docs/admin/server.md lists them all).
-HEADER_TIMEOUT = 10.0  # seconds from connecting to a request's complete headers
-KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
-MAX_HEADER_BYTES = 16 * 1024  # an incomplete request head larger than this is refused
-MAX_CONNECTIONS = 256  # connections at once; more are answered 503
 
 
 class HeaderTimeoutH11(H11Protocol):
