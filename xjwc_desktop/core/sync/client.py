@@ -135,6 +135,10 @@ class SyncClient:
     def _hello(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
             ws = state.workstation_id(conn)
+            known = state.get(conn, "server_id")
+        if known and self._server_id() not in (None, known):
+            # Before the handshake: a token given for another server is not bound here.
+            raise self._other_server()
         info = self.transport.hello({"protocol": PROTOCOL,
                                      "schema_revision": migrate.head_revision(),
                                      "workstation_id": ws, "app_version": __version__})
@@ -142,8 +146,7 @@ class SyncClient:
         with writing(self.db.engine) as conn:
             known = state.get(conn, "server_id")
             if known and known != info["server_id"]:
-                raise SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
-                                f"（{self.server_url}）。请为这台服务器使用新的数据库。")
+                raise self._other_server()
             for key in ("name", "role", "zone", "device_no"):
                 state.put(conn, f"device_{key}" if key != "device_no" else key, device[key])
             state.put(conn, "server_id", info["server_id"])
@@ -153,6 +156,15 @@ class SyncClient:
                     outbox.adopt_existing_rows(conn)
                 state.put(conn, "adopted", "1")
         return info
+
+    def _server_id(self) -> str | None:
+        """The server's identity from its open status (None from a transport without)."""
+        health = getattr(self.transport, "health", None)
+        return health().get("server_id") if health else None
+
+    def _other_server(self) -> SyncError:
+        return SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
+                         f"（{self.server_url}）。请为这台服务器使用新的数据库。")
 
     # -- push --------------------------------------------------------------------------
     def _push(self, report: SyncReport) -> None:

@@ -91,6 +91,15 @@ class HttpTransport:
         self.close()
 
     # -- requests --------------------------------------------------------------------
+    def health(self) -> dict:
+        """The server's open status, with its identity (no token sent or needed)."""
+        try:
+            response = self._client.get("/health", headers={"Authorization": ""})
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+        self._raise_for(response)
+        return orjson.loads(response.content)
+
     def hello(self, body: dict) -> dict:
         self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
         return self._call("POST", "/v1/hello", body)
