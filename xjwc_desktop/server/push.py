@@ -30,7 +30,7 @@ from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
 from xjwc_desktop.server.push_context import PushContext
 
-_PUSH_LOCK = threading.Lock()
+PUSH_LOCK = threading.Lock()
 PG_LOCK_KEY = 0x584A5743  # "XJWC"
 
 
@@ -64,7 +64,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
     not foresee), the whole attempt is taken back and the push is applied again with a
     savepoint around each change, so only that one is set aside.
     """
-    with _PUSH_LOCK, writing(engine) as conn, quiet(conn):
+    with PUSH_LOCK, writing(engine) as conn, quiet(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
