@@ -45,7 +45,13 @@ def test_a_photo_reaches_the_server_and_the_other_workstation(sqlite_server_url,
 
 def test_the_server_refuses_files_that_are_not_what_they_claim(sqlite_server_url, make_server):
     server = make_server(sqlite_server_url)
-    headers = {"Authorization": f"Bearer {server.enroll('甲')}"}
+    from xjwc_desktop.core.storage import migrate
+    from xjwc_desktop.core.sync.transport import PROTOCOL, WORKSTATION_HEADER
+
+    headers = {"Authorization": f"Bearer {server.enroll('甲')}", WORKSTATION_HEADER: "ws-a"}
+    assert httpx.post(f"{server.url}/v1/hello", headers=headers, json={
+        "protocol": PROTOCOL, "schema_revision": migrate.head_revision(),
+        "workstation_id": "ws-a"}).status_code == 200
     good = png(2)
     sha = hashlib.sha256(good).hexdigest()
     wrong = httpx.put(f"{server.url}/v1/files/{sha}", content=png(3), headers=headers)

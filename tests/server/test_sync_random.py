@@ -1,6 +1,8 @@
 """Three workstations edit the same cases offline, sync in random order through proxies
 that drop requests and answers, and must end with identical content — and every edit
-that did not survive must be in a conflict record (or have been seen and changed)."""
+that did not survive must be in a conflict record (or have been seen and changed). A
+fourth, misbehaving device pushes hostile changes all along: each is refused, and it
+stops no one."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, text
 
+from tests.security.raw_device import RawDevice
 from tests.server.fault_proxy import FaultProxy
 from tests.server.sync_helpers import Workstation, server_digests
 from xjwc_desktop.core import clock
@@ -54,6 +57,7 @@ class Office:
             self.stations.append(Workstation(tmp_path / f"ws{n}.sqlite", proxy.url, token,
                                              push_batch=7, pull_batch=9))
         self.edits: list[Edit] = []
+        self.rogue = RawDevice(server, "失控的设备")
         self.faulty(True)
 
     def faulty(self, on: bool) -> None:
@@ -63,6 +67,7 @@ class Office:
             ) if on else (lambda m, p: "forward")
 
     def close(self) -> None:
+        self.rogue.close()
         for ws in self.stations:
             ws.close()
         for proxy in self.proxies:
@@ -71,6 +76,26 @@ class Office:
     def sync(self, ws) -> None:
         with contextlib.suppress(SyncError):  # the next sync picks up where this stopped
             ws.sync()
+
+    # -- a misbehaving device ----------------------------------------------------------
+    def hostile(self) -> None:
+        """One hostile change from the rogue device, straight to the server: refused."""
+        with self.server.db.engine.connect() as conn:
+            case_ids = [r for (r,) in conn.execute(text("SELECT id FROM cases ORDER BY id"))]
+            events = [r for (r,) in conn.execute(text("SELECT id FROM case_events"))]
+        case_id = self.rng.choice(case_ids)
+        attack = self.rng.choice([
+            lambda: self.rogue.update("cases", case_id, {"lon": float("inf")}),
+            lambda: self.rogue.update("cases", case_id, {"reported_at": "not-a-date"}),
+            lambda: self.rogue.update("cases", case_id, {"address": "长" * 4000}),
+            lambda: self.rogue.update("cases", case_id, {"lon": 116.397, "lat": 39.909}),
+            lambda: self.rogue.update("cases", case_id, {"no_such_column": 1}),
+            lambda: self.rogue.update("case_events", self.rng.choice(events), {"note": "改"}),
+            lambda: self.rogue.delete("case_events", self.rng.choice(events)),
+        ])
+        response = attack()
+        assert response.status_code == 200, response.text
+        assert [r["outcome"] for r in response.json()["results"]] == ["refused"]
 
     # -- random work -----------------------------------------------------------------
     def work(self, n: int, ws: Workstation, round_no: int) -> None:
@@ -166,6 +191,8 @@ def run_office(rng: random.Random, server, tmp_path) -> None:
                     office.work(n, ws, round_no)
                 if rng.random() < 0.6:
                     office.sync(ws)
+                if rng.random() < 0.3:
+                    office.hostile()
         office.faulty(False)
         for _ in range(2):
             for ws in office.stations:

@@ -1,4 +1,5 @@
-"""The office server and syncing: serve, server add-device/devices/revoke-device, sync."""
+"""The office server and syncing: serve, server add-device/devices/revoke-device/amend-event,
+sync."""
 
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ def register(sub) -> None:
     revoke.add_argument("name")
     revoke.add_argument("--db", required=True)
     revoke.set_defaults(func=run_revoke)
+
+    amend = actions.add_parser(
+        "amend-event", help="更正一条案件历史（只能在服务器上由管理员进行，须写明原因）")
+    amend.add_argument("event_id", help="案件历史的编号（case_events.id）")
+    amend.add_argument("--reason", required=True, help="更正原因（记入该条历史）")
+    what = amend.add_mutually_exclusive_group(required=True)
+    what.add_argument("--note", help="更正后的说明文字")
+    what.add_argument("--delete", action="store_true", help="标记删除这条历史")
+    amend.add_argument("--db", required=True)
+    amend.set_defaults(func=run_amend_event)
 
     sync = sub.add_parser("sync", help="与街道办服务器同步（先上传本机修改，再下载）")
     add_db_option(sync)
@@ -102,6 +113,19 @@ def run_revoke(args) -> int:
     finally:
         server.close()
     print(f"设备“{args.name}”已吊销，其令牌不再有效。")
+    return 0
+
+
+def run_amend_event(args) -> int:
+    from xjwc_desktop.server.history_admin import amend_event
+
+    server = _server_db(args)
+    try:
+        amend_event(server, args.event_id, reason=args.reason, note=args.note,
+                    delete=args.delete)
+    finally:
+        server.close()
+    print(f"案件历史“{args.event_id}”已更正，各工作站下次同步时收到。")
     return 0
 
 

@@ -16,13 +16,23 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from xjwc_desktop import __version__
+from xjwc_desktop.core.model.base import TEXT_LIMIT
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.sync.schema import is_synced
+from xjwc_desktop.core.sync.transport import WORKSTATION_HEADER
 from xjwc_desktop.server import devices, feed, logs, photos
 from xjwc_desktop.server.authz import WRITABLE
 from xjwc_desktop.server.database import ServerDatabase
+from xjwc_desktop.server.gate import BODY_TIMEOUT, RequestGate
+from xjwc_desktop.server.http_limits import (
+    HEADER_TIMEOUT,
+    KEEP_ALIVE,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+)
 from xjwc_desktop.server.protocol import (
     MAX_BODY,
+    MAX_CHANGES,
     PROTOCOL,
     Check,
     FilesRequest,
@@ -30,8 +40,13 @@ from xjwc_desktop.server.protocol import (
     Push,
     RowsRequest,
 )
-from xjwc_desktop.server.push import OutOfOrder, apply_push
-from xjwc_desktop.server.size_limit import BodySizeLimit
+from xjwc_desktop.server.push import (
+    MAX_CONFLICTS,
+    MAX_SEQ_GAP,
+    OutOfOrder,
+    PushRefused,
+    apply_push,
+)
 from xjwc_desktop.server.snapshot import SnapshotCache
 
 
@@ -41,28 +56,56 @@ def _json(data, status: int = 200) -> Response:
 
 def current_device(request: Request) -> devices.Device:
     """The enrolled device making the request (401 and a log line if none)."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    device = devices.authenticate(request.app.state.server.engine, token)
-    if device is None:
-        logs.log("unauthenticated", logging.WARNING, path=request.url.path,
-                 client=request.client.host if request.client else None,
-                 reason="no token" if not token else "unknown or revoked token")
-        raise HTTPException(401, "未认证：缺少或无效的设备令牌。请由管理员登记本设备"
-                                 "（xjwc server add-device）。",
+    device = getattr(request.state, "authenticated", None)  # found by the gate (gate.py)
+    if not isinstance(device, devices.Device):
+        raise HTTPException(401, "未认证：缺少或无效的设备令牌。",
                             headers={"WWW-Authenticate": "Bearer"})
     request.state.device = device.name
+    if request.url.path != "/v1/hello":
+        # The token's binding holds for every request, not only the handshake: a copied
+        # token (without the workstation it belongs to) can neither push nor read.
+        claimed = request.headers.get(WORKSTATION_HEADER)
+        if device.workstation_id is None or claimed != device.workstation_id:
+            logs.log("forbidden", logging.WARNING, path=request.url.path, device=device.name,
+                     role=device.role, reason="workstation binding",
+                     client=request.client.host if request.client else None)
+            raise HTTPException(403, f"设备“{device.name}”的令牌绑定在另一台工作站上，"
+                                     "或本次请求未先握手；已拒绝。")
     return device
 
 
 DeviceDep = Annotated[devices.Device, Depends(current_device)]
 
 
+def _description(max_body: int) -> str:
+    """The API's description with every limit (docs/admin/server.md explains them)."""
+    return (
+        "新江湾城街道网格化管理中心的同步服务器。\n\n"
+        "**Limits** (see docs/admin/server.md):\n\n"
+        "- every route but /health needs `Authorization: Bearer <token>`, checked before the "
+        "body is read (401); after /v1/hello every request names the bound workstation in "
+        f"`{WORKSTATION_HEADER}` (403 otherwise)\n"
+        f"- request body: at most {max_body // 2**20} MB (413), arriving within "
+        f"{BODY_TIMEOUT:.0f} s (408)\n"
+        f"- HTTP server: request headers within {HEADER_TIMEOUT:.0f} s, at most "
+        f"{MAX_HEADER_BYTES // 1024} KB; idle keep-alive {KEEP_ALIVE} s; "
+        f"{MAX_CONNECTIONS} connections at once (503)\n"
+        f"- push: at most {MAX_CHANGES:,} changes, {MAX_CONFLICTS} new conflict records, a "
+        f"sequence number at most {MAX_SEQ_GAP:,} ahead (422, nothing applied)\n"
+        f"- each change: known table and columns, finite numbers, real dates, texts within "
+        f"the column's length (VARCHAR(n), or {TEXT_LIMIT:,} characters), history "
+        "insert-only, a case's position inside the street and in its zone; a change that "
+        "fails is refused in a conflict record\n"
+        f"- pull and digest: at most {feed.MAX_PULL:,} rows; /v1/rows 20,000 ids; "
+        "/v1/files/missing 10,000 checksums; photos 30 MB")
+
+
 def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
     app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
-                  redoc_url=None, description="新江湾城街道网格化管理中心的同步服务器。")
-    app.add_middleware(BodySizeLimit, max_bytes=max_body)
+                  redoc_url=None, description=_description(max_body))
     engine = server.engine
+    app.add_middleware(RequestGate, max_bytes=max_body,
+                       authenticate=lambda token: devices.authenticate(engine, token))
     head = migrate.head_revision()
     snapshots = SnapshotCache(server)
     app.state.snapshots = snapshots
@@ -122,6 +165,9 @@ def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
             logs.log("out of order", logging.WARNING, device=device.name, prev=body.prev,
                      expected=exc.expected)
             return _json({"detail": str(exc), "expected": exc.expected}, 409)
+        except PushRefused as exc:
+            logs.log("push refused", logging.WARNING, device=device.name, reason=str(exc))
+            raise HTTPException(422, str(exc)) from exc
         logs.log("push", device=device.name, changes=len(body.changes),
                  conflicts=sum(r.get("conflicts", 0) for r in result["results"]))
         return _json(result)

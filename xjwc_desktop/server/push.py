@@ -23,14 +23,14 @@ from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
 from xjwc_desktop.core.sync.rows import db_values, insert_sql
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
-from xjwc_desktop.server import authz
+from xjwc_desktop.server import authz, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.database import next_seq, quiet
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
 from xjwc_desktop.server.push_context import PushContext
 
-_PUSH_LOCK = threading.Lock()
+PUSH_LOCK = threading.Lock()
 PG_LOCK_KEY = 0x584A5743  # "XJWC"
 
 
@@ -42,6 +42,20 @@ class OutOfOrder(XjwcError):
         self.expected = expected
 
 
+#: How far a change's sequence number may run ahead of the device's last applied one.
+#: Gaps are normal (changes folded or dropped before they were sent), but a hundred
+#: million writes between two syncs are not: such a number is refused, never recorded,
+#: so a forged push cannot make the real device's next changes look old.
+MAX_SEQ_GAP = 100_000_000
+#: Conflict records one push may create: every workstation downloads them all, so a
+#: push of thousands of refused edits is refused whole instead.
+MAX_CONFLICTS = 500
+
+
+class PushRefused(XjwcError):
+    """The whole push is refused (nothing applied, nothing recorded)."""
+
+
 def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                changes: list[dict[str, Any]]) -> dict[str, Any]:
     """Apply ``changes`` (in the device's outbox order); returns a result per change.
@@ -50,7 +64,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
     not foresee), the whole attempt is taken back and the push is applied again with a
     savepoint around each change, so only that one is set aside.
     """
-    with _PUSH_LOCK, writing(engine) as conn, quiet(conn):
+    with PUSH_LOCK, writing(engine) as conn, quiet(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
@@ -70,6 +84,10 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 # the last one applied, and the device must not believe more was applied.
                 if change["seq"] <= last or prev > through:
                     raise OutOfOrder(through)
+                if change["seq"] > last + MAX_SEQ_GAP:
+                    raise PushRefused(
+                        f"修改序号 {change['seq']} 比本设备已上传的第 {last} 条超前太多"
+                        f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。")
                 result = _apply_one(ctx, change, careful)
                 ctx.record(change, result)
                 last = change["seq"]
@@ -100,10 +118,14 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
 def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[str, Any]:
     tbl, row_id, op = change["tbl"], change["row_id"], change["op"]
     result: dict[str, Any] = {"id": change["id"], "tbl": tbl, "row_id": row_id}
+    malformed = validate.problem(change)
     if not is_synced(tbl) or op not in ("insert", "update", "delete"):
-        return {**result, "outcome": "refused", "drop_local": False}
+        return {**result, "outcome": "refused", "drop_local": False, "reason": malformed}
     table = synced_table(tbl)
     server_row = ctx.row(table, row_id)
+    if malformed:
+        return {**result, **_refuse(ctx, table, change, server_row, malformed,
+                                    well_formed=False)}
     mine = _device_row(change)
     decision = _decide(table, change, server_row)
     # A change that would change nothing (a reference row every workstation has) needs no
@@ -112,13 +134,9 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     if changes_something and ctx.device.role == "inspector":
         ctx.write_updates()  # the zone check reads cases from the database
     reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
-                                                 mine)
+                                                 change)
     if reason:
-        _conflict(ctx, table, row_id, change, ConflictSpec(
-            merge.REFUSED, sorted(change.get("new") or {}), None, None,
-            _content(change), {"reason": reason}), server_row)
-        return {**result, "outcome": "refused", "drop_local": server_row is None,
-                "seq": _touch(ctx, tbl, row_id) if server_row else None}
+        return {**result, **_refuse(ctx, table, change, server_row, reason)}
     parent = (change.get("row") or {}).get("case_id")
     if op == "insert" and parent in ctx.set_aside:
         # A note or history event of a case that did not get in goes with that case.
@@ -146,8 +164,32 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     return {**result, **outcome}
 
 
+def _refuse(ctx: PushContext, table, change: dict, server_row: dict | None,
+            reason: str, *, well_formed: bool = True) -> dict[str, Any]:
+    """Set the change aside in a conflict record that says why; the device takes back its
+    row (a new one) or gets the server's again."""
+    new = change.get("new")
+    fields = sorted(new)[:50] if isinstance(new, dict) else []
+    # The record's label is read from the change only if it is well formed.
+    sent = change if well_formed else {"id": change["id"], "op": change["op"]}
+    _conflict(ctx, table, change["row_id"], sent, ConflictSpec(
+        merge.REFUSED, fields, None, None, _content(change), {"reason": reason}), server_row)
+    return {"outcome": "refused", "drop_local": server_row is None, "reason": reason,
+            "seq": _touch(ctx, table.name, change["row_id"]) if server_row else None}
+
+
+LOST_TEXT = 1000  # characters of each refused value kept in its conflict record
+
+
 def _content(change: dict) -> dict:
-    return change.get("row") or change.get("new") or change.get("base") or {}
+    """What the device sent, for the conflict record: texts cut to :data:`LOST_TEXT`."""
+    content = change.get("row") or change.get("new") or change.get("base") or {}
+    if not isinstance(content, dict):
+        return {}
+    return {str(k)[:40]: (v[:LOST_TEXT] + "…" if isinstance(v, str) and len(v) > LOST_TEXT
+                          else v if isinstance(v, str | int | float | bool) or v is None
+                          else str(v)[:LOST_TEXT])
+            for k, v in list(content.items())[:200]}
 
 
 def _device_row(change: dict) -> dict:
@@ -156,7 +198,7 @@ def _device_row(change: dict) -> dict:
         return change["row"]
     if change["op"] == "delete":
         return change["base"]
-    return {**change["base"], **change["new"], **change.get("stamp", {})}
+    return {**change["base"], **change["new"], **(change.get("stamp") or {})}
 
 
 def _decide(table, change: dict, server_row: dict | None) -> merge.Decision:
@@ -173,7 +215,8 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
     row_id = change["row_id"]
     if decision.insert:
         ctx.write_updates()  # the unique checks below read the tables themselves
-        row = dict(change["row"])
+        # Who wrote it is the server's to say: the workstation the device is bound to.
+        row = {**change["row"], "written_by": ctx.device.workstation_id}
         if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
                                             or unique_clash(ctx.conn, table, row)):
             _lose_event(ctx, table, change, row)
@@ -232,6 +275,11 @@ def _touch(ctx: PushContext, tbl: str, row_id: str) -> int:
 
 def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: ConflictSpec,
               server_row: dict | None) -> str:
+    ctx.conflicts += 1
+    if ctx.conflicts > MAX_CONFLICTS:
+        raise PushRefused(
+            f"这批修改会产生超过 {MAX_CONFLICTS} 条冲突记录，整批拒绝，未记录。"
+            "请检查本机的修改（或请管理员查看服务器日志）后再同步。")
     ctx.write_updates()
     conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
                                   change, spec, server_row, ctx.device)

@@ -34,6 +34,7 @@ class PushContext:
     # row id -> conflict record of a row set aside in this push: its children follow it
     set_aside: dict[str, str] = field(default_factory=dict)
     rows: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    conflicts: int = 0  # conflict records this push has written
     feed: dict[tuple[str, str], dict] = field(default_factory=dict)
     applied: list[dict] = field(default_factory=list)
     counts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))

@@ -11,13 +11,44 @@ import time
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.server import logs
 from xjwc_desktop.server.app import create_app
 from xjwc_desktop.server.database import ServerDatabase, open_server_database
+from xjwc_desktop.server.http_limits import (
+    HEADER_TIMEOUT,
+    KEEP_ALIVE,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+)
 
 DEFAULT_PORT = 8765
+
+
+class HeaderTimeoutH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request headers do not
+    arrive within :data:`HEADER_TIMEOUT` (a half-open request holds nothing for long)."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._no_headers)
+
+    def _no_headers(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        self._header_timer.cancel()
+        super().connection_lost(exc)
+
+
+def uvicorn_config(app, **options) -> uvicorn.Config:
+    return uvicorn.Config(app, log_config=None, access_log=False, http=HeaderTimeoutH11,
+                          timeout_keep_alive=KEEP_ALIVE,
+                          h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                          limit_concurrency=MAX_CONNECTIONS, **options)
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
@@ -36,8 +67,8 @@ def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     logs.log("starting", database=server.dialect, host=host, port=port,
              tls=bool(tls_cert), server_id=server.server_id)
     try:
-        uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
-                    log_config=None, access_log=False, timeout_graceful_shutdown=5)
+        uvicorn.Server(uvicorn_config(app, host=host, port=port, ssl_certfile=tls_cert,
+                                      ssl_keyfile=tls_key, timeout_graceful_shutdown=5)).run()
     finally:
         server.close()
 
@@ -55,9 +86,8 @@ class BackgroundServer:
         self.sock.bind((host, port))
         self.port = self.sock.getsockname()[1]
         self.url = f"{'https' if tls_cert else 'http'}://{host}:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(
-            self.app, log_config=None, access_log=False, ssl_certfile=tls_cert,
-            ssl_keyfile=tls_key))
+        self._server = uvicorn.Server(uvicorn_config(
+            self.app, ssl_certfile=tls_cert, ssl_keyfile=tls_key))
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self.sock]}, daemon=True,
                                         name="xjwc-server")

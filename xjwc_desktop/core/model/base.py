@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, Enum, MetaData, String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.ids import uuid7
+
+#: Characters a Text column (a description, a note) may hold. VARCHAR columns hold their
+#: declared length. SQLite does not enforce either, PostgreSQL only the VARCHAR one: the
+#: model (a write here) and the office server (a pushed change) enforce both, the same.
+TEXT_LIMIT = 20_000
+
+
+def max_length(column) -> int | None:
+    """How many characters ``column`` may hold (None: not a text column)."""
+    t = column.type
+    if isinstance(t, Enum):
+        return None  # checked against its values
+    if isinstance(t, String):
+        return t.length or TEXT_LIMIT
+    return None
 
 # Stable constraint names so Alembic migrations (and batch mode on SQLite) can refer to them.
 NAMING = {
@@ -47,3 +63,27 @@ class SyncedMixin:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+def _check_lengths(mapper, _connection, target, *, changed_only: bool) -> None:
+    """Refuse, before the write, a text longer than its column holds (a clear message
+    instead of a database error on PostgreSQL, or a row the office server refuses)."""
+    state = inspect(target)
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        limit = max_length(column)
+        if limit is None:
+            continue
+        if changed_only and not state.attrs[attr.key].history.has_changes():
+            continue
+        value = getattr(target, attr.key)
+        if isinstance(value, str) and len(value) > limit:
+            raise InputError(
+                f"“{column.doc or column.name}”过长：{len(value):,} 个字符，最多 {limit:,} 个"
+                f"（{mapper.local_table.name}.{column.name}）。未保存任何修改。")
+
+
+event.listen(SyncedMixin, "before_insert",
+             lambda m, c, t: _check_lengths(m, c, t, changed_only=False), propagate=True)
+event.listen(SyncedMixin, "before_update",
+             lambda m, c, t: _check_lengths(m, c, t, changed_only=True), propagate=True)

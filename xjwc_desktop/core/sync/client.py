@@ -26,7 +26,7 @@ from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
 from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
 from xjwc_desktop.core.sync.check import Checker
-from xjwc_desktop.core.sync.transport import PROTOCOL, SyncError, SyncOffline
+from xjwc_desktop.core.sync.transport import PROTOCOL, OutOfOrderPush, SyncError, SyncOffline
 from xjwc_desktop.core.workflow.attachments import files_folder
 
 CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everything
@@ -48,6 +48,7 @@ class SyncReport:
     changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step
     pushed_tables: set[str] = field(default_factory=set)
+    resumed: str | None = None  # restored from an older copy: what the sync did about it
 
     @property
     def changes(self) -> Changes:
@@ -56,6 +57,8 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = [f"上传 {self.pushed} 条修改", f"下载 {self.pulled} 条记录"]
+        if self.resumed:
+            parts.insert(0, self.resumed)
         if self.conflicts:
             parts.append(f"新冲突 {self.conflicts} 条（请在冲突面板处理）")
         if self.set_aside:
@@ -132,6 +135,10 @@ class SyncClient:
     def _hello(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
             ws = state.workstation_id(conn)
+            known = state.get(conn, "server_id")
+        if known and self._server_id() not in (None, known):
+            # Before the handshake: a token given for another server is not bound here.
+            raise self._other_server()
         info = self.transport.hello({"protocol": PROTOCOL,
                                      "schema_revision": migrate.head_revision(),
                                      "workstation_id": ws, "app_version": __version__})
@@ -139,8 +146,7 @@ class SyncClient:
         with writing(self.db.engine) as conn:
             known = state.get(conn, "server_id")
             if known and known != info["server_id"]:
-                raise SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
-                                f"（{self.server_url}）。请为这台服务器使用新的数据库。")
+                raise self._other_server()
             for key in ("name", "role", "zone", "device_no"):
                 state.put(conn, f"device_{key}" if key != "device_no" else key, device[key])
             state.put(conn, "server_id", info["server_id"])
@@ -150,6 +156,15 @@ class SyncClient:
                     outbox.adopt_existing_rows(conn)
                 state.put(conn, "adopted", "1")
         return info
+
+    def _server_id(self) -> str | None:
+        """The server's identity from its open status (None from a transport without)."""
+        health = getattr(self.transport, "health", None)
+        return health().get("server_id") if health else None
+
+    def _other_server(self) -> SyncError:
+        return SyncError("本数据库已与另一台服务器同步过，不能再与这台服务器同步"
+                         f"（{self.server_url}）。请为这台服务器使用新的数据库。")
 
     # -- push --------------------------------------------------------------------------
     def _push(self, report: SyncReport) -> None:
@@ -169,10 +184,27 @@ class SyncClient:
                 with self.db.engine.connect() as conn:
                     files.upload_missing(self.transport,
                                          files.local_files(conn, self.files, photos))
-            answer = self.transport.push(prev, changes)
+            try:
+                answer = self.transport.push(prev, changes)
+            except OutOfOrderPush as exc:
+                if exc.expected <= prev or report.resumed:
+                    raise
+                self._resume_after(exc.expected, report)
+                continue
             self._acknowledge(answer, report)
             done += len(changes)
             self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
+
+    def _resume_after(self, expected: int, report: SyncReport) -> None:
+        """The server has more of this device's changes than this database knows: it was
+        restored from an older copy of itself. Its waiting changes are numbered after the
+        server's and sent again (the ones the server has are known by their ids)."""
+        with writing(self.db.engine) as conn:
+            waiting = outbox.resume_after(conn, expected)
+            state.put(conn, "pushed_through", expected)
+        report.resumed = (
+            f"本机数据库是从较早的备份恢复的（服务器已收到本设备至第 {expected} 条修改）："
+            f"本机尚未上传的 {waiting} 条修改已重新编号并上传，服务器上较新的数据随后下载。")
 
     def _acknowledge(self, answer: dict, report: SyncReport) -> None:
         results = answer["results"]

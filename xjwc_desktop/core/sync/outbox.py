@@ -124,3 +124,25 @@ def adopt_existing_rows(conn: Connection) -> int:
             f"SELECT '{table.name}', id, 'insert', strftime('%Y-%m-%d %H:%M:%f', 'now') "
             f'FROM "{table.name}" ORDER BY rowid')).rowcount
     return total
+
+
+def resume_after(conn: Connection, expected: int) -> int:
+    """Number every waiting change after ``expected``, the last change the server has
+    from this device (a workstation restored from an older copy of itself numbers its new
+    changes from where the copy stopped). Change ids stay: a change the server applied
+    before the restore is recognised by its id and not applied twice. Returns how many
+    changes wait."""
+    low, high, waiting = conn.execute(text(
+        "SELECT min(seq), max(seq), count(*) FROM sync_outbox")).one()
+    if waiting and low <= expected:
+        # One statement moving every number past both ends: no two rows meet on the way.
+        conn.execute(text("UPDATE sync_outbox SET seq = seq + :shift"),
+                     {"shift": high + expected})
+    top = conn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_outbox")).scalar_one()
+    # AUTOINCREMENT continues from sqlite_sequence: new edits come after the server's too.
+    conn.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :n, :top) "
+                      "WHERE name = 'sync_outbox'"), {"n": expected, "top": top})
+    conn.execute(text("INSERT INTO sqlite_sequence (name, seq) SELECT 'sync_outbox', :n "
+                      "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence "
+                      "WHERE name = 'sync_outbox')"), {"n": max(expected, top)})
+    return waiting

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, LargeBinary, Table
+from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, LargeBinary, Table
 
 from xjwc_desktop.core.model import Base, Case, SyncedMixin
+from xjwc_desktop.core.model.base import max_length
 from xjwc_desktop.core.model.sync import SyncConflict
 
 #: Columns every synced row carries that say who wrote it when, never compared for conflicts.
@@ -42,6 +43,23 @@ class SyncedTable:
     @property
     def kind_of(self) -> dict[str, str]:
         return dict(zip(self.columns, self.kinds, strict=True))
+
+    @property
+    def lengths(self) -> dict[str, int]:
+        """Characters each text column may hold (the model's, the same on every database)."""
+        return {str(c.name): n for c in self.table.columns
+                if (n := max_length(c)) is not None}
+
+    @property
+    def required(self) -> frozenset[str]:
+        """Columns that may not be NULL."""
+        return frozenset(str(c.name) for c in self.table.columns if not c.nullable)
+
+    @property
+    def choices(self) -> dict[str, frozenset[str]]:
+        """The codes an enum column may hold."""
+        return {str(c.name): frozenset(c.type.enums) for c in self.table.columns
+                if isinstance(c.type, Enum)}
 
     def groups(self) -> list[frozenset[str]]:
         """Sets of columns that merge together: the workflow unit, then one per column."""

@@ -54,10 +54,10 @@ def sync_database(db: Database, *, server_url: str | None = None, token: str | N
                            f"用 --token 或环境变量 {TOKEN_ENV} 给出管理员登记设备时得到的令牌。")
     with HttpTransport(url, token or stored, ca_cert=ca) as transport:
         client = SyncClient(db, transport, server_url=url, progress=progress)
-        try:
-            report = client.sync(verify=verify)
-        finally:
-            _remember(db, url, ca)
+        report = client.sync(verify=verify)
+    # Settings change only after a sync that worked: a mistyped address or a server that
+    # refused leaves the one that works in place.
+    _remember(db, url, ca)
     if token and token != stored:
         credentials.save_token(url, db.workstation_id, token)
     return report

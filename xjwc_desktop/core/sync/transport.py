@@ -24,6 +24,9 @@ PROTOCOL = 1  # bumped when the sync messages change shape
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 120.0
 CHUNK = 1 << 20
+#: Names the workstation on every request after hello: the server checks it against the
+#: workstation the device's token is bound to, so a copied token is useless elsewhere.
+WORKSTATION_HEADER = "X-Xjwc-Workstation"
 
 
 class SyncError(XjwcError):
@@ -97,7 +100,17 @@ class HttpTransport:
         self.close()
 
     # -- requests --------------------------------------------------------------------
+    def health(self) -> dict:
+        """The server's open status, with its identity (no token sent or needed)."""
+        try:
+            response = self._client.get("/health", headers={"Authorization": ""})
+        except httpx.TransportError as exc:
+            raise self._offline(exc) from exc
+        self._raise_for(response)
+        return orjson.loads(response.content)
+
     def hello(self, body: dict) -> dict:
+        self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
         return self._call("POST", "/v1/hello", body)
 
     def push(self, prev: int, changes: list[dict]) -> dict:

@@ -1,0 +1,152 @@
+"""Is a pushed change well formed? Checked against the schema before anything is read or
+written: known table and columns, values of the column's kind (finite numbers, real dates,
+texts within the column's length, codes of the column's vocabulary), ids that agree.
+
+A change that fails is refused with the reason (the device gets a conflict record), never
+stored: whatever the server stores must serve and apply on every workstation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from xjwc_desktop.core.sync.codec import DATETIME_FORMAT
+from xjwc_desktop.core.sync.schema import (
+    BLOB,
+    BOOL,
+    DATE,
+    DATETIME,
+    INT,
+    REAL,
+    TEXT,
+    SyncedTable,
+    is_synced,
+    synced_table,
+)
+
+MAX_BLOB_HEX = 2 * 1024 * 1024  # hex digits of a geometry (1 MB)
+INT_RANGE = (-(2**63), 2**63 - 1)
+STAMP_FIELDS = frozenset({"updated_at", "written_by"})
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+ID = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+
+
+class Malformed(ValueError):
+    """Why a change cannot be taken (in Chinese, for the conflict record)."""
+
+
+def problem(change: dict[str, Any]) -> str | None:
+    """Why ``change`` is malformed, or None if it is well formed."""
+    try:
+        _check(change)
+    except Malformed as exc:
+        return str(exc)
+    return None
+
+
+def _check(change: dict[str, Any]) -> None:
+    tbl, op, row_id = change["tbl"], change["op"], change["row_id"]
+    if not is_synced(tbl):
+        raise Malformed(f"未知的表“{tbl[:40]}”")
+    if not ID.match(row_id):
+        raise Malformed("记录编号格式不对")
+    table = synced_table(tbl)
+    if op == "insert":
+        row = _mapping(change, "row")
+        if row.get("id") != row_id:
+            raise Malformed("新记录的编号与变更所指的记录不一致")
+        missing = sorted(c for c in table.required if row.get(c) is None)
+        if missing:
+            raise Malformed(f"新记录缺少必填字段：{'、'.join(missing)}")
+        _values(table, row, "row")
+    else:
+        base = _mapping(change, "base")
+        _values(table, base, "base", lengths=False)
+        if op == "update":
+            new = _mapping(change, "new")
+            if "id" in new:
+                raise Malformed("不能修改记录编号")
+            _values(table, new, "new")
+            stamp = change.get("stamp") or {}
+            if not isinstance(stamp, dict) or set(stamp) - STAMP_FIELDS:
+                raise Malformed("修改的时间戳只能有 updated_at 与 written_by")
+            _values(table, stamp, "stamp")
+    if tbl == "case_attachments":
+        sha = (change.get("row") or change.get("new") or {}).get("sha256")
+        if sha is not None and not SHA256.match(str(sha)):
+            raise Malformed("照片的校验值格式不对")
+
+
+def _mapping(change: dict, key: str) -> dict:
+    value = change.get(key)
+    if not isinstance(value, dict):
+        raise Malformed(f"{change['op']} 变更缺少 {key}")
+    return value
+
+
+def _values(table: SyncedTable, values: dict, where: str, *, lengths: bool = True) -> None:
+    kinds, limits, choices = table.kind_of, table.lengths, table.choices
+    unknown = sorted(set(values) - set(kinds))
+    if unknown:
+        raise Malformed(f"{table.name} 没有字段 {'、'.join(u[:40] for u in unknown[:5])}")
+    for column, value in values.items():
+        if value is None:
+            if where != "base" and column in table.required:
+                raise Malformed(f"{table.name}.{column} 不能为空")
+            continue
+        reason = _bad_value(kinds[column], value)
+        if reason:
+            raise Malformed(f"{table.name}.{column}：{reason}")
+        if column in choices and value not in choices[column]:
+            raise Malformed(f"{table.name}.{column}：“{str(value)[:40]}”不是可用的值")
+        limit = limits.get(column)
+        if lengths and limit is not None and len(value) > limit:
+            raise Malformed(f"{table.name}.{column} 过长：{len(value):,} 个字符，"
+                            f"最多 {limit:,} 个")
+
+
+def _bad_value(kind: str, value: Any) -> str | None:
+    """Why ``value`` is not a wire value of ``kind`` (see core/sync/codec.py)."""
+    if kind == TEXT:
+        if not isinstance(value, str):
+            return "应为文字"
+        if "\x00" in value:
+            return "文字中有 NUL 字符"
+    elif kind == REAL:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "应为数值"
+        if not math.isfinite(value):
+            return "应为有限的数值"
+    elif kind == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "应为整数"
+        if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+            return "整数超出范围"
+    elif kind == BOOL:
+        if not isinstance(value, bool):
+            return "应为是/否"
+    elif kind == DATETIME:
+        if not isinstance(value, str) or len(value) != 26:
+            return "应为日期时间（YYYY-MM-DD HH:MM:SS.ffffff）"
+        try:
+            dt.datetime.strptime(value, DATETIME_FORMAT)
+        except ValueError:
+            return "不是真实的日期时间"
+    elif kind == DATE:
+        if not isinstance(value, str) or len(value) != 10:
+            return "应为日期（YYYY-MM-DD）"
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return "不是真实的日期"
+    elif kind == BLOB:
+        if not isinstance(value, str) or len(value) % 2 or len(value) > MAX_BLOB_HEX:
+            return "应为十六进制数据"
+        try:
+            bytes.fromhex(value)
+        except ValueError:
+            return "应为十六进制数据"
+    return None
