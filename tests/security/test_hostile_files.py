@@ -7,10 +7,13 @@ the bound (300 MB) is generous, the hostile files asked for gigabytes before the
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.security.hostile import NS, read_in_child, write_xlsx
-from xjwc_desktop.core.exchange.readers import read_table
+from xjwc_desktop.core.exchange.isolated import call_in_child, read_table_in_child
+from xjwc_desktop.core.exchange.readers import FileRefused, read_table
 
 GROWTH_MB = 300
 
@@ -165,3 +168,25 @@ def test_a_nul_survives_an_import_into_the_database(demo_db_path, tmp_path, text
     finally:
         db.close()
     assert name == text.replace("\x00", "␀")
+
+
+def _abort() -> None:
+    os.abort()  # what a native reader does when an allocation fails
+
+
+def test_a_reader_dying_in_its_child_process_becomes_a_message(tmp_path):
+    path = tmp_path / "崩溃.xlsx"
+    with pytest.raises(FileRefused, match="读取进程意外终止") as caught:
+        call_in_child(path, _abort)
+    assert "崩溃.xlsx" in str(caught.value)
+
+
+def test_a_refusal_in_the_child_comes_back_as_it_is(tmp_path):
+    path = write_xlsx(tmp_path / "远端.xlsx", NS + "<sheetData>"
+                      f'<row r="1048576">{_inline("XFD1048576", "x")}</row>'
+                      "</sheetData></worksheet>")
+    with pytest.raises(FileRefused, match="超过 500 列的上限"):
+        read_table_in_child(path)
+    good = tmp_path / "好.csv"
+    good.write_text("编号,名称\nX,站点\n", encoding="utf-8")
+    assert read_table_in_child(good).rows == [["编号", "名称"], ["X", "站点"]]
