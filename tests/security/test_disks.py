@@ -104,3 +104,36 @@ def test_an_import_on_a_full_disk_gives_one_message_and_writes_nothing(demo_db_p
     done = xjwc_limited("import", "bikes", str(source), "--db", str(demo_db_path))
     assert done.returncode == 0, done.stderr  # with room, the same file goes in whole
     assert _stations_in(demo_db_path) == before + 5_000
+
+
+def _damage(db: Path) -> None:
+    """Overwrite ten pages in the middle of the file with garbage (the header and the
+    first pages, which SQLite reads on opening, stay sound)."""
+    size = db.stat().st_size
+    with db.open("r+b") as fh:
+        fh.seek(size // 2 // 4096 * 4096)
+        fh.write(bytes(range(256)) * (10 * 4096 // 256))
+
+
+def test_a_database_damaged_midway_is_refused_with_how_to_restore(demo_db_path, tmp_path):
+    from xjwc_desktop.core.storage.database import open_database
+    from xjwc_desktop.core.storage.integrity import CorruptDatabaseError, check_database_file
+
+    check_database_file(demo_db_path)  # sound: no complaint
+    _damage(demo_db_path)
+    digest = sha256(demo_db_path)
+    done = xjwc_limited("stats", "--db", str(demo_db_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "已损坏" in done.stderr
+    assert "备份" in done.stderr
+    assert "xjwc sync" in done.stderr  # the other way back: download again
+    assert "Traceback" not in done.stderr
+    export = xjwc_limited("export", "--db", str(demo_db_path), "--out", str(tmp_path / "a.csv"))
+    assert export.returncode == 2
+    assert "已损坏" in export.stderr
+    with pytest.raises(CorruptDatabaseError, match="已损坏"):
+        check_database_file(demo_db_path)
+    with pytest.raises(CorruptDatabaseError, match="已损坏"):
+        open_database(demo_db_path)
+    assert sha256(demo_db_path) == digest  # refusing wrote nothing
+    assert not (tmp_path / "a.csv").exists()
