@@ -75,3 +75,31 @@ def test_import_with_a_column_mapping_the_user_adjusts(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=30_000)
     assert "工单编号←派单号" in dialog.report.toPlainText()
     assert dialog.last_report.importable == 1
+
+
+def test_a_hostile_file_in_the_preview_gives_a_message_and_the_window_stays(
+        qtbot, make_window, tmp_path):
+    from tests.security.hostile import NS, write_xlsx
+
+    window = make_window()
+    settle(qtbot, window)
+    # One cell at the sheet's last column and row: read whole, a grid of 17 billion cells.
+    hostile = write_xlsx(tmp_path / "远端.xlsx", NS + '<sheetData><row r="1048576">'
+                         '<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                         "</sheetData></worksheet>")
+    dialog = window.workspace.cases.import_file()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("bikes"))
+    dialog.path.setText(str(hostile))
+    dialog.preview()
+    qtbot.waitUntil(lambda: "超过 500 列的上限" in dialog.status.text(), timeout=60_000)
+    assert "远端.xlsx" in dialog.status.text()
+    assert dialog.isVisible()
+    assert window.isVisible()
+    # The same dialog goes on working with the next file.
+    good = tmp_path / "站点.csv"
+    good.write_text("站点编号,站点名称,地址,经度,纬度,车桩数,自行车数\n"
+                    "B1,江湾站,国权北路,121.5046,31.3268,20,10\n", encoding="utf-8")
+    dialog.path.setText(str(good))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=60_000)
+    assert "可导入 1 行" in dialog.report.toPlainText()

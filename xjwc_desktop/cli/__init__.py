@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -16,7 +17,9 @@ from xjwc_desktop.cli import (
     report_commands,
     sync_commands,
 )
+from xjwc_desktop.cli.options import db_path
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.exchange.atomic import disk_full_message, is_disk_full, out_of_space
 from xjwc_desktop.core.i18n import LANGUAGES, set_language
 
 
@@ -40,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _db_files(args: argparse.Namespace) -> list[Path]:
+    """The database's files (SQLite's journal beside it) for a disk-full check."""
+    path = db_path(args, required=False)
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-journal")] if path else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -51,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"xjwc: {exc}", file=sys.stderr)
         return exc.exit_code
     except OperationalError as exc:
+        if is_disk_full(exc) or ("disk I/O error" in str(exc) and out_of_space(_db_files(args))):
+            print("xjwc: 磁盘空间不足，无法写入数据库：本次的修改已全部撤回，数据库未改动。"
+                  "请清理磁盘后重试。", file=sys.stderr)
+            return 2
         if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
             raise
         print("xjwc: 数据库正被其他程序写入，请稍后重试；本次未做任何改动。", file=sys.stderr)
@@ -58,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a write outside the exports' atomic files
+        if not is_disk_full(exc):
+            raise
+        print(f"xjwc: {disk_full_message(exc.filename or '输出文件')}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("xjwc: 已中断，未完成的写入已回滚。", file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from xjwc_desktop.core.exchange.mapping import parse_overrides
 from xjwc_desktop.core.exchange.parsing import text
 from xjwc_desktop.core.exchange.plan import ImportPlan, RowNote, plan_import
 from xjwc_desktop.core.exchange.progress import Progress
-from xjwc_desktop.core.exchange.readers import FileRefused, read_table
+from xjwc_desktop.core.exchange.readers import FileRefused, RawTable, read_table
 from xjwc_desktop.core.exchange.snapshot import read_only
 from xjwc_desktop.core.exchange.sqltext import neutralise
 from xjwc_desktop.core.exchange.write import apply_plan
@@ -104,13 +105,15 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
                 dry_run: bool = False, skip_bad: bool = False,
                 unlocated_path: str | os.PathLike[str] | None = None,
                 now: dt.datetime | None = None,
-                progress: Progress | None = None) -> ImportReport:
+                progress: Progress | None = None,
+                read: Callable[[Path], RawTable] = read_table) -> ImportReport:
     """Import ``path`` as ``kind`` into ``db`` (a path, or a database the GUI has open).
 
     ``mapping`` is ``"列名=字段,..."`` or a dict {header: field or None} (see
     :func:`.mapping.parse_overrides`). File-level problems (unreadable, wrong type, no
     header, missing columns) raise :class:`.readers.FileRefused`; row-level problems are
-    in the report.
+    in the report. ``read`` reads the file (the GUI reads it in a child process, see
+    :mod:`.isolated`).
     """
     spec = _kind(kind)
     path = Path(path)
@@ -118,7 +121,7 @@ def import_file(db: str | os.PathLike[str] | Database, kind: str, path: str | os
     overrides = parse_overrides(mapping, spec)
     report = progress or (lambda *_: None)
     report(0, 0, f"读取文件 {path.name}")
-    table = read_table(path)
+    table = read(path)
     if isinstance(db, Database):
         with db.engine.connect() as conn:
             plan = plan_import(conn, spec, table, crs=crs, overrides=overrides, now=now,

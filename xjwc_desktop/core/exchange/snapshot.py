@@ -18,6 +18,7 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import NullPool
 
 from xjwc_desktop.core.errors import DatabaseMissingError, ForeignDatabaseError
+from xjwc_desktop.core.storage.integrity import check_database_file
 from xjwc_desktop.core.storage.sqlite_setup import APPLICATION_ID
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -36,6 +37,7 @@ def _check(path: Path) -> None:
     # The application id sits at offset 68 of the header (big-endian).
     if header[:16] != SQLITE_MAGIC or int.from_bytes(header[68:72], "big") != APPLICATION_ID:
         raise ForeignDatabaseError(f"“{path}”不是本系统的数据库，未做任何改动。")
+    check_database_file(path)
 
 
 @contextlib.contextmanager

@@ -25,6 +25,12 @@ from xjwc_desktop.core.errors import (
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import LocalMeta
 from xjwc_desktop.core.storage import migrate
+from xjwc_desktop.core.storage.integrity import (
+    CorruptDatabaseError,
+    check_connection,
+    is_damage,
+    restore_advice,
+)
 from xjwc_desktop.core.storage.sqlite_setup import APPLICATION_ID, configure_sqlite_engine
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -114,9 +120,13 @@ def _inspect_file(path: Path) -> _FileFacts:
             if "alembic_version" in tables:
                 row = con.execute("SELECT version_num FROM alembic_version").fetchone()
                 revision = row[0] if row else None
+            if app_id == APPLICATION_ID:  # ours: every page checked before any is used
+                check_connection(con, path)
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise CorruptDatabaseError(f"{restore_advice(path)}（{exc}）") from exc
         raise ForeignDatabaseError(f"“{path}”无法作为 SQLite 数据库读取：{exc}。") from exc
     return _FileFacts(empty=False, application_id=app_id, has_tables=bool(tables),
                       revision=revision)

@@ -28,6 +28,7 @@ from xjwc_desktop.core.exchange import (
     export_cases,
     import_file,
 )
+from xjwc_desktop.core.exchange.isolated import read_table_in_child
 from xjwc_desktop.core.exchange.kinds import KINDS
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_list import case_ids_for
@@ -265,8 +266,10 @@ class QtImportDialog(QtJobDialog):
         mapping = self.mapping.text().strip() or None
 
         def work(db, progress):
+            # The file is read in a child process: a reader crashing on a hostile file
+            # ends the child with a message, never the window.
             return import_file(db, kind, path, crs=crs, mapping=mapping, dry_run=dry_run,
-                               skip_bad=skip_bad, progress=progress)
+                               skip_bad=skip_bad, progress=progress, read=read_table_in_child)
 
         return work
 
