@@ -5,8 +5,10 @@
  * spatial grid (and by drawing rank, so open cases land on top of finished ones): a redraw
  * visits only the grid cells in view, and nothing allocates per point.
  *
- * Three ways to draw: points (pixels written into ImageData, here), clusters and a heatmap
- * (case_density.js). "auto" clusters while many cases are in view and shows points otherwise.
+ * Three ways to draw: points (here), clusters and a heatmap (case_density.js). "auto"
+ * clusters while many cases are in view and shows points otherwise. Points are discs with
+ * an outline while fewer than cfg.discsBelow cases are in view (each one readable), and
+ * pixels written into ImageData beyond that (hundreds of thousands at once).
  */
 (function () {
   "use strict";
@@ -178,8 +180,9 @@
                zoom: m.getZoom() };
     },
 
-    /* Calls visit(i, sx, sy) for shown cases whose cell touches the view grown by pad px. */
-    forEachInView: function (f, pad, visit) {
+    /* Calls visit(i, sx, sy) for shown cases whose cell touches the view grown by pad px
+     * (of one drawing rank only, if given). */
+    forEachInView: function (f, pad, visit, onlyRank) {
       const g = this.grid;
       if (!g || !this.n) return;
       const inv = 1 / f.k;
@@ -192,6 +195,7 @@
       if (cx0 > cx1 || cy0 > cy1) return;
       const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
       for (let rank = 0; rank < 3; rank++) {
+        if (onlyRank !== undefined && rank !== onlyRank) continue;
         for (let cy = cy0; cy <= cy1; cy++) {
           const row = rank * g.cells + cy * g.gw;
           const end = start[row + cx1 + 1];
@@ -239,6 +243,13 @@
         ? "cluster" : "points";
     },
 
+    /* Few enough cases in view to draw each as a disc with an outline (a filtered set of a
+     * few thousand must read at any zoom, not as 1-px specks); otherwise pixels. */
+    wantDiscs: function (f) {
+      const limit = this.cfg.discsBelow;
+      return this.shown <= limit || this.countInView(f) <= limit;
+    },
+
     redraw: function () {
       const m = this._map;
       if (!m || !this.canvas) return;
@@ -257,10 +268,55 @@
       const mode = this.drawMode(f);
       if (mode === "heatmap") this.drawHeatmap(ctx, f);
       else if (mode === "cluster") this.drawClusters(ctx, f);
+      else if (this.wantDiscs(f)) this.drawDiscs(ctx, f);
       else this.drawPoints(ctx, f);
+      if (mode !== "points") this.pointStyle = null;
       this.drawSelection(ctx, f);
       this.lastMode = mode;
       this.lastDrawMs = performance.now() - t0;
+    },
+
+    discRadius: function (zoom) {
+      return zoom <= 14 ? 4 : zoom <= 16 ? 5 : 6;
+    },
+
+    /* Each shown case in view as a filled disc in its class colour, ringed white over a
+     * thin dark halo; one path per (rank, class), open cases over finished ones. */
+    drawDiscs: function (ctx, f) {
+      const colors = this.cfg.styles[this.styleName].colors, pal = this.cfg.palette;
+      const cls = this.classes[this.styleName], status = this.classes.status;
+      const small = this.cfg.statusSmall, r = this.discRadius(f.zoom);
+      let drawn = 0;
+      for (let rank = 0; rank < 3; rank++) {
+        const groups = new Map();
+        this.forEachInView(f, r + 2, function (i, sx, sy) {
+          if (sx < -r - 2 || sy < -r - 2 || sx > f.w + r + 2 || sy > f.h + r + 2) return;
+          const key = cls[i] * 2 + (small[status[i]] ? 1 : 0);
+          let list = groups.get(key);
+          if (!list) groups.set(key, list = []);
+          list.push(sx, sy);
+        }, rank);
+        groups.forEach(function (pts, key) {
+          const rr = key & 1 ? r - 1 : r;
+          ctx.beginPath();
+          for (let j = 0; j < pts.length; j += 2) {
+            ctx.moveTo(pts[j] + rr, pts[j + 1]);
+            ctx.arc(pts[j], pts[j + 1], rr, 0, 2 * Math.PI);
+          }
+          ctx.lineWidth = 3;
+          ctx.strokeStyle = pal.case_halo;
+          ctx.stroke();
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = pal.case_outline;
+          ctx.stroke();
+          ctx.fillStyle = colors[key >> 1] || "#7f8c8d";
+          ctx.fill();
+          drawn += pts.length / 2;
+        });
+      }
+      this.pointStyle = "discs";
+      this.discsDrawn = drawn;
+      this.discRadiusDrawn = r;
     },
 
     radius: function (zoom) {
@@ -312,6 +368,8 @@
         }
       }
       ctx.putImageData(img, 0, 0);
+      this.pointStyle = "pixels";
+      this.discsDrawn = 0;
     },
 
     setSelection: function (positions) {

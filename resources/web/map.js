@@ -157,6 +157,8 @@
       if (on && !map.hasLayer(layer)) layer.addTo(map);
       if (!on && map.hasLayer(layer)) map.removeLayer(layer);
       if (key === "unit_grids" && gridLabels) gridLabels.update();
+      // Place labels keep off the road names: they move when the names come or go.
+      if (key === "road_labels" || key === "hotspots") XjwcPlaces.tidy(layers.hotspots);
       if (!quiet) refreshLegend();
       return true;
     },
@@ -183,6 +185,12 @@
     caseStyle: function () { return cases.styleName; },
     setCaseMode: function (mode) { cases.setMode(mode); refreshLegend(); return cases.lastMode; },
     drawnMode: function () { return cases.lastMode; },
+    /* How points were last drawn: "discs" (each case a disc with an outline), "pixels". */
+    pointStyle: function () {
+      return cases.lastMode === "points" ? cases.pointStyle || null : null;
+    },
+    discsDrawn: function () { return cases.pointStyle === "discs" ? cases.discsDrawn : 0; },
+    discRadius: function () { return cases.discRadiusDrawn || 0; },
     loadMask: function (version) {
       const t0 = performance.now();
       fetchData("case_mask.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
