@@ -92,7 +92,7 @@ def crossing(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.mark.parametrize("zoom", [None, 16.0, 17.0])
+@pytest.mark.parametrize("zoom", [None, 13.0, 13.5, 16.0])  # 13–13.5: names crowd
 def test_hotspot_labels_keep_off_the_road_names(qtbot, make_window, zoom):
     window = make_window()
     places = window.workspace.places
