@@ -45,6 +45,7 @@ BASEMAP_STYLES = {
     "boundary": {"weight": 3, "color": "#c0392b", "fillOpacity": 0.0},
 }
 ZONE_FILL = {"north": "#2980b9", "south": "#16a085"}
+BASEMAP_LAYERS = ("patrol_zones", "unit_grids", "roads", "yinhang_road", "boundary")
 
 #: Every layer of the map, top to bottom as the layer panel lists them, with its title.
 LAYERS = [
@@ -115,30 +116,12 @@ def case_styles(majors: tuple[str, ...]) -> dict:
     }
 
 
-def build_map_page(options: PageOptions | None = None) -> str:
-    """The HTML of the map page (a few hundred KB: the basemap is embedded)."""
-    options = options or PageOptions()
-    import folium  # only when the page is built (pandas, branca, jinja2: ~0.6 s)
-
-    maps = load_map_data()
-    m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
-                   control_scale=True, max_zoom=19, min_zoom=11)
-    m.default_js = [("leaflet", f"{ORIGIN}/assets/leaflet/leaflet.js")]
-    m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
-    basemap = {}
-    for name in ("patrol_zones", "unit_grids", "roads", "yinhang_road", "boundary"):
-        data = json.loads(maps.geojson_text(name))
-        if options.display != "wgs84":  # the street moves with GCJ-02 tiles, as our cases do
-            data = transform_geojson(
-                data, lambda lon, lat: display_coordinates(lon, lat, options.display))
-        layer = folium.GeoJson(data, name=tr(dict(LAYERS)[name]), style_function=_style(name),
-                               interactive=False, control=False)
-        layer.add_to(m)
-        basemap[name] = layer.get_name()
+def page_config(options: PageOptions) -> dict:
+    """Everything the page's scripts read (``XJWC_CONFIG``) but the names folium gives the
+    map and the basemap layers: cheap, no folium (the page cache keys on it)."""
     status = list(CaseStatus)
-    config = {
-        "map": m.get_name(),
-        "basemap": basemap,
+    return {
+        "display": options.display,
         "layerTitles": {k: tr(t) for k, t in LAYERS},
         "defaultVisible": {k: k not in HIDDEN_AT_FIRST for k, _t in LAYERS},
         "statusOrder": STATUS_ORDER,
@@ -163,6 +146,34 @@ def build_map_page(options: PageOptions | None = None) -> str:
         "attribution": ATTRIBUTION,
         "text": {k: tr(k) for k in PAGE_TEXT},
     }
+
+
+def build_map_page(options: PageOptions | None = None, config: dict | None = None) -> str:
+    """The HTML of the map page (a few hundred KB: the basemap is embedded).
+
+    Slow the first time in a process (folium imports pandas, branca, jinja2: ~0.6 s); the
+    window gets it through :mod:`page_cache`, which builds it only when its inputs change.
+    """
+    options = options or PageOptions()
+    config = dict(config or page_config(options))
+    import folium
+
+    maps = load_map_data()
+    m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
+                   control_scale=True, max_zoom=19, min_zoom=11)
+    m.default_js = [("leaflet", f"{ORIGIN}/assets/leaflet/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
+    basemap = {}
+    for name in BASEMAP_LAYERS:
+        data = json.loads(maps.geojson_text(name))
+        if options.display != "wgs84":  # the street moves with GCJ-02 tiles, as our cases do
+            data = transform_geojson(
+                data, lambda lon, lat: display_coordinates(lon, lat, options.display))
+        layer = folium.GeoJson(data, name=tr(dict(LAYERS)[name]), style_function=_style(name),
+                               interactive=False, control=False)
+        layer.add_to(m)
+        basemap[name] = layer.get_name()
+    config.update({"map": m.get_name(), "basemap": basemap})
     root = m.get_root()
     root.header.add_child(folium.Element(f'<link rel="stylesheet" href="{ORIGIN}/web/map.css"/>'))
     # In the body: after Leaflet, which folium loads in the head.
