@@ -15,6 +15,7 @@
 
   const Z24 = 24;
   const MAX_RINGS = 20000;      // selection rings drawn; beyond that a dot marks each one
+  const LOD_MAX_CELLS = 1 << 23;  // a level's cell grid no larger (32 MB while it is built)
 
   function abgr(hex) {
     const v = parseInt(hex.slice(1), 16);
@@ -38,6 +39,9 @@
       this.clusterCache = null;
       this.lastDrawMs = 0;
       this.lastMode = "";
+      this.lod = true;  // benchmarks switch it off to measure the direct drawing beside it
+      this.lodCache = {};
+      this.primitives = 0;
     },
 
     setData: function (buffer) {
@@ -118,6 +122,7 @@
 
     invalidate: function () {
       this.clusterCache = null;
+      this.lodCache = {};
       this.version = (this.version || 0) + 1;
       if (this._map) this.redraw();
     },
@@ -339,6 +344,15 @@
       const discs = [disc(r, w), disc(Math.max(0, r - 1), w)];
       const smallOf = new Uint8Array(256);
       small.forEach(function (v, i) { smallOf[i] = v ? 1 : 0; });
+      const lod = this.lodFor(f, r);
+      if (lod) {
+        this.drawLod(px, f, lod, pal, cls, discs, smallOf);
+        ctx.putImageData(img, 0, 0);
+        this.pointStyle = "pixels";
+        this.discsDrawn = 0;
+        return;
+      }
+      this.primitives = 0;
       const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
       const k = f.k, ox = f.ox, oy = f.oy, pad = r + 1, inv = 1 / k;
       const cx0 = Math.max(0, Math.floor(((ox - pad) * inv - g.x0) / g.cell));
@@ -352,6 +366,7 @@
           for (let j = start[row + cx0]; j < end; j++) {
             const i = order[j];
             if (!mask[i]) continue;
+            this.primitives++;
             const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
             const d = discs[smallOf[status[i]]];
             const rr = d.r, c = pal[cls[i]];
@@ -370,6 +385,84 @@
       ctx.putImageData(img, 0, 0);
       this.pointStyle = "pixels";
       this.discsDrawn = 0;
+    },
+
+    /* Level of detail for many points: at a zoom level's pixel resolution, one point per
+     * occupied cell (the one drawn last, so open cases win), cells kept in row order.
+     * Built on first use per (level, data version) in one pass over the grid's order
+     * (~20 ms a million), so a frame draws at most one primitive per occupied pixel of the
+     * view instead of every case under it. Null when direct drawing is cheap enough, or
+     * when the level's cell grid would be too big (close up, where few cases are in view). */
+    lodFor: function (f, r) {
+      if (!this.lod || this.shown < this.cfg.lodAbove) return null;
+      const g = this.grid;
+      // Cells of 1 screen px (r ≤ 1), else of up to 2 px (a disc of r ≥ 2 covers them).
+      const level = Math.min(24, Math.ceil(f.zoom) - (r >= 2 ? 1 : 0));
+      const cached = this.lodCache[level];
+      if (cached !== undefined) return cached;
+      const shift = 24 - level, span = Math.pow(2, shift);
+      const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
+      const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
+      const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
+      if (w * h > LOD_MAX_CELLS) return (this.lodCache[level] = null);
+      const t0 = performance.now();
+      const rep = new Int32Array(w * h).fill(-1);
+      const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
+        if (!mask[i]) continue;
+        rep[(Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0] = i;
+      }
+      let used = 0;
+      for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
+      const reps = new Int32Array(used), rowStart = new Uint32Array(h + 1);
+      let k = 0;
+      for (let row = 0; row < h; row++) {
+        rowStart[row] = k;
+        const base = row * w;
+        for (let c = 0; c < w; c++) { const i = rep[base + c]; if (i >= 0) reps[k++] = i; }
+      }
+      rowStart[h] = k;
+      const lod = { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
+                    rowStart: rowStart, buildMs: performance.now() - t0 };
+      this.lodCache[level] = lod;
+      return lod;
+    },
+
+    /* The LOD's cells in view, as the direct loop draws points (three passes by rank). */
+    drawLod: function (px, f, lod, pal, cls, discs, smallOf) {
+      const w = f.w, h = f.h, k = f.k, ox = f.ox, oy = f.oy, inv = 1 / k;
+      const x = this.x, y = this.y, status = this.classes.status, rankOf = this.cfg.statusRank;
+      const pad = discs[0].r + 1;
+      const r0 = Math.max(0, Math.floor(((oy - pad) * inv) / lod.span) - lod.gy0);
+      const r1 = Math.min(lod.h - 1, Math.floor(((oy + h + pad) * inv) / lod.span) - lod.gy0);
+      const c0 = Math.floor(((ox - pad) * inv) / lod.span) - lod.gx0;
+      const c1 = Math.floor(((ox + w + pad) * inv) / lod.span) - lod.gx0;
+      const reps = lod.reps, rowStart = lod.rowStart, span = lod.span, gx0 = lod.gx0;
+      let drawn = 0;
+      for (let rank = 0; rank < 3; rank++) {
+        for (let row = r0; row <= r1; row++) {
+          for (let q = rowStart[row]; q < rowStart[row + 1]; q++) {
+            const i = reps[q];
+            const col = Math.floor(x[i] / span) - gx0;
+            if (col < c0 || col > c1 || rankOf[status[i]] !== rank) continue;
+            drawn++;
+            const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
+            const d = discs[smallOf[status[i]]];
+            const rr = d.r, c = pal[cls[i]];
+            if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
+              const base = sy * w + sx, offs = d.offs;
+              for (let z = 0; z < offs.length; z++) px[base + offs[z]] = c;
+            } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
+              for (let z = 0; z < d.dx.length; z++) {
+                const xx = sx + d.dx[z], yy = sy + d.dy[z];
+                if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
+              }
+            }
+          }
+        }
+      }
+      this.primitives = drawn;
     },
 
     setSelection: function (positions) {

@@ -307,7 +307,14 @@
   window.xjwcProbe = {
     positionOf: function (rowid) { return cases.positionOf(rowid); },
     statusAt: function (i) { return cases.classes.status[i]; },
-    lightAt: function (i) { return cases.classes.light[i]; }
+    lightAt: function (i) { return cases.classes.light[i]; },
+    /* Point mode's level of detail on or off (benchmarks measure both in one run). */
+    setLod: function (on) { cases.lod = !!on; cases.invalidate(); return cases.lod; },
+    /* The last frame: mode, primitives drawn (points or LOD cells), script ms. */
+    drawStats: function () {
+      return { mode: cases.lastMode, style: cases.pointStyle || null,
+               primitives: cases.primitives, ms: cases.lastDrawMs };
+    }
   };
 
   function init() {

@@ -135,6 +135,8 @@ def page_config(options: PageOptions) -> dict:
         "clusterAbove": DISCS_BELOW,
         # Fewer cases than this in view: each one a disc with an outline, whatever the zoom.
         "discsBelow": DISCS_BELOW,
+        # More shown cases than this: point mode draws one per occupied pixel cell (LOD).
+        "lodAbove": 50_000,
         "palette": page_palette(),
         "countUnit": ["万", 10000] if language() == "zh" else ["k", 1000],
         "font": "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
