@@ -5,14 +5,17 @@
  * spatial grid (and by drawing rank, so open cases land on top of finished ones): a redraw
  * visits only the grid cells in view, and nothing allocates per point.
  *
- * Three ways to draw: points (pixels written into ImageData, here), clusters and a heatmap
- * (case_density.js). "auto" clusters while many cases are in view and shows points otherwise.
+ * Three ways to draw: points (here), clusters and a heatmap (case_density.js). "auto"
+ * clusters while many cases are in view and shows points otherwise. Points are discs with
+ * an outline while fewer than cfg.discsBelow cases are in view (each one readable), and
+ * pixels written into ImageData beyond that (hundreds of thousands at once).
  */
 (function () {
   "use strict";
 
   const Z24 = 24;
   const MAX_RINGS = 20000;      // selection rings drawn; beyond that a dot marks each one
+  const LOD_MAX_CELLS = 1 << 23;  // a level's cell grid no larger (32 MB while it is built)
 
   function abgr(hex) {
     const v = parseInt(hex.slice(1), 16);
@@ -36,6 +39,9 @@
       this.clusterCache = null;
       this.lastDrawMs = 0;
       this.lastMode = "";
+      this.lod = true;  // benchmarks switch it off to measure the direct drawing beside it
+      this.lodCache = {};
+      this.primitives = 0;
     },
 
     setData: function (buffer) {
@@ -116,6 +122,7 @@
 
     invalidate: function () {
       this.clusterCache = null;
+      this.lodCache = {};
       this.version = (this.version || 0) + 1;
       if (this._map) this.redraw();
     },
@@ -178,8 +185,9 @@
                zoom: m.getZoom() };
     },
 
-    /* Calls visit(i, sx, sy) for shown cases whose cell touches the view grown by pad px. */
-    forEachInView: function (f, pad, visit) {
+    /* Calls visit(i, sx, sy) for shown cases whose cell touches the view grown by pad px
+     * (of one drawing rank only, if given). */
+    forEachInView: function (f, pad, visit, onlyRank) {
       const g = this.grid;
       if (!g || !this.n) return;
       const inv = 1 / f.k;
@@ -192,6 +200,7 @@
       if (cx0 > cx1 || cy0 > cy1) return;
       const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
       for (let rank = 0; rank < 3; rank++) {
+        if (onlyRank !== undefined && rank !== onlyRank) continue;
         for (let cy = cy0; cy <= cy1; cy++) {
           const row = rank * g.cells + cy * g.gw;
           const end = start[row + cx1 + 1];
@@ -239,6 +248,13 @@
         ? "cluster" : "points";
     },
 
+    /* Few enough cases in view to draw each as a disc with an outline (a filtered set of a
+     * few thousand must read at any zoom, not as 1-px specks); otherwise pixels. */
+    wantDiscs: function (f) {
+      const limit = this.cfg.discsBelow;
+      return this.shown <= limit || this.countInView(f) <= limit;
+    },
+
     redraw: function () {
       const m = this._map;
       if (!m || !this.canvas) return;
@@ -257,10 +273,55 @@
       const mode = this.drawMode(f);
       if (mode === "heatmap") this.drawHeatmap(ctx, f);
       else if (mode === "cluster") this.drawClusters(ctx, f);
+      else if (this.wantDiscs(f)) this.drawDiscs(ctx, f);
       else this.drawPoints(ctx, f);
+      if (mode !== "points") this.pointStyle = null;
       this.drawSelection(ctx, f);
       this.lastMode = mode;
       this.lastDrawMs = performance.now() - t0;
+    },
+
+    discRadius: function (zoom) {
+      return zoom <= 14 ? 4 : zoom <= 16 ? 5 : 6;
+    },
+
+    /* Each shown case in view as a filled disc in its class colour, ringed white over a
+     * thin dark halo; one path per (rank, class), open cases over finished ones. */
+    drawDiscs: function (ctx, f) {
+      const colors = this.cfg.styles[this.styleName].colors, pal = this.cfg.palette;
+      const cls = this.classes[this.styleName], status = this.classes.status;
+      const small = this.cfg.statusSmall, r = this.discRadius(f.zoom);
+      let drawn = 0;
+      for (let rank = 0; rank < 3; rank++) {
+        const groups = new Map();
+        this.forEachInView(f, r + 2, function (i, sx, sy) {
+          if (sx < -r - 2 || sy < -r - 2 || sx > f.w + r + 2 || sy > f.h + r + 2) return;
+          const key = cls[i] * 2 + (small[status[i]] ? 1 : 0);
+          let list = groups.get(key);
+          if (!list) groups.set(key, list = []);
+          list.push(sx, sy);
+        }, rank);
+        groups.forEach(function (pts, key) {
+          const rr = key & 1 ? r - 1 : r;
+          ctx.beginPath();
+          for (let j = 0; j < pts.length; j += 2) {
+            ctx.moveTo(pts[j] + rr, pts[j + 1]);
+            ctx.arc(pts[j], pts[j + 1], rr, 0, 2 * Math.PI);
+          }
+          ctx.lineWidth = 3;
+          ctx.strokeStyle = pal.case_halo;
+          ctx.stroke();
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = pal.case_outline;
+          ctx.stroke();
+          ctx.fillStyle = colors[key >> 1] || "#7f8c8d";
+          ctx.fill();
+          drawn += pts.length / 2;
+        });
+      }
+      this.pointStyle = "discs";
+      this.discsDrawn = drawn;
+      this.discRadiusDrawn = r;
     },
 
     radius: function (zoom) {
@@ -283,6 +344,15 @@
       const discs = [disc(r, w), disc(Math.max(0, r - 1), w)];
       const smallOf = new Uint8Array(256);
       small.forEach(function (v, i) { smallOf[i] = v ? 1 : 0; });
+      const lod = this.lodFor(f, r);
+      if (lod) {
+        this.drawLod(px, f, lod, pal, cls, discs, smallOf);
+        ctx.putImageData(img, 0, 0);
+        this.pointStyle = "pixels";
+        this.discsDrawn = 0;
+        return;
+      }
+      this.primitives = 0;
       const x = this.x, y = this.y, mask = this.mask, order = g.order, start = g.start;
       const k = f.k, ox = f.ox, oy = f.oy, pad = r + 1, inv = 1 / k;
       const cx0 = Math.max(0, Math.floor(((ox - pad) * inv - g.x0) / g.cell));
@@ -296,6 +366,7 @@
           for (let j = start[row + cx0]; j < end; j++) {
             const i = order[j];
             if (!mask[i]) continue;
+            this.primitives++;
             const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
             const d = discs[smallOf[status[i]]];
             const rr = d.r, c = pal[cls[i]];
@@ -312,6 +383,86 @@
         }
       }
       ctx.putImageData(img, 0, 0);
+      this.pointStyle = "pixels";
+      this.discsDrawn = 0;
+    },
+
+    /* Level of detail for many points: at a zoom level's pixel resolution, one point per
+     * occupied cell (the one drawn last, so open cases win), cells kept in row order.
+     * Built on first use per (level, data version) in one pass over the grid's order
+     * (~20 ms a million), so a frame draws at most one primitive per occupied pixel of the
+     * view instead of every case under it. Null when direct drawing is cheap enough, or
+     * when the level's cell grid would be too big (close up, where few cases are in view). */
+    lodFor: function (f, r) {
+      if (!this.lod || this.shown < this.cfg.lodAbove) return null;
+      const g = this.grid;
+      // Cells of 1 screen px (r ≤ 1), else of up to 2 px (a disc of r ≥ 2 covers them).
+      const level = Math.min(24, Math.ceil(f.zoom) - (r >= 2 ? 1 : 0));
+      const cached = this.lodCache[level];
+      if (cached !== undefined) return cached;
+      const shift = 24 - level, span = Math.pow(2, shift);
+      const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
+      const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
+      const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
+      if (w * h > LOD_MAX_CELLS) return (this.lodCache[level] = null);
+      const t0 = performance.now();
+      const rep = new Int32Array(w * h).fill(-1);
+      const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
+        if (!mask[i]) continue;
+        rep[(Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0] = i;
+      }
+      let used = 0;
+      for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
+      const reps = new Int32Array(used), rowStart = new Uint32Array(h + 1);
+      let k = 0;
+      for (let row = 0; row < h; row++) {
+        rowStart[row] = k;
+        const base = row * w;
+        for (let c = 0; c < w; c++) { const i = rep[base + c]; if (i >= 0) reps[k++] = i; }
+      }
+      rowStart[h] = k;
+      const lod = { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
+                    rowStart: rowStart, buildMs: performance.now() - t0 };
+      this.lodCache[level] = lod;
+      return lod;
+    },
+
+    /* The LOD's cells in view, as the direct loop draws points (three passes by rank). */
+    drawLod: function (px, f, lod, pal, cls, discs, smallOf) {
+      const w = f.w, h = f.h, k = f.k, ox = f.ox, oy = f.oy, inv = 1 / k;
+      const x = this.x, y = this.y, status = this.classes.status, rankOf = this.cfg.statusRank;
+      const pad = discs[0].r + 1;
+      const r0 = Math.max(0, Math.floor(((oy - pad) * inv) / lod.span) - lod.gy0);
+      const r1 = Math.min(lod.h - 1, Math.floor(((oy + h + pad) * inv) / lod.span) - lod.gy0);
+      const c0 = Math.floor(((ox - pad) * inv) / lod.span) - lod.gx0;
+      const c1 = Math.floor(((ox + w + pad) * inv) / lod.span) - lod.gx0;
+      const reps = lod.reps, rowStart = lod.rowStart, span = lod.span, gx0 = lod.gx0;
+      let drawn = 0;
+      for (let rank = 0; rank < 3; rank++) {
+        for (let row = r0; row <= r1; row++) {
+          for (let q = rowStart[row]; q < rowStart[row + 1]; q++) {
+            const i = reps[q];
+            const col = Math.floor(x[i] / span) - gx0;
+            if (col < c0 || col > c1 || rankOf[status[i]] !== rank) continue;
+            drawn++;
+            const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
+            const d = discs[smallOf[status[i]]];
+            const rr = d.r, c = pal[cls[i]];
+            if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
+              const base = sy * w + sx, offs = d.offs;
+              for (let z = 0; z < offs.length; z++) px[base + offs[z]] = c;
+            } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
+              for (let z = 0; z < d.dx.length; z++) {
+                const xx = sx + d.dx[z], yy = sy + d.dy[z];
+                if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
+              }
+            }
+          }
+        }
+      }
+      this.primitives = drawn;
     },
 
     setSelection: function (positions) {

@@ -62,25 +62,26 @@
                              P.densityColor(1) + ")";
       box.appendChild(bar);
       box.appendChild(el("div", "xjwc-legend-note", text["颜色越深密度越高，圆越大案件越多"]));
-      row("#6a3d9a", text["高发网格"], "dashed");
+      row(cfg.palette.hotspots.grid, text["高发网格"], "dashed");
     }
     if (visible.bike_coverage && places && places.bike_coverage) {
       section(text["自行车覆盖"] + " · " + places.bike_coverage.radius_m + " " + text["米"] +
               "（" + text["直线距离"] + "）");
-      row(P.REACH, text["站点步行范围"], "ring");
-      row(P.COVERED, text["已覆盖小区"], "ring");
-      row(P.GAP, text["未覆盖小区"], "ring");
+      const C = cfg.palette.bike_coverage;
+      row(C.reach, text["站点步行范围"], "ring");
+      row(C.covered, text["已覆盖小区"], "ring");
+      row(C.gap, text["未覆盖小区"], "ring");
     }
     if (visible.illegal_structures) {
       section(text["违法建筑"] + " · " + text["大小表示面积"]);
       cfg.structureStatus.forEach(function (s) {
-        row(XjwcRegisters.STRUCTURE[s.code][1], s.label);
+        row(cfg.palette.illegal_structures[s.code][1], s.label);
       });
     }
     if (visible.census) {
       section(text["无证建筑普查"] + " · " + text["大小表示面积"]);
-      row("#a569bd", text["住宅"]);
-      row("#566573", text["非住宅"]);
+      row(cfg.palette.census.residential[1], text["住宅"]);
+      row(cfg.palette.census.non_residential[1], text["非住宅"]);
     }
     if (visible.bike_stations) {
       section(text["公益自行车站点"]);

@@ -157,6 +157,8 @@
       if (on && !map.hasLayer(layer)) layer.addTo(map);
       if (!on && map.hasLayer(layer)) map.removeLayer(layer);
       if (key === "unit_grids" && gridLabels) gridLabels.update();
+      // Place labels keep off the road names: they move when the names come or go.
+      if (key === "road_labels" || key === "hotspots") XjwcPlaces.tidy(layers.hotspots);
       if (!quiet) refreshLegend();
       return true;
     },
@@ -183,6 +185,12 @@
     caseStyle: function () { return cases.styleName; },
     setCaseMode: function (mode) { cases.setMode(mode); refreshLegend(); return cases.lastMode; },
     drawnMode: function () { return cases.lastMode; },
+    /* How points were last drawn: "discs" (each case a disc with an outline), "pixels". */
+    pointStyle: function () {
+      return cases.lastMode === "points" ? cases.pointStyle || null : null;
+    },
+    discsDrawn: function () { return cases.pointStyle === "discs" ? cases.discsDrawn : 0; },
+    discRadius: function () { return cases.discRadiusDrawn || 0; },
     loadMask: function (version) {
       const t0 = performance.now();
       fetchData("case_mask.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
@@ -299,7 +307,14 @@
   window.xjwcProbe = {
     positionOf: function (rowid) { return cases.positionOf(rowid); },
     statusAt: function (i) { return cases.classes.status[i]; },
-    lightAt: function (i) { return cases.classes.light[i]; }
+    lightAt: function (i) { return cases.classes.light[i]; },
+    /* Point mode's level of detail on or off (benchmarks measure both in one run). */
+    setLod: function (on) { cases.lod = !!on; cases.invalidate(); return cases.lod; },
+    /* The last frame: mode, primitives drawn (points or LOD cells), script ms. */
+    drawStats: function () {
+      return { mode: cases.lastMode, style: cases.pointStyle || null,
+               primitives: cases.primitives, ms: cases.lastDrawMs };
+    }
   };
 
   function init() {

@@ -9,13 +9,24 @@
 
   const AREAS = "xjwcPlaces";       // under the cases: shading must not hide a case
   const MARKS = "xjwcRegisters";    // peaks and compound rings: over the cases
-  const LOW = [253, 204, 138], HIGH = [179, 0, 0];  // density ramp (also the legend's)
-  const COVERED = "#1a9850", GAP = "#d73027", REACH = "#2166ac";
   const PEAK_FILL = 0.3;
 
+  /* Colours come from the one palette (gui/map/web/palette.py, XJWC_CONFIG.palette). */
+  function palette() { return window.XJWC_CONFIG.palette; }
+
+  function rgbOf(hex) {
+    const v = parseInt(hex.slice(1), 16);
+    return [v >> 16, (v >> 8) & 255, v & 255];
+  }
+
+  /* The hotspots' density ramp (also the legend's), t from 0 (low) to 1 (high). */
   function densityColor(t) {
-    const k = Math.max(0, Math.min(1, t));
-    const c = LOW.map(function (lo, i) { return Math.round(lo + (HIGH[i] - lo) * k); });
+    const stops = palette().hotspots.ramp.map(rgbOf);
+    const k = Math.max(0, Math.min(1, t)) * (stops.length - 1);
+    const j = Math.min(stops.length - 2, Math.floor(k)), f = k - j;
+    const c = stops[j].map(function (lo, i) {
+      return Math.round(lo + (stops[j + 1][i] - lo) * f);
+    });
     return "rgb(" + c.join(",") + ")";
   }
 
@@ -51,7 +62,8 @@
     };
     byLayer(geojson, "grid").forEach(function (f) {
       const p = f.properties;
-      const area = L.geoJSON(f, { pane: AREAS, style: { color: "#6a3d9a", weight: 1.5,
+      const area = L.geoJSON(f, { pane: AREAS, style: { color: palette().hotspots.grid,
+                                                        weight: 1.5,
                                                         dashArray: "4 3", fill: false } });
       area.eachLayer(function (l) {
         l.options.role = "grid";
@@ -89,19 +101,37 @@
     });
   }
 
-  /* Labels in rank order; one that would cover a denser spot's label is hidden (its circle
-   * stays, and hovering it names it). */
+  function overlaps(r, s) {
+    return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+  }
+
+  /* Labels in rank order, each placed beside its spot where it covers neither a road name
+   * nor a denser spot's label: right, above, below, left, then the corners. One with no
+   * free place is hidden (its circle stays, and hovering it names it). */
   function declutter(group) {
+    const roads = Array.from(document.querySelectorAll(".leaflet-tooltip.xjwc-road"))
+      .filter(function (n) { return n.style.visibility !== "hidden"; })
+      .map(function (n) { return n.getBoundingClientRect(); });
     const shown = [];
     group.labels.forEach(function (tip) {
       const node = tip.getElement();
       if (!node) return;
+      node.style.translate = "";
       node.style.visibility = "";
-      const r = node.getBoundingClientRect();
-      const covers = shown.some(function (s) {
-        return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+      const home = node.getBoundingClientRect();
+      const w = home.width, h = home.height, gap = 4, across = w + 2 * 14;
+      const places = [[0, 0], [0, -(h + gap)], [0, h + gap], [-across, 0],
+                      [0, -2 * (h + gap)], [0, 2 * (h + gap)], [-across, -(h + gap)],
+                      [-across, h + gap]];
+      const free = places.find(function (d) {
+        const r = { left: home.left + d[0], right: home.right + d[0],
+                    top: home.top + d[1], bottom: home.bottom + d[1] };
+        return !roads.some(function (s) { return overlaps(r, s); })
+          && !shown.some(function (s) { return overlaps(r, s); });
       });
-      if (covers) node.style.visibility = "hidden"; else shown.push(r);
+      if (!free) { node.style.visibility = "hidden"; return; }
+      if (free[0] || free[1]) node.style.translate = free[0] + "px " + free[1] + "px";
+      shown.push(node.getBoundingClientRect());
     });
   }
 
@@ -111,8 +141,9 @@
     const R = XjwcRegisters, t = cfg.text;
     byLayer(geojson, "reach").forEach(function (f) {
       const p = f.properties;
-      L.geoJSON(f, { pane: AREAS, style: { color: REACH, weight: 1.5, dashArray: "6 4",
-                                           fillColor: REACH, fillOpacity: 0.07 } })
+      const reach = palette().bike_coverage.reach;
+      L.geoJSON(f, { pane: AREAS, style: { color: reach, weight: 1.5, dashArray: "6 4",
+                                           fillColor: reach, fillOpacity: 0.07 } })
         .eachLayer(function (l) {
           l.options.role = "reach";
           l.bindTooltip(function () {
@@ -124,7 +155,8 @@
     });
     byLayer(geojson, "compound").forEach(function (f) {
       const p = f.properties, c = f.geometry.coordinates, at = [c[1], c[0]];
-      const ring = L.circleMarker(at, { pane: MARKS, radius: 8, color: p.covered ? COVERED : GAP,
+      const C = palette().bike_coverage;
+      const ring = L.circleMarker(at, { pane: MARKS, radius: 8, color: p.covered ? C.covered : C.gap,
                                         weight: p.covered ? 2.5 : 3.5, fill: false });
       ring.options.role = p.covered ? "covered" : "gap";
       ring.feature = f;
@@ -164,6 +196,7 @@
       return group.getLayers().length;
     };
     const tidy = function () { if (group._map) declutter(group); };
+    group.tidy = tidy;
     const onAdd = group.onAdd, onRemove = group.onRemove;
     group.onAdd = function (map) { onAdd.call(group, map); map.on("zoomend", tidy); tidy(); };
     group.onRemove = function (map) { map.off("zoomend", tidy); onRemove.call(group, map); };
@@ -193,6 +226,6 @@
     coverage: function () { return layer(fillCoverage); },
     describe: describe,
     densityColor: densityColor,
-    COVERED: COVERED, GAP: GAP, REACH: REACH
+    tidy: function (group) { if (group && group.tidy) group.tidy(); }
   };
 })();

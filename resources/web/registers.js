@@ -53,8 +53,8 @@
     }));
   }
 
-  const STRUCTURE = { standing: ["#c0392b", "#e74c3c"], rectifying: ["#d35400", "#f39c12"],
-                      demolished: ["#7f8c8d", "#bdc3c7"] };
+  /* Colours come from the one palette (gui/map/web/palette.py, XJWC_CONFIG.palette). */
+  function palette() { return window.XJWC_CONFIG.palette; }
 
   /* Radius in pixels for an area in m², so the disc's area tracks the building's. */
   function areaRadius(area, k, min, max) {
@@ -63,7 +63,7 @@
 
   function structures(data, cfg) {
     return pointLayer(data, function (p) {
-      const c = STRUCTURE[p.status] || STRUCTURE.standing;
+      const S = palette().illegal_structures, c = S[p.status] || S.standing;
       return { radius: areaRadius(p.area_m2, 0.45, 3, 22), color: c[0], fillColor: c[1],
                fillOpacity: p.status === "demolished" ? 0.35 : 0.65, weight: 1.5,
                dashArray: p.status === "demolished" ? "3 3" : null };
@@ -76,9 +76,9 @@
 
   function census(data, cfg) {
     return pointLayer(data, function (p) {
-      return { radius: areaRadius(p.area_m2, 0.12, 2, 16),
-               color: p.residential ? "#8e44ad" : "#2c3e50",
-               fillColor: p.residential ? "#a569bd" : "#566573", fillOpacity: 0.5, weight: 1 };
+      const c = palette().census[p.residential ? "residential" : "non_residential"];
+      return { radius: areaRadius(p.area_m2, 0.12, 2, 16), color: c[0], fillColor: c[1],
+               fillOpacity: 0.55, weight: 1 };
     }, function (p) {
       return [cfg.text["无证建筑普查"] + " " + p.code,
               (p.residential ? cfg.text["住宅"] : cfg.text["非住宅"]) + " · " + (p.use || ""),
@@ -86,9 +86,10 @@
     });
   }
 
-  /* Shades of their own, so a station never reads as a case's status colour. */
+  /* Teals of their own (pale: few bikes), so a station never reads as a case's status. */
   function bikeColor(ratio) {
-    return ratio < 0.3 ? "#ff7675" : ratio < 0.7 ? "#fdcb6e" : "#00b894";
+    const B = palette().bike_stations;
+    return ratio < 0.3 ? B.low : ratio < 0.7 ? B.mid : B.high;
   }
 
   /* A bike station: a ring as big as its docks, filled as far as it has bikes. */
@@ -98,10 +99,12 @@
       const p = f.properties, c = f.geometry.coordinates, at = [c[1], c[0]];
       const ratio = p.capacity ? Math.min(1, p.bikes / p.capacity) : 0;
       const outer = 4 + 1.6 * Math.sqrt(p.capacity || 0);
-      const ring = L.circleMarker(at, { pane: PANE, radius: outer, color: "#1e6f3c", weight: 2,
-                                        fillColor: "#ffffff", fillOpacity: 0.85 });
+      const B = palette().bike_stations;
+      const ring = L.circleMarker(at, { pane: PANE, radius: outer, color: B.ring, weight: 2,
+                                        fillColor: B.ring_fill, fillOpacity: 0.85 });
       const fill = L.circleMarker(at, { pane: PANE, radius: Math.max(2, outer * Math.sqrt(ratio)),
-                                        stroke: false, fillColor: bikeColor(ratio),
+                                        stroke: false, color: bikeColor(ratio),
+                                        fillColor: bikeColor(ratio),
                                         fillOpacity: 0.95 });
       const tip = function () {
         return lines([p.name, p.bikes + " " + cfg.text["辆"] + " / " + p.capacity + " " +
@@ -122,9 +125,10 @@
     const group = L.layerGroup();
     data.features.forEach(function (f) {
       const c = f.geometry.coordinates;
-      const marker = L.circleMarker([c[1], c[0]], { pane: PANE, radius: 4, color: "#34495e",
-                                                    weight: 1,
-                                                    fillColor: "#ecf0f1", fillOpacity: 1 });
+      const C = palette().compounds;
+      const marker = L.circleMarker([c[1], c[0]], { pane: PANE, radius: 4, color: C.outline,
+                                                    weight: 1, fillColor: C.fill,
+                                                    fillOpacity: 1 });
       marker.bindTooltip(el("span", "xjwc-label", f.properties.name),
                          { permanent: true, direction: "right", className: "xjwc-compound" });
       group.addLayer(marker);
@@ -231,6 +235,5 @@
   window.XjwcRegisters = { el: el, lines: lines, structures: structures, census: census,
                            bikes: bikes, bikeColor: bikeColor, compounds: compounds,
                            roadLabels: roadLabels, gridLabels: gridLabels,
-                           fadeBasemap: fadeBasemap, fadeable: fadeable,
-                           STRUCTURE: STRUCTURE };
+                           fadeBasemap: fadeBasemap, fadeable: fadeable };
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.gui.conftest import run_js
 from tests.gui.page_waits import wait_painted
 from tests.gui.pixels import colour_count, dark_count, heat_count
+from xjwc_desktop.gui.map.web.palette import LAYER_COLORS
 
 
 def only_cases(qtbot, window) -> None:
@@ -104,7 +105,8 @@ def test_bike_stations_show_docks_and_bikes(qtbot, make_window, demo_db):
         inner = bikes[p["code"]]
         assert inner["radius"] <= ring["radius"]
         ratio = p["bikes"] / p["capacity"]
-        expected = "#ff7675" if ratio < 0.3 else "#fdcb6e" if ratio < 0.7 else "#00b894"
+        teals = LAYER_COLORS["bike_stations"]
+        expected = teals["low"] if ratio < 0.3 else teals["mid"] if ratio < 0.7 else teals["high"]
         assert inner["fillColor"] == expected
     assert sum(m["props"]["bikes"] for m in docks) == 300
 
@@ -115,8 +117,9 @@ def test_structures_show_demolished_apart_and_size_by_area(qtbot, make_window):
     assert len(markers) == 120
     demolished = [m for m in markers if m["props"]["status"] == "demolished"]
     assert len(demolished) == 103
-    assert {m["color"] for m in demolished} == {"#7f8c8d"}
-    assert "#7f8c8d" not in {m["color"] for m in markers if m not in demolished}
+    outline = LAYER_COLORS["illegal_structures"]["demolished"][0]
+    assert {m["color"] for m in demolished} == {outline}
+    assert outline not in {m["color"] for m in markers if m not in demolished}
     by_area = sorted(markers, key=lambda m: m["props"]["area_m2"])
     assert by_area[0]["radius"] < by_area[-1]["radius"]
     legend = run_js(qtbot, window, "legendText")

@@ -30,7 +30,8 @@ from xjwc_desktop.core.queries.tile_sources import MBTiles, TileSource
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_case_source import CasesUpdated, QtCaseSource
 from xjwc_desktop.gui.map.qt_map_view import QtMapView
-from xjwc_desktop.gui.map.web.page import CASE_MODES, CASE_STYLES, PageOptions, build_map_page
+from xjwc_desktop.gui.map.web.page import CASE_MODES, CASE_STYLES, PageOptions
+from xjwc_desktop.gui.map.web.page_cache import map_page
 from xjwc_desktop.gui.shell.qt_settings import (
     CASE_MODE,
     CASE_STYLE,
@@ -108,8 +109,8 @@ class QtMap(QObject):
 
     def _install_routes(self) -> None:
         handler = self.view.scheme_handler
-        handler.add_route("map.html", lambda: build_map_page(self._options()).encode(),
-                          "text/html")
+        # From the cache folder unless its inputs changed (no folium imported then).
+        handler.add_route("map.html", lambda: map_page(self._options()), "text/html")
         handler.add_async_route("data/cases.bin", self._serve_cases, BINARY)
         handler.add_async_route("data/case_lights.bin", self._serve_lights, BINARY)
         handler.add_route("data/case_mask.bin", self.source.mask_bytes, BINARY,

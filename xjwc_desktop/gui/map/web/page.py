@@ -12,8 +12,6 @@ import html
 import json
 from dataclasses import dataclass
 
-import folium
-
 from xjwc_desktop.core.geo.chinese_crs import transform_geojson
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.i18n import language, tr
@@ -21,6 +19,13 @@ from xjwc_desktop.core.model import CaseSource, CaseStatus, StructureStatus, Zon
 from xjwc_desktop.core.queries.case_lights import LIGHT_LABELS
 from xjwc_desktop.core.queries.map_layers import STATUS_ORDER, display_coordinates
 from xjwc_desktop.core.queries.tile_sources import NO_TILES, TileSource
+from xjwc_desktop.gui.map.web.palette import (
+    CATEGORY_COLORS,
+    LIGHT_COLORS,
+    SOURCE_COLORS,
+    STATUS_COLORS,
+    page_palette,
+)
 
 ORIGIN = "xjwc://app"
 CENTER = (31.3290, 121.5075)
@@ -28,23 +33,9 @@ ATTRIBUTION = "地图数据 © OpenStreetMap contributors, ODbL 1.0"
 SCRIPTS = ("qwebchannel.js", "registers.js", "places.js", "legend.js", "cases.js",
            "case_density.js", "map.js")
 
-# The traffic light of the loop: open steps warm, finished ones cool, voided grey.
-STATUS_COLORS = {
-    CaseStatus.REPORTED: "#e67e22",
-    CaseStatus.REGISTERED: "#f1c40f",
-    CaseStatus.DISPATCHED: "#e74c3c",
-    CaseStatus.HANDLED: "#9b59b6",
-    CaseStatus.VERIFIED: "#3498db",
-    CaseStatus.CLOSED: "#27ae60",
-    CaseStatus.VOIDED: "#95a5a6",
-    CaseStatus.SUSPENDED: "#34495e",
-}
-LIGHT_COLORS = ["#95a5a6", "#27ae60", "#f1c40f", "#e74c3c", "#34495e"]
-SOURCE_COLORS = ["#2980b9", "#e74c3c", "#8e44ad", "#f39c12", "#16a085"]
-CATEGORY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
 # Finished cases are drawn under open ones and a size smaller: the open ones matter.
 FINISHED = {CaseStatus.CLOSED, CaseStatus.VOIDED}
+DISCS_BELOW = 5000
 
 BASEMAP_STYLES = {
     "patrol_zones": {"weight": 1, "color": "#2c3e50", "fillOpacity": 0.05},
@@ -54,6 +45,7 @@ BASEMAP_STYLES = {
     "boundary": {"weight": 3, "color": "#c0392b", "fillOpacity": 0.0},
 }
 ZONE_FILL = {"north": "#2980b9", "south": "#16a085"}
+BASEMAP_LAYERS = ("patrol_zones", "unit_grids", "roads", "yinhang_road", "boundary")
 
 #: Every layer of the map, top to bottom as the layer panel lists them, with its title.
 LAYERS = [
@@ -74,7 +66,9 @@ LAYERS = [
 ]
 # 1,586 census points stay off until asked for; so do the stations' 500 m circles, which
 # would shade most of the street.
-HIDDEN_AT_FIRST = {"census", "bike_coverage"}
+# Hotspots too: a layer of analysis, asked for from the dashboard or the panel, not the
+# first thing an operator needs over the cases (and its labels would sit on the streets).
+HIDDEN_AT_FIRST = {"census", "bike_coverage", "hotspots"}
 CASE_STYLES = [("status", "按状态"), ("light", "按红黄绿灯（时限）"), ("source", "按来源"),
                ("category", "按类别（大类）")]
 CASE_MODES = [("auto", "自动（低缩放聚合）"), ("points", "逐点"), ("cluster", "聚合"),
@@ -122,28 +116,12 @@ def case_styles(majors: tuple[str, ...]) -> dict:
     }
 
 
-def build_map_page(options: PageOptions | None = None) -> str:
-    """The HTML of the map page (a few hundred KB: the basemap is embedded)."""
-    options = options or PageOptions()
-    maps = load_map_data()
-    m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
-                   control_scale=True, max_zoom=19, min_zoom=11)
-    m.default_js = [("leaflet", f"{ORIGIN}/assets/leaflet/leaflet.js")]
-    m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
-    basemap = {}
-    for name in ("patrol_zones", "unit_grids", "roads", "yinhang_road", "boundary"):
-        data = json.loads(maps.geojson_text(name))
-        if options.display != "wgs84":  # the street moves with GCJ-02 tiles, as our cases do
-            data = transform_geojson(
-                data, lambda lon, lat: display_coordinates(lon, lat, options.display))
-        layer = folium.GeoJson(data, name=tr(dict(LAYERS)[name]), style_function=_style(name),
-                               interactive=False, control=False)
-        layer.add_to(m)
-        basemap[name] = layer.get_name()
+def page_config(options: PageOptions) -> dict:
+    """Everything the page's scripts read (``XJWC_CONFIG``) but the names folium gives the
+    map and the basemap layers: cheap, no folium (the page cache keys on it)."""
     status = list(CaseStatus)
-    config = {
-        "map": m.get_name(),
-        "basemap": basemap,
+    return {
+        "display": options.display,
         "layerTitles": {k: tr(t) for k, t in LAYERS},
         "defaultVisible": {k: k not in HIDDEN_AT_FIRST for k, _t in LAYERS},
         "statusOrder": STATUS_ORDER,
@@ -154,7 +132,12 @@ def build_map_page(options: PageOptions | None = None) -> str:
         # Auto: clusters while more than clusterAbove cases are in view, points from zoom 18
         # (a house or two across) whatever the count, so single cases can always be picked.
         "clusterBelowZoom": 18,
-        "clusterAbove": 3000,
+        "clusterAbove": DISCS_BELOW,
+        # Fewer cases than this in view: each one a disc with an outline, whatever the zoom.
+        "discsBelow": DISCS_BELOW,
+        # More shown cases than this: point mode draws one per occupied pixel cell (LOD).
+        "lodAbove": 50_000,
+        "palette": page_palette(),
         "countUnit": ["万", 10000] if language() == "zh" else ["k", 1000],
         "font": "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
         "structureStatus": [{"code": s.value, "label": tr(s.label)} for s in StructureStatus],
@@ -165,6 +148,34 @@ def build_map_page(options: PageOptions | None = None) -> str:
         "attribution": ATTRIBUTION,
         "text": {k: tr(k) for k in PAGE_TEXT},
     }
+
+
+def build_map_page(options: PageOptions | None = None, config: dict | None = None) -> str:
+    """The HTML of the map page (a few hundred KB: the basemap is embedded).
+
+    Slow the first time in a process (folium imports pandas, branca, jinja2: ~0.6 s); the
+    window gets it through :mod:`page_cache`, which builds it only when its inputs change.
+    """
+    options = options or PageOptions()
+    config = dict(config or page_config(options))
+    import folium
+
+    maps = load_map_data()
+    m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
+                   control_scale=True, max_zoom=19, min_zoom=11)
+    m.default_js = [("leaflet", f"{ORIGIN}/assets/leaflet/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
+    basemap = {}
+    for name in BASEMAP_LAYERS:
+        data = json.loads(maps.geojson_text(name))
+        if options.display != "wgs84":  # the street moves with GCJ-02 tiles, as our cases do
+            data = transform_geojson(
+                data, lambda lon, lat: display_coordinates(lon, lat, options.display))
+        layer = folium.GeoJson(data, name=tr(dict(LAYERS)[name]), style_function=_style(name),
+                               interactive=False, control=False)
+        layer.add_to(m)
+        basemap[name] = layer.get_name()
+    config.update({"map": m.get_name(), "basemap": basemap})
     root = m.get_root()
     root.header.add_child(folium.Element(f'<link rel="stylesheet" href="{ORIGIN}/web/map.css"/>'))
     # In the body: after Leaflet, which folium loads in the head.

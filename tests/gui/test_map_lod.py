@@ -1,0 +1,43 @@
+"""Point mode's level of detail: with many cases it draws one point per occupied pixel cell
+instead of every case, and the picture is the one drawing every case gives."""
+
+from __future__ import annotations
+
+from tests.gui.conftest import run_script
+
+# Draw the frame twice, with and without the level of detail; count what differs.
+COMPARE = """(function () {
+  const map = window[XJWC_CONFIG.map];
+  const canvas = document.querySelector('canvas.xjwc-cases');
+  const pixels = () => canvas.getContext('2d').getImageData(0, 0, canvas.width,
+                                                            canvas.height).data;
+  xjwcProbe.setLod(false);
+  const direct = pixels().slice(), full = xjwcProbe.drawStats();
+  xjwcProbe.setLod(true);
+  const lod = pixels(), cut = xjwcProbe.drawStats();
+  let painted = 0, differ = 0;
+  for (let p = 0; p < lod.length; p += 4) {
+    if (direct[p + 3] || lod[p + 3]) painted++;
+    if (direct[p] !== lod[p] || direct[p + 1] !== lod[p + 1] || direct[p + 2] !== lod[p + 2]
+        || direct[p + 3] !== lod[p + 3]) differ++;
+  }
+  return { painted: painted, differ: differ, full: full, cut: cut };
+})()"""
+
+
+def test_lod_draws_fewer_points_and_the_same_picture(qtbot, make_window):
+    window = make_window()
+    ws = window.workspace
+    ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData("points"))
+    qtbot.waitUntil(lambda: run_script(qtbot, window, "xjwc.drawnMode()") == "points")
+    # The demo's 15,000 cases stand in for a million (the level of detail from 1,000),
+    # zoomed out, where they crowd.
+    run_script(qtbot, window, "(XJWC_CONFIG.lodAbove = 1000,"
+                              " xjwc.setView(31.329, 121.5075, 13), 1)")
+    got = run_script(qtbot, window, COMPARE)
+    shown = run_script(qtbot, window, "xjwc.caseCount()")
+    assert got["full"]["style"] == got["cut"]["style"] == "pixels"
+    assert got["full"]["primitives"] > 0.9 * shown  # every case in view, drawn
+    assert got["cut"]["primitives"] < 0.8 * got["full"]["primitives"]
+    assert got["painted"] > 5000
+    assert got["differ"] < 0.05 * got["painted"]  # which case wins a shared pixel, at most
