@@ -101,7 +101,8 @@ class HttpTransport:
         return orjson.loads(response.content)
 
     def hello(self, body: dict) -> dict:
-        self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
+        if body.get("workstation_id"):
+            self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
         return self._call("POST", "/v1/hello", body)
 
     def push(self, prev: int, changes: list[dict]) -> dict:
