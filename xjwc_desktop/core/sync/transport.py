@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 import orjson
+import pydantic
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.sync import messages
 
 PROTOCOL = 1  # bumped when the sync messages change shape
 CONNECT_TIMEOUT = 5.0
@@ -98,15 +100,25 @@ class HttpTransport:
         except httpx.TransportError as exc:
             raise self._offline(exc) from exc
         self._raise_for(response)
-        return orjson.loads(response.content)
+        return self._checked(messages.Health, orjson.loads(response.content))
 
     def hello(self, body: dict) -> dict:
         if body.get("workstation_id"):
             self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
-        return self._call("POST", "/v1/hello", body)
+        return self._checked(messages.HelloAnswer, self._call("POST", "/v1/hello", body))
 
     def push(self, prev: int, changes: list[dict]) -> dict:
-        return self._call("POST", "/v1/push", {"prev": prev, "changes": changes})
+        return self._checked(messages.PushAnswer,
+                             self._call("POST", "/v1/push", {"prev": prev, "changes": changes}))
+
+    def _checked(self, model, answer: dict) -> dict:
+        """The answer, checked against its shape in messages.py (a server of another
+        version, or not ours, is named as such instead of failing somewhere later)."""
+        try:
+            return model.model_validate(answer).model_dump(by_alias=True)
+        except pydantic.ValidationError as exc:
+            raise ServerFailure(f"服务器 {self.url} 的回答格式不对（{exc.error_count()} 处），"
+                                "可能不是本系统的服务器或版本不同。本机数据未改动。") from exc
 
     def pull(self, since: int, limit: int) -> dict:
         return self._call("GET", "/v1/pull", params={"since": since, "limit": limit})
