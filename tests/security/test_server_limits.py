@@ -85,3 +85,19 @@ def test_the_api_description_lists_the_limits(sqlite_server_url, make_server):
     for limit in ("64 MB", "5,000 changes", f"{MAX_CONFLICTS} new conflict records",
                   "20,000 characters", "request headers within 10 s"):
         assert limit in description
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused(sqlite_server_url, tmp_path):
+    from tests.server.sync_helpers import ThreadServer
+    from xjwc_desktop.server.database import open_server_database
+
+    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snap")
+    with ThreadServer(db, body_timeout=0.5) as server:
+        token = server.enroll("慢设备")
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(f"POST /v1/hello HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer "
+                         f"{token}\r\nContent-Length: 1000\r\n\r\n{{".encode())
+            answer = sock.recv(4096)  # the server answers once the body timeout ran out
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    db.close()

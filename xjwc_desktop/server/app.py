@@ -59,11 +59,12 @@ def _description(max_body: int) -> str:
         f"{MAX_PHOTO_BYTES // 2**20} MB")
 
 
-def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY) -> FastAPI:
+def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY,
+               body_timeout: float = BODY_TIMEOUT) -> FastAPI:
     app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
                   redoc_url=None, description=_description(max_body))
     engine = server.engine
-    app.add_middleware(RequestGate, max_bytes=max_body,
+    app.add_middleware(RequestGate, max_bytes=max_body, body_timeout=body_timeout,
                        authenticate=lambda token: devices.authenticate(engine, token))
     app.state.snapshots = SnapshotCache(server)
     app.state.server = server
