@@ -101,3 +101,26 @@ def test_a_body_that_does_not_arrive_in_time_is_refused(sqlite_server_url, tmp_p
             answer = sock.recv(4096)  # the server answers once the body timeout ran out
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     db.close()
+
+
+def test_an_honest_workstation_with_many_conflicts_pushes_in_smaller_batches(
+        sqlite_server_url, make_server, make_workstation, monkeypatch):
+    from xjwc_desktop.server import push
+
+    monkeypatch.setattr(push, "MAX_CONFLICTS", 5)  # the cap, small enough for a test
+    server = make_server(sqlite_server_url)
+    a, b = make_workstation(server, "甲"), make_workstation(server, "乙")
+    cases = [a.new_case(description=f"案件 {i}") for i in range(12)]
+    a.sync()
+    b.sync()
+    for ws in (a, b):
+        with ws.db.engine.begin() as conn:
+            conn.execute(text("UPDATE cases SET description = description || :w"),
+                         {"w": ws.path.stem})
+    a.sync()
+    report = b.sync()  # 12 conflicts: refused whole at 5, then taken in batches of 3
+    assert report.conflicts == 12
+    assert b.scalar("SELECT count(*) FROM sync_outbox") == 0
+    with server.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sync_conflicts")).scalar() == 12
+    assert len(cases) == 12

@@ -26,7 +26,13 @@ from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
 from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
 from xjwc_desktop.core.sync.check import Checker
-from xjwc_desktop.core.sync.transport import PROTOCOL, OutOfOrderPush, SyncError, SyncOffline
+from xjwc_desktop.core.sync.transport import (
+    PROTOCOL,
+    OutOfOrderPush,
+    PushOverLimit,
+    SyncError,
+    SyncOffline,
+)
 from xjwc_desktop.core.workflow.attachments import files_folder
 
 CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everything
@@ -186,6 +192,13 @@ class SyncClient:
                                          files.local_files(conn, self.files, photos))
             try:
                 answer = self.transport.push(prev, changes)
+            except PushOverLimit as exc:
+                # Too many conflict records for one push: smaller pushes each stay under
+                # the server's cap (one change alone never reaches it).
+                if exc.limit != "conflicts" or len(changes) == 1:
+                    raise
+                self.push_batch = max(1, len(changes) // 2)
+                continue
             except OutOfOrderPush as exc:
                 if exc.expected <= prev or report.resumed:
                     raise

@@ -152,3 +152,9 @@ class MissingFiles(_Answer):
 
 class Refusal(_Answer):
     detail: str
+
+
+class PushRefusal(_Answer):
+    detail: str
+    limit: Literal["conflicts", "seq"] = Field(
+        description="the limit the push went over; 'conflicts': a smaller push may pass")

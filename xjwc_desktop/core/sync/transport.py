@@ -61,6 +61,14 @@ class OutOfOrderPush(SyncError):
         self.expected = expected
 
 
+class PushOverLimit(SyncError):
+    """The server refused a whole push for going over one of its limits (``limit``)."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class HttpTransport:
     """The office server at ``url`` (``http://`` or ``https://``), as device ``token``.
 
@@ -213,6 +221,8 @@ class HttpTransport:
         code = response.status_code
         if code in (401, 403):
             raise SyncAuthError(f"服务器拒绝了请求（{code}）：{detail}")
+        if code == 422 and isinstance(payload, dict) and "limit" in payload:
+            raise PushOverLimit(f"服务器拒绝了这批修改：{detail}", str(payload["limit"]))
         if code == 409 and "expected" in payload:
             raise OutOfOrderPush(detail, int(payload["expected"]))
         if code == 409:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from xjwc_desktop.core.sync.messages import (
     MAX_CHANGES,
@@ -13,7 +13,7 @@ from xjwc_desktop.core.sync.messages import (
     PullAnswer,
     Push,
     PushAnswer,
-    Refusal,
+    PushRefusal,
 )
 from xjwc_desktop.server import feed, logs
 from xjwc_desktop.server.push import (
@@ -48,7 +48,7 @@ PUSH_DESCRIPTION = (
              description=PUSH_DESCRIPTION, response_model=PushAnswer,
              responses={**REFUSALS,
                         409: {"model": OutOfOrderAnswer, "description": "out of order"},
-                        422: {"model": Refusal, "description": "the whole push refused"}})
+                        422: {"model": PushRefusal, "description": "the whole push refused"}})
 def push(body: Push, request: Request, device: DeviceDep, server: ServerDep):
     if device.role == "viewer" and body.changes:
         raise refuse(device, request, f"设备“{device.name}”为只读，不能上传修改。")
@@ -61,7 +61,7 @@ def push(body: Push, request: Request, device: DeviceDep, server: ServerDep):
         return json_response({"detail": str(exc), "expected": exc.expected}, 409)
     except PushRefused as exc:
         logs.log("push refused", logging.WARNING, device=device.name, reason=str(exc))
-        raise HTTPException(422, str(exc)) from exc
+        return json_response({"detail": str(exc), "limit": exc.limit}, 422)
     logs.log("push", device=device.name, changes=len(body.changes),
              conflicts=sum(r.get("conflicts", 0) for r in result["results"]))
     return json_response(result)
