@@ -124,3 +124,23 @@ def test_an_honest_workstation_with_many_conflicts_pushes_in_smaller_batches(
     with server.db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM sync_conflicts")).scalar() == 12
     assert len(cases) == 12
+
+
+def test_half_open_requests_are_closed_after_the_header_timeout(sqlite_server_url, tmp_path):
+    from tests.server.sync_helpers import ThreadServer
+    from xjwc_desktop.server.database import open_server_database
+
+    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snap")
+    with ThreadServer(db, header_timeout=0.5) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        held = [socket.create_connection((host, int(port)), timeout=30) for _ in range(50)]
+        try:
+            for sock in held:
+                sock.sendall(b"POST /v1/push HTTP/1.1\r\nHost: x\r\n")  # never finished
+            # Each is closed by the server (recv returns b"" at the close, no answer).
+            assert [sock.recv(4096) for sock in held] == [b""] * 50
+        finally:
+            for sock in held:
+                sock.close()
+        assert httpx.get(f"{server.url}/health").status_code == 200
+    db.close()
