@@ -241,3 +241,15 @@ def test_a_copied_token_is_refused_on_every_request(office, tmp_path):
     finally:
         copied.close()
     still_syncing(server, honest, tmp_path, case_no)
+
+
+def test_an_edit_whose_base_names_another_row_is_refused(office, tmp_path):
+    server, honest, raw, case_no = office
+    other = honest.new_case(description="另一件")
+    honest.sync()
+    cid = case_id(honest, case_no)
+    base = raw.row("cases", case_id(honest, other))
+    result = refused(raw.update("cases", cid, {"description": "张冠李戴"}, base=base))
+    assert "编号" in result["reason"]
+    assert raw.row("cases", cid)["description"] == "正常的案件"
+    still_syncing(server, honest, tmp_path, case_no)

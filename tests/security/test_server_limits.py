@@ -85,3 +85,62 @@ def test_the_api_description_lists_the_limits(sqlite_server_url, make_server):
     for limit in ("64 MB", "5,000 changes", f"{MAX_CONFLICTS} new conflict records",
                   "20,000 characters", "request headers within 10 s"):
         assert limit in description
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused(sqlite_server_url, tmp_path):
+    from tests.server.sync_helpers import ThreadServer
+    from xjwc_desktop.server.database import open_server_database
+
+    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snap")
+    with ThreadServer(db, body_timeout=0.5) as server:
+        token = server.enroll("慢设备")
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(f"POST /v1/hello HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer "
+                         f"{token}\r\nContent-Length: 1000\r\n\r\n{{".encode())
+            answer = sock.recv(4096)  # the server answers once the body timeout ran out
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    db.close()
+
+
+def test_an_honest_workstation_with_many_conflicts_pushes_in_smaller_batches(
+        sqlite_server_url, make_server, make_workstation, monkeypatch):
+    from xjwc_desktop.server import push
+
+    monkeypatch.setattr(push, "MAX_CONFLICTS", 5)  # the cap, small enough for a test
+    server = make_server(sqlite_server_url)
+    a, b = make_workstation(server, "甲"), make_workstation(server, "乙")
+    cases = [a.new_case(description=f"案件 {i}") for i in range(12)]
+    a.sync()
+    b.sync()
+    for ws in (a, b):
+        with ws.db.engine.begin() as conn:
+            conn.execute(text("UPDATE cases SET description = description || :w"),
+                         {"w": ws.path.stem})
+    a.sync()
+    report = b.sync()  # 12 conflicts: refused whole at 5, then taken in batches of 3
+    assert report.conflicts == 12
+    assert b.scalar("SELECT count(*) FROM sync_outbox") == 0
+    with server.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sync_conflicts")).scalar() == 12
+    assert len(cases) == 12
+
+
+def test_half_open_requests_are_closed_after_the_header_timeout(sqlite_server_url, tmp_path):
+    from tests.server.sync_helpers import ThreadServer
+    from xjwc_desktop.server.database import open_server_database
+
+    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snap")
+    with ThreadServer(db, header_timeout=0.5) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        held = [socket.create_connection((host, int(port)), timeout=30) for _ in range(50)]
+        try:
+            for sock in held:
+                sock.sendall(b"POST /v1/push HTTP/1.1\r\nHost: x\r\n")  # never finished
+            # Each is closed by the server (recv returns b"" at the close, no answer).
+            assert [sock.recv(4096) for sock in held] == [b""] * 50
+        finally:
+            for sock in held:
+                sock.close()
+        assert httpx.get(f"{server.url}/health").status_code == 200
+    db.close()

@@ -53,7 +53,12 @@ MAX_CONFLICTS = 500
 
 
 class PushRefused(XjwcError):
-    """The whole push is refused (nothing applied, nothing recorded)."""
+    """The whole push is refused (nothing applied, nothing recorded). ``limit`` names the
+    limit it went over: ``conflicts`` (a smaller push may pass) or ``seq``."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
@@ -87,7 +92,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 if change["seq"] > last + MAX_SEQ_GAP:
                     raise PushRefused(
                         f"修改序号 {change['seq']} 比本设备已上传的第 {last} 条超前太多"
-                        f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。")
+                        f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。", "seq")
                 result = _apply_one(ctx, change, careful)
                 ctx.record(change, result)
                 last = change["seq"]
@@ -279,7 +284,7 @@ def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: Conflict
     if ctx.conflicts > MAX_CONFLICTS:
         raise PushRefused(
             f"这批修改会产生超过 {MAX_CONFLICTS} 条冲突记录，整批拒绝，未记录。"
-            "请检查本机的修改（或请管理员查看服务器日志）后再同步。")
+            "请检查本机的修改（或请管理员查看服务器日志）后再同步。", "conflicts")
     ctx.write_updates()
     conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
                                   change, spec, server_row, ctx.device)

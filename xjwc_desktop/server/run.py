@@ -33,7 +33,8 @@ class HeaderTimeoutH11(H11Protocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._no_headers)
+        self._header_timer = self.loop.call_later(
+            getattr(self.config, "header_timeout", HEADER_TIMEOUT), self._no_headers)
 
     def _no_headers(self) -> None:
         if self.cycle is None and not self.transport.is_closing():
@@ -44,11 +45,14 @@ class HeaderTimeoutH11(H11Protocol):
         super().connection_lost(exc)
 
 
-def uvicorn_config(app, **options) -> uvicorn.Config:
-    return uvicorn.Config(app, log_config=None, access_log=False, http=HeaderTimeoutH11,
-                          timeout_keep_alive=KEEP_ALIVE,
-                          h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                          limit_concurrency=MAX_CONNECTIONS, **options)
+def uvicorn_config(app, *, header_timeout: float = HEADER_TIMEOUT,
+                   **options) -> uvicorn.Config:
+    config = uvicorn.Config(app, log_config=None, access_log=False, http=HeaderTimeoutH11,
+                            timeout_keep_alive=KEEP_ALIVE,
+                            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                            limit_concurrency=MAX_CONNECTIONS, **options)
+    config.header_timeout = header_timeout  # read by HeaderTimeoutH11
+    return config
 
 
 def serve(db_url: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
@@ -79,7 +83,7 @@ class BackgroundServer:
 
     def __init__(self, server: ServerDatabase, *, host: str = "127.0.0.1", port: int = 0,
                  tls_cert: str | None = None, tls_key: str | None = None,
-                 **app_options) -> None:
+                 header_timeout: float = HEADER_TIMEOUT, **app_options) -> None:
         self.db = server
         self.app = create_app(server, **app_options)
         self.sock = socket.socket()
@@ -87,7 +91,8 @@ class BackgroundServer:
         self.port = self.sock.getsockname()[1]
         self.url = f"{'https' if tls_cert else 'http'}://{host}:{self.port}"
         self._server = uvicorn.Server(uvicorn_config(
-            self.app, ssl_certfile=tls_cert, ssl_keyfile=tls_key))
+            self.app, header_timeout=header_timeout, ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key))
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self.sock]}, daemon=True,
                                         name="xjwc-server")

@@ -64,6 +64,8 @@ def _check(change: dict[str, Any]) -> None:
         _values(table, row, "row")
     else:
         base = _mapping(change, "base")
+        if base.get("id") not in (None, row_id):
+            raise Malformed("修改前的记录编号与变更所指的记录不一致")
         _values(table, base, "base", lengths=False)
         if op == "update":
             new = _mapping(change, "new")

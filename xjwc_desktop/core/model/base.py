@@ -13,12 +13,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
+from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.ids import uuid7
 
 #: Characters a Text column (a description, a note) may hold. VARCHAR columns hold their
 #: declared length. SQLite does not enforce either, PostgreSQL only the VARCHAR one: the
 #: model (a write here) and the office server (a pushed change) enforce both, the same.
 TEXT_LIMIT = 20_000
+TOO_LONG = "“{field}”过长：{n} 个字符，最多 {limit} 个（{column}）。未保存任何修改。"
 
 
 def max_length(column) -> int | None:
@@ -78,9 +80,9 @@ def _check_lengths(mapper, _connection, target, *, changed_only: bool) -> None:
             continue
         value = getattr(target, attr.key)
         if isinstance(value, str) and len(value) > limit:
-            raise InputError(
-                f"“{column.doc or column.name}”过长：{len(value):,} 个字符，最多 {limit:,} 个"
-                f"（{mapper.local_table.name}.{column.name}）。未保存任何修改。")
+            raise InputError(tr(TOO_LONG).format(
+                field=column.doc or column.name, n=f"{len(value):,}", limit=f"{limit:,}",
+                column=f"{mapper.local_table.name}.{column.name}"))
 
 
 event.listen(SyncedMixin, "before_insert",

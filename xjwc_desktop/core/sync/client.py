@@ -21,18 +21,27 @@ from xjwc_desktop import __version__
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.exchange.progress import Progress, no_progress
+from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
 from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
 from xjwc_desktop.core.sync.check import Checker
-from xjwc_desktop.core.sync.transport import PROTOCOL, OutOfOrderPush, SyncError, SyncOffline
+from xjwc_desktop.core.sync.transport import (
+    PROTOCOL,
+    OutOfOrderPush,
+    PushOverLimit,
+    SyncError,
+    SyncOffline,
+)
 from xjwc_desktop.core.workflow.attachments import files_folder
 
 CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everything
 PUSH_BATCH = 1000
 PULL_BATCH = 20_000  # the server's largest: fewer requests and commits in a catch-up
 RETRIES = 3
+RESUMED = ("本机数据库是从较早的备份恢复的（服务器已收到本设备至第 {expected} 条修改）："
+           "本机尚未上传的 {waiting} 条修改已重新编号并上传，服务器上较新的数据随后下载。")
 
 
 @dataclass
@@ -186,6 +195,13 @@ class SyncClient:
                                          files.local_files(conn, self.files, photos))
             try:
                 answer = self.transport.push(prev, changes)
+            except PushOverLimit as exc:
+                # Too many conflict records for one push: smaller pushes each stay under
+                # the server's cap (one change alone never reaches it).
+                if exc.limit != "conflicts" or len(changes) == 1:
+                    raise
+                self.push_batch = max(1, len(changes) // 2)
+                continue
             except OutOfOrderPush as exc:
                 if exc.expected <= prev or report.resumed:
                     raise
@@ -202,9 +218,7 @@ class SyncClient:
         with writing(self.db.engine) as conn:
             waiting = outbox.resume_after(conn, expected)
             state.put(conn, "pushed_through", expected)
-        report.resumed = (
-            f"本机数据库是从较早的备份恢复的（服务器已收到本设备至第 {expected} 条修改）："
-            f"本机尚未上传的 {waiting} 条修改已重新编号并上传，服务器上较新的数据随后下载。")
+        report.resumed = tr(RESUMED).format(expected=expected, waiting=waiting)
 
     def _acknowledge(self, answer: dict, report: SyncReport) -> None:
         results = answer["results"]

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import pydantic
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.sync import messages
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +63,14 @@ class OutOfOrderPush(SyncError):
         self.expected = expected
 
 
+class PushOverLimit(SyncError):
+    """The server refused a whole push for going over one of its limits (``limit``)."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 def _httpx():
     """httpx, imported with the first connection: a window that never syncs never loads it."""
     import httpx
@@ -104,17 +114,28 @@ class HttpTransport:
         """The server's open status, with its identity (no token sent or needed)."""
         try:
             response = self._client.get("/health", headers={"Authorization": ""})
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         self._raise_for(response)
-        return orjson.loads(response.content)
+        return self._checked(messages.Health, orjson.loads(response.content))
 
     def hello(self, body: dict) -> dict:
-        self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
-        return self._call("POST", "/v1/hello", body)
+        if body.get("workstation_id"):
+            self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
+        return self._checked(messages.HelloAnswer, self._call("POST", "/v1/hello", body))
 
     def push(self, prev: int, changes: list[dict]) -> dict:
-        return self._call("POST", "/v1/push", {"prev": prev, "changes": changes})
+        return self._checked(messages.PushAnswer,
+                             self._call("POST", "/v1/push", {"prev": prev, "changes": changes}))
+
+    def _checked(self, model, answer: dict) -> dict:
+        """The answer, checked against its shape in messages.py (a server of another
+        version, or not ours, is named as such instead of failing somewhere later)."""
+        try:
+            return model.model_validate(answer).model_dump(by_alias=True)
+        except pydantic.ValidationError as exc:
+            raise ServerFailure(f"服务器 {self.url} 的回答格式不对（{exc.error_count()} 处），"
+                                "可能不是本系统的服务器或版本不同。本机数据未改动。") from exc
 
     def pull(self, since: int, limit: int) -> dict:
         return self._call("GET", "/v1/pull", params={"since": since, "limit": limit})
@@ -209,6 +230,8 @@ class HttpTransport:
         code = response.status_code
         if code in (401, 403):
             raise SyncAuthError(f"服务器拒绝了请求（{code}）：{detail}")
+        if code == 422 and isinstance(payload, dict) and "limit" in payload:
+            raise PushOverLimit(f"服务器拒绝了这批修改：{detail}", str(payload["limit"]))
         if code == 409 and "expected" in payload:
             raise OutOfOrderPush(detail, int(payload["expected"]))
         if code == 409:

@@ -1,0 +1,1 @@
+"""The office server's routes, one module per concern (see app.py for the whole API)."""
