@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xjwc_desktop.core.errors import InputError
+from xjwc_desktop.core.exchange.sqltext import visible_controls
 from xjwc_desktop.core.exchange.xlsx_guard import MAX_COLUMNS, Limits, TooLarge, check_xlsx
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -32,13 +33,6 @@ MAX_ROWS = 500_000
 MAX_CSV_CELL = 131_072  # characters, Python's csv default, stated here so the message can say it
 _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def visible_controls(text: str) -> str:
-    """``text`` with each control character other than tab and line breaks shown as its
-    symbol (NUL → ␀, U+2400 + code; DEL → ␡)."""
-    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group()) if m.group() != "\x7f"
-                                      else 0x2421), text)
 
 
 class FileRefused(InputError):
