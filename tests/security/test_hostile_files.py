@@ -40,10 +40,14 @@ def _refused(path, words: str) -> dict:
     return outcome
 
 
-def test_a_cell_at_the_last_column_and_row_is_refused(tmp_path):
+@pytest.mark.parametrize("cell", [
+    _inline("XFD1048576", "x"),
+    '<c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c>',  # the reference not first
+], ids=["reference-first", "reference-later"])
+def test_a_cell_at_the_last_column_and_row_is_refused(tmp_path, cell):
     path = write_xlsx(tmp_path / "远端.xlsx", NS + "<sheetData>"
                       f'<row r="1">{_inline("A1", "编号")}</row>'
-                      f'<row r="1048576">{_inline("XFD1048576", "x")}</row>'
+                      f'<row r="1048576">{cell}</row>'
                       "</sheetData></worksheet>")
     assert path.stat().st_size < 2000
     _refused(path, "第 16,384 列有内容，超过 500 列的上限")
