@@ -16,11 +16,11 @@ each becomes its visible symbol from Unicode's Control Pictures block (NUL → �
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +107,18 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                           "请在 Excel/WPS 中另存为“CSV UTF-8”后再导入。") from None
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time: a list of them (or a
+    StringIO, four bytes a character) would hold the whole file again before the row
+    limit could stop it."""
+    end_char = "\n" if "\n" in text[:1 << 20] or "\r" not in text[:1 << 20] else "\r"
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_char, start) + 1 or size
+        yield text[start:end]
+        start = end
+
+
 def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
     try:
         text, encoding = _decode(path.read_bytes(), name)
@@ -114,7 +126,7 @@ def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
         raise FileRefused(f"{name}的文字编码有误：{exc.reason}。") from exc
     if _CONTROL.search(text):
         text = visible_controls(text)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in _lines(text) if line.strip()), "")
     # The separator is whichever of these the header line uses most (Excel writes ";"
     # in some locales and tab for "Unicode text").
     delimiter = max(",\t;|", key=first.count)
@@ -122,7 +134,7 @@ def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
         delimiter = ","
     rows, numbers = [], []
     csv.field_size_limit(MAX_CSV_CELL)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     # Rows are numbered as a spreadsheet shows the file (one per record, a cell with line
     # breaks included), which is where the user will look for them.
     number = 0
