@@ -233,6 +233,34 @@ def bench_import(db: Path, folder: Path, orm_sample: int) -> None:
          seconds)
     rate = orm_rate(db, orm_sample)
     line(f"baseline ORM add per row ({orm_sample:,} sampled, for 100,000)", 100_000 / rate)
+    bench_limits(orders)
+
+
+def bench_limits(orders: Path) -> None:
+    """What checking the limits while inflating costs (issue 14): read_table of the
+    100,000-row XLSX, beside calamine reading it alone and the check alone."""
+    import zipfile
+
+    import python_calamine
+
+    from xjwc_desktop.core.exchange.readers import read_table
+    from xjwc_desktop.core.exchange.xlsx_guard import Limits, check_xlsx
+
+    def calamine_alone():
+        book = python_calamine.CalamineWorkbook.from_path(str(orders))
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+
+    def check_alone():
+        with zipfile.ZipFile(orders) as zf:
+            check_xlsx(zf, Limits(rows=500_000))
+
+    print("Reading the 100,000-row XLSX with its limits checked while inflating")
+    seconds, note, _ = best_of(3, read_table, orders)
+    line("read_table (limits checked, then calamine)", seconds, note)
+    seconds, note, _ = best_of(3, check_alone)
+    line("  of which the streamed limit check", seconds, note)
+    seconds, note, _ = best_of(3, calamine_alone)
+    line("baseline calamine alone (no limits)", seconds, note)
 
 
 def main() -> None:

@@ -4,4 +4,7 @@ import sys
 
 from xjwc_desktop.cli import main
 
-sys.exit(main())
+# Guarded: a child process the import preview spawns (core/exchange/isolated.py) must not
+# start the program again.
+if __name__ == "__main__":
+    sys.exit(main())

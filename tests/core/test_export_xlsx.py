@@ -104,7 +104,8 @@ def test_control_characters_and_excel_escapes_in_stored_text(demo_db_path, tmp_p
     out = tmp_path / "c.xlsx"
     export(demo_db_path, "xlsx", out, CaseSelection(case_ids=(case_no,)))
     ws = openpyxl.load_workbook(out).active
-    assert ws["M2"].value == "垂直制表符"
+    # XML cannot carry them: each is shown as its symbol, never silently dropped.
+    assert ws["M2"].value == "垂直␋制表␁符"
     # Excel reads "_x0041_" in a cell as an escaped "A" (ECMA-376 ST_Xstring), so the
     # underscore is escaped in the file; calamine decodes it as Excel does (openpyxl does
     # not decode inline strings, so it is no judge of this one).

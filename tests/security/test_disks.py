@@ -86,9 +86,10 @@ def _stations(path: Path, count: int) -> Path:
 
 
 def _stations_in(db: Path) -> int:
+    import contextlib
     import sqlite3
 
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         return conn.execute("SELECT count(*) FROM bike_stations").fetchone()[0]
 
 
@@ -137,3 +138,45 @@ def test_a_database_damaged_midway_is_refused_with_how_to_restore(demo_db_path, 
         open_database(demo_db_path)
     assert sha256(demo_db_path) == digest  # refusing wrote nothing
     assert not (tmp_path / "a.csv").exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real file system of limited size (tmpfs), where ``ENOSPC`` is the kernel's own:
+    only where the tests may mount (root); elsewhere the file-size limit tests stand."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = []
+
+    def mount(size: int) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(point)], capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=True)
+
+
+def test_a_really_full_disk_during_export_and_import(demo_db_path, tmp_path, small_disk):
+    out_dir = small_disk(1 << 20)
+    done = xjwc_limited("export", "--db", str(demo_db_path), "--out", str(out_dir / "a.csv"))
+    assert done.returncode == 2, done.stderr
+    assert FULL in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(out_dir.iterdir()) == []
+    db_dir = small_disk(demo_db_path.stat().st_size + (256 << 10))
+    db = db_dir / "xjwc.sqlite"
+    db.write_bytes(demo_db_path.read_bytes())
+    before = _stations_in(db)
+    done = xjwc_limited("import", "bikes", str(_stations(tmp_path / "站点.csv", 5_000)),
+                        "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert FULL in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _stations_in(db) == before

@@ -40,10 +40,14 @@ def _refused(path, words: str) -> dict:
     return outcome
 
 
-def test_a_cell_at_the_last_column_and_row_is_refused(tmp_path):
+@pytest.mark.parametrize("cell", [
+    _inline("XFD1048576", "x"),
+    '<c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c>',  # the reference not first
+], ids=["reference-first", "reference-later"])
+def test_a_cell_at_the_last_column_and_row_is_refused(tmp_path, cell):
     path = write_xlsx(tmp_path / "远端.xlsx", NS + "<sheetData>"
                       f'<row r="1">{_inline("A1", "编号")}</row>'
-                      f'<row r="1048576">{_inline("XFD1048576", "x")}</row>'
+                      f'<row r="1048576">{cell}</row>'
                       "</sheetData></worksheet>")
     assert path.stat().st_size < 2000
     _refused(path, "第 16,384 列有内容，超过 500 列的上限")
@@ -190,3 +194,36 @@ def test_a_refusal_in_the_child_comes_back_as_it_is(tmp_path):
     good = tmp_path / "好.csv"
     good.write_text("编号,名称\nX,站点\n", encoding="utf-8")
     assert read_table_in_child(good).rows == [["编号", "名称"], ["X", "站点"]]
+
+
+def test_a_nul_stored_in_a_case_is_shown_in_every_export(demo_db_path, tmp_path):
+    """Text from elsewhere (a sync, an older import) may hold a NUL: SQLite's text
+    functions and GDAL stop at it, so exports cut the text there unless it is shown."""
+    import json
+    import sqlite3
+
+    import openpyxl
+
+    from tests.cli.test_cli import xjwc
+
+    with sqlite3.connect(demo_db_path) as conn:
+        case_no = conn.execute("SELECT case_no FROM cases ORDER BY rowid LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE cases SET description = ?, address = ? WHERE case_no = ?",
+                     (CONTROLS, "=1+1\x00地址", case_no))
+    texts = {}
+    for fmt in ("csv", "xlsx", "geojson"):
+        out = tmp_path / f"案件.{fmt}"
+        done = xjwc("export", "--db", str(demo_db_path), "--out", str(out), "--ids", case_no)
+        assert done.returncode == 0, done.stderr
+        if fmt == "csv":
+            texts[fmt] = out.read_text(encoding="utf-8-sig")
+        elif fmt == "xlsx":
+            sheet = openpyxl.load_workbook(out).active
+            texts[fmt] = "|".join(str(c.value) for c in sheet[2])
+        else:
+            feature = json.loads(out.read_text(encoding="utf-8"))["features"][0]
+            texts[fmt] = "|".join(str(v) for v in feature["properties"].values())
+    for fmt, text in texts.items():
+        assert SHOWN in text, (fmt, text)
+        assert "=1+1␀地址" in text, (fmt, text)
+    assert "'=1+1␀地址" in texts["csv"]  # still guarded against formulas

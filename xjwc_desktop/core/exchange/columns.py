@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from xjwc_desktop.core.exchange.sqltext import visible_controls_sql
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
 
 
@@ -19,7 +20,8 @@ class ExportColumn:
     """One output column.
 
     ``kind`` says how it is written: ``text`` (our own codes), ``free`` (text typed by
-    people or taken from files: guarded against formula injection), ``label`` (a code shown
+    people or taken from files: guarded against formula injection, control characters
+    shown as symbols), ``label`` (a code shown
     by its name from :func:`load_labels`, ``lookup`` naming the table), ``number``,
     ``datetime`` and ``flag`` (是/否, computed, not stored). ``shp`` is the field name in a
     shapefile, whose dBASE table allows at most 10 ASCII characters.
@@ -37,7 +39,7 @@ class ExportColumn:
 C = ExportColumn
 COLUMNS: tuple[ExportColumn, ...] = (
     C("case_no", "案卷号", "text", "c.case_no", 18, "case_no"),
-    C("external_no", "外部工单号", "free", "c.external_no", 20, "ext_no"),
+    C("external_no", "外部工单号", "free", visible_controls_sql("c.external_no"), 20, "ext_no"),
     C("source", "来源", "label", "c.source", 10, "source", "source"),
     C("category", "类别", "label", "c.category_code", 14, "category", "category"),
     C("status", "状态", "label", "c.status", 7, "status", "status"),
@@ -45,10 +47,10 @@ COLUMNS: tuple[ExportColumn, ...] = (
     C("inspector", "巡查员", "label", "c.inspector_id", 8, "inspector", "inspector"),
     C("zone", "巡查区", "label", "c.zone_code", 11, "zone", "zone"),
     C("grid_code", "单元网格", "text", "c.grid_code", 17, "grid_code"),
-    C("address", "地址", "free", "c.address", 24, "address"),
+    C("address", "地址", "free", visible_controls_sql("c.address"), 24, "address"),
     C("lon", "经度(WGS84)", "number", "c.lon", 12, "lon"),
     C("lat", "纬度(WGS84)", "number", "c.lat", 11, "lat"),
-    C("description", "问题描述", "free", "c.description", 40, "descr"),
+    C("description", "问题描述", "free", visible_controls_sql("c.description"), 40, "descr"),
     C("reported_at", "上报时间", "datetime", "c.reported_at", 17, "reported"),
     C("registered_at", "立案时间", "datetime", "c.registered_at", 17, "registered"),
     C("dispatched_at", "派遣时间", "datetime", "c.dispatched_at", 17, "dispatched"),

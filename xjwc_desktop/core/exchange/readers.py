@@ -16,15 +16,16 @@ each becomes its visible symbol from Unicode's Control Pictures block (NUL → �
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from xjwc_desktop.core.errors import InputError
+from xjwc_desktop.core.exchange.sqltext import visible_controls
 from xjwc_desktop.core.exchange.xlsx_guard import MAX_COLUMNS, Limits, TooLarge, check_xlsx
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -32,13 +33,6 @@ MAX_ROWS = 500_000
 MAX_CSV_CELL = 131_072  # characters, Python's csv default, stated here so the message can say it
 _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def visible_controls(text: str) -> str:
-    """``text`` with each control character other than tab and line breaks shown as its
-    symbol (NUL → ␀, U+2400 + code; DEL → ␡)."""
-    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group()) if m.group() != "\x7f"
-                                      else 0x2421), text)
 
 
 class FileRefused(InputError):
@@ -113,6 +107,18 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                           "请在 Excel/WPS 中另存为“CSV UTF-8”后再导入。") from None
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time: a list of them (or a
+    StringIO, four bytes a character) would hold the whole file again before the row
+    limit could stop it."""
+    end_char = "\n" if "\n" in text[:1 << 20] or "\r" not in text[:1 << 20] else "\r"
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_char, start) + 1 or size
+        yield text[start:end]
+        start = end
+
+
 def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
     try:
         text, encoding = _decode(path.read_bytes(), name)
@@ -120,7 +126,7 @@ def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
         raise FileRefused(f"{name}的文字编码有误：{exc.reason}。") from exc
     if _CONTROL.search(text):
         text = visible_controls(text)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in _lines(text) if line.strip()), "")
     # The separator is whichever of these the header line uses most (Excel writes ";"
     # in some locales and tab for "Unicode text").
     delimiter = max(",\t;|", key=first.count)
@@ -128,7 +134,7 @@ def _read_csv(path: Path, name: str, max_rows: int) -> RawTable:
         delimiter = ","
     rows, numbers = [], []
     csv.field_size_limit(MAX_CSV_CELL)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     # Rows are numbered as a spreadsheet shows the file (one per record, a cell with line
     # breaks included), which is where the user will look for them.
     number = 0

@@ -8,6 +8,7 @@ never pasted raw.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlalchemy import Connection
@@ -22,6 +23,26 @@ XML_FORBIDDEN = "".join(chr(i) for i in range(1, 32) if chr(i) not in "\t\n\r")
 
 ORDER_BY = "ORDER BY c.reported_at, c.rowid"
 STRIP_FUNCTION = "xjwc_strip_control"
+VISIBLE_FUNCTION = "xjwc_visible_controls"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character but tab and line breaks shown as its symbol
+    from Unicode's Control Pictures (NUL → ␀ U+2400, VT → ␋, DEL → ␡): never dropped,
+    and never cutting the text after it (C code, SQLite's and GDAL's, stops at a NUL)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: "\u2421" if m.group() == "\x7f"
+                        else chr(0x2400 + ord(m.group())), text)
+
+
+def visible_controls_sql(expr: str) -> str:
+    """:func:`visible_controls` in SQL. SQLite's text functions (GLOB included) stop at a
+    NUL, so it is looked for in the bytes; the Python function runs only for the rare text
+    that has a control character."""
+    return (f"CASE WHEN instr(CAST({expr} AS BLOB), x'00') OR {expr} GLOB "
+            f"'*[{XML_FORBIDDEN}\x7f]*' THEN {VISIBLE_FUNCTION}({expr}) ELSE {expr} END")
 
 
 def literal(text: str) -> str:
@@ -70,8 +91,11 @@ def strip_xml_forbidden_sql(expr: str) -> str:
 
 def install_text_functions(conn: Connection) -> None:
     """Make the SQL functions used here available on ``conn``'s SQLite connection."""
-    conn.connection.driver_connection.create_function(STRIP_FUNCTION, 1, strip_control,
-                                                      deterministic=True)
+    raw = conn.connection.driver_connection
+    raw.create_function(STRIP_FUNCTION, 1, strip_control, deterministic=True)
+    raw.create_function(VISIBLE_FUNCTION, 1,
+                        lambda t: t if t is None else visible_controls(str(t)),
+                        deterministic=True)
 
 
 def label_sql(code_expr: str, labels: dict[str, str], render: Callable[[str], str],

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from xjwc_desktop.core.exchange import overdue
 from xjwc_desktop.core.exchange.columns import ExportColumn, load_labels
 from xjwc_desktop.core.exchange.selection import SqlFilter
-from xjwc_desktop.core.exchange.sqltext import ORDER_BY, label_sql
+from xjwc_desktop.core.exchange.sqltext import ORDER_BY, install_text_functions, label_sql
 from xjwc_desktop.core.geo.chinese_crs import wgs84_to_gcj02
 
 
@@ -52,6 +52,7 @@ def fetch_cases(conn: Connection, selection: SqlFilter, columns: tuple[ExportCol
             exprs.append(c.sql)
     where, params = selection.where()
     overdue.install(conn)
+    install_text_functions(conn)
     rows = conn.exec_driver_sql(
         f"SELECT c.id, {', '.join(exprs)} FROM cases c WHERE {where} {ORDER_BY}",
         {**params, "now": overdue.now_param(now)}).fetchall()

@@ -11,6 +11,7 @@ sizes are checked first (cheap, but a zip can lie, hence the counting).
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -24,10 +25,21 @@ MAX_CELLS = 10_000_000  # rows × columns of the grid calamine allocates (500,00
 MAX_TEXT_BYTES = 256 * 1024  # one cell's text: Excel's 32,767 characters fit many times
 
 _CELL_REF = re.compile(rb"<c\b[^>]*?\sr=\"([A-Z]{1,4})([0-9]{1,8})\"")
-_CELL = re.compile(rb"<c[\s>/]")
-_ROW_OPEN = re.compile(rb"<row\b[^>]*?(?<!/)>")
+# What every writer we know does (Excel, WPS, openpyxl, xlsxwriter): the reference first.
+_FIRST_COLUMN = re.compile(rb"<c r=\"([A-Z]{1,4})[0-9]")
+_FIRST_ROW = re.compile(rb"<c r=\"[A-Z]{1,4}([0-9]{1,8})\"")
 _ROW_REF = re.compile(rb"<row\b[^>]*?\sr=\"([0-9]{1,8})\"")
 _ROW_END = b"</row>"
+
+
+def _cells(data: bytes) -> int:
+    return data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+
+
+def _greatest(numerals: list[bytes]) -> bytes:
+    """The greatest of column letters or row digits: the longest, then the last in order
+    (compared in C, not one Python step per cell)."""
+    return max(zip(map(len, numerals), numerals, strict=True))[1]
 
 
 class TooLarge(InputError):
@@ -58,27 +70,33 @@ class _SheetCount:
         self.rows = self.last_row = self.last_column = 0
 
     def feed(self, data: bytes) -> None:
-        refs = _CELL_REF.findall(data)
-        if refs:
-            self.last_column = max(self.last_column,
-                                   max(column_number(c) for c in {c for c, _ in refs}))
-            self.last_row = max(self.last_row, max(int(r) for r in {r for _, r in refs}))
-        if len(_CELL.findall(data)) != len(refs):
-            self._unnamed_cells(data)
+        cells = _cells(data)
+        if cells and data.count(b'<c r="') == cells:  # the common case, at C speed
+            self._named(_FIRST_COLUMN.findall(data), _FIRST_ROW.findall(data))
+        elif cells:
+            refs = _CELL_REF.findall(data)
+            self._named([c for c, _ in refs], [r for _, r in refs])
+            if len(refs) != cells:
+                self._unnamed_cells(data)
         rows = _ROW_REF.findall(data)
         if rows:
-            self.last_row = max(self.last_row, max(map(int, rows)))
-        self.rows += len(_ROW_OPEN.findall(data))
+            self.last_row = max(self.last_row, int(_greatest(rows)))
+        self.rows += data.count(_ROW_END)  # rows with content (an empty one closes itself)
         self.last_row = max(self.last_row, self.rows)
         self._check()
+
+    def _named(self, columns: list[bytes], rows: list[bytes]) -> None:
+        if columns:
+            self.last_column = max(self.last_column, column_number(_greatest(columns)))
+        if rows:
+            self.last_row = max(self.last_row, int(_greatest(rows)))
 
     def _unnamed_cells(self, data: bytes) -> None:
         # Cells without a reference follow the one before them: a row holds at most its
         # last named column plus its number of cells.
         for row in data.split(_ROW_END):
             named = [column_number(c) for c, _ in _CELL_REF.findall(row)]
-            self.last_column = max(self.last_column,
-                                   max(named, default=0) + len(_CELL.findall(row)))
+            self.last_column = max(self.last_column, max(named, default=0) + _cells(row))
 
     def _check(self) -> None:
         limits = self.limits
@@ -122,4 +140,16 @@ def check_xlsx(zf: zipfile.ZipFile, limits: Limits) -> None:
 
 
 def _too_long(data: bytes, limit: int) -> bool:
-    return len(data) > limit and max(map(len, data.split(b"<"))) > limit
+    """Whether ``data`` has a run of more than ``limit`` bytes without a tag. The search
+    starts only at each "<" (a literal the regex engine finds fast), so it stays linear."""
+    if len(data) <= limit:
+        return False
+    first = data.find(b"<")
+    if first == -1 or first > limit:
+        return True
+    return _long_run(limit).search(data, first) is not None
+
+
+@functools.lru_cache(maxsize=4)
+def _long_run(limit: int) -> re.Pattern[bytes]:
+    return re.compile(rb"<[^<]{%d}" % (limit + 1))

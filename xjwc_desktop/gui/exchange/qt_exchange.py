@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
+from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.exchange import (
     Cancelled,
     CaseSelection,
@@ -28,6 +29,7 @@ from xjwc_desktop.core.exchange import (
     export_cases,
     import_file,
 )
+from xjwc_desktop.core.exchange.atomic import is_disk_full
 from xjwc_desktop.core.exchange.isolated import read_table_in_child
 from xjwc_desktop.core.exchange.kinds import KINDS
 from xjwc_desktop.core.i18n import tr
@@ -114,6 +116,10 @@ class QtJobDialog(QDialog):
         self.busy = False
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
+        if not isinstance(exc, XjwcError) and is_disk_full(exc):  # SQLite's "disk is full"
+            self.status.setText(tr("磁盘空间不足，无法写入数据库：本次的修改已全部撤回，"
+                                   "数据库未改动。请清理磁盘后重试。"))
+            return
         self.status.setText(failure_message(exc))
 
     def _cancel(self) -> None:
