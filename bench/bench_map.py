@@ -278,14 +278,14 @@ def ours(db_path: Path) -> dict:
         page: dict = {}
         t0 = time.perf_counter()
         ws.map.view.page().runJavaScript(
-            "(function () { const t = performance.now(); const n = xjwc.boxSelect("
-            f"{box[0]}, {box[1]}, {box[2]}, {box[3]}); return [n, performance.now() - t]; }})()",
+            "JSON.stringify((function () { const t = performance.now(); const n = xjwc.boxSelect("
+            f"{box[0]}, {box[1]}, {box[2]}, {box[3]}); return [n, performance.now() - t]; }})())",
             0, lambda v, page=page: page.setdefault("v", v))
         wait_until(app, lambda: len(ws.view.selection) > 0
                    and ws.case_list.selected_rows().size == len(ws.view.selection), 30)
         elapsed = time.perf_counter() - t0
         wait_until(app, lambda page=page: "v" in page, 30)
-        boxes.append((len(ws.view.selection), elapsed, page["v"][1] / 1000))
+        boxes.append((len(ws.view.selection), elapsed, json.loads(page["v"])[1] / 1000))
     out["box"] = boxes
     ws.view.set_subset(None)
 
