@@ -132,3 +132,19 @@ def test_a_box_over_nothing_clears_the_selection(qtbot, make_window):
     drag(qtbot, window, QPoint(100, 100), QPoint(300, 300), Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: len(selected_rowids(window)) == 0)
     assert run_js(qtbot, window, "selectedRowids") == []
+
+
+def test_a_big_box_stays_whole_on_the_map(qtbot, make_window):
+    """More cases than the map rings for a selection made in the list: the box's own
+    selection is not cut down to them when the list echoes it back."""
+    from xjwc_desktop.gui.map.qt_map import MAX_RINGED
+
+    window = make_window()
+    run_js(qtbot, window, "fitStreet")
+    next_frame(qtbot, window)
+    view = window.workspace.map.view
+    caught = run_js(qtbot, window, "boxSelect", 5, 5, view.width() - 5, view.height() - 5)
+    assert caught > MAX_RINGED
+    qtbot.waitUntil(lambda: len(selected_rowids(window)) == caught)
+    next_frame(qtbot, window)  # anything the window sent the page has arrived by now
+    assert len(run_js(qtbot, window, "selectedRowids")) == caught

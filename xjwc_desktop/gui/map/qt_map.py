@@ -74,6 +74,7 @@ class QtMap(QObject):
         self._mbtiles: MBTiles | None = None
         self._waiting_for_index: list = []
         self._reselect = False
+        self._boxed: tuple | None = None  # the selection a box on the page just made
         source.set_display(self._options().display)
         self.view = QtMapView(self._initial_state)
         self.view.setMinimumSize(320, 240)
@@ -207,7 +208,11 @@ class QtMap(QObject):
             return
         positions = self.source.box_positions(box)
         self.cases.set_subset(positions)
-        self.cases.select(index.cols["rowid"][positions].tolist(), current=False)
+        rowids = index.cols["rowid"][positions]
+        # The page already rings what its box caught: no need to send it back (and beyond
+        # MAX_RINGED it would ring only the first ones).
+        self._boxed = tuple(rowids.tolist())
+        self.cases.select(self._boxed, current=False)
         self.status.emit(tr("框选 {n} 件案件").format(n=f"{len(positions):,}"))
 
     def _on_view_changed(self, lon: float, lat: float, zoom: float) -> None:
@@ -229,6 +234,9 @@ class QtMap(QObject):
         self.call("loadMask", version)
 
     def _on_selection(self, rowids) -> None:
+        boxed, self._boxed = self._boxed, None
+        if boxed is not None and tuple(rowids) == boxed:  # the page's own box: drawn there
+            return
         self.call("select", list(rowids[:MAX_RINGED]))
 
     def _on_updated(self, update: CasesUpdated) -> None:
