@@ -26,7 +26,7 @@ from xjwc_desktop.core.operations import add_case_note, attach_case_photo, take_
 from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.queries.case_snapshot import CaseSnapshot, load_case_snapshot
 from xjwc_desktop.core.workflow import Action, Actor
-from xjwc_desktop.core.workflow.deadlines import Light
+from xjwc_desktop.core.workflow.deadlines import Light, overdue_text
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_case_actions import QtCaseActions
 from xjwc_desktop.gui.cases.qt_case_detail import QtCaseFields, QtCaseHistory
@@ -156,9 +156,7 @@ class QtCasePanel(QWidget):
             self.light.setText(tr("无处置时限（未立案、已作废或已办结）"))
             self.light.setStyleSheet("padding: 4px;")
             return
-        left = d.remaining_minutes / 60
-        state = tr("超期 {h} 工作时") if left < 0 else tr("剩余 {h} 工作时")
-        self.light.setText(f"{tr(d.light.label)}  {state.replace('{h}', f'{abs(left):.1f}')}  "
+        self.light.setText(f"{tr(d.light.label)}  {overdue_text(d.over_minutes)}  "
                            f"{tr('处置时限')} {d.deadline_at:%Y-%m-%d %H:%M}")
         colour = LIGHT_COLORS.get(d.light, "#ddd")
         ink = "#1f1f1f" if d.light is Light.YELLOW else "white"
