@@ -49,3 +49,46 @@ def test_panel_and_due_list_say_the_same_time_past(qtbot, demo_db, frozen_clock)
         assert listed in panel.light.text(), (listed, panel.light.text())
     finally:
         kit.tasks.shutdown()
+
+
+PROMPT = "请在地图上点选案件位置（Esc 取消）"
+
+
+def test_new_case_prompt_goes_when_the_form_is_cancelled(qtbot, make_window):
+    """Ctrl+N, a point on the map, 取消: the status bar no longer asks for a point."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from xjwc_desktop.gui.cases.qt_new_case import QtNewCaseDialog
+
+    window = make_window()
+    ws = window.workspace
+    bar = window.statusBar()
+    ws.cases.new_action.trigger()
+    assert bar.currentMessage() == PROMPT
+    target = ws.map.view.focusProxy()
+    centre = QPoint(target.width() // 2, target.height() // 2)
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    qtbot.waitUntil(lambda: isinstance(ws.cases.last_dialog, QtNewCaseDialog))
+    dialog = ws.cases.last_dialog
+    with qtbot.waitSignal(dialog.finished):
+        dialog.reject()
+    assert bar.currentMessage() != PROMPT
+
+
+def test_new_case_prompt_goes_on_esc(qtbot, make_window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    rowid = ws.case_list.model.rowid_at(0)
+    ws.case_list.select_rowid(rowid)
+    bar = window.statusBar()
+    ws.cases.new_action.trigger()
+    assert bar.currentMessage() == PROMPT
+    QTest.keyClick(ws.map.view.focusProxy(), Qt.Key.Key_Escape)
+    assert bar.currentMessage() != PROMPT
+    assert ws.cases.pick is None
+    assert ws.view.current.rowid == rowid  # this Esc cancelled the pick, nothing else
