@@ -92,3 +92,27 @@ def test_new_case_prompt_goes_on_esc(qtbot, make_window):
     assert bar.currentMessage() != PROMPT
     assert ws.cases.pick is None
     assert ws.view.current.rowid == rowid  # this Esc cancelled the pick, nothing else
+
+
+def test_register_rows_show_their_address_in_a_column_that_fits(qtbot, demo_db):
+    """登记册 · 违法建筑: every row has its 地址, in a column wide enough to read it."""
+    from xjwc_desktop.gui.registers.qt_register_tables import ADDRESS_SAMPLE, QtRegisterTables
+    from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
+
+    tasks = QtTaskManager(demo_db)
+    try:
+        tables = QtRegisterTables(tasks)
+        qtbot.addWidget(tables)
+        tables.resize(1200, 500)
+        with qtbot.waitSignal(tables.loaded, check_params_cb=lambda k: k == "illegal_structures"):
+            tables.show()
+        model, view = tables.models["illegal_structures"], tables.tables["illegal_structures"]
+        column = model.register.columns.index("地址")
+        addresses = [model.data(model.index(r, column)) for r in range(model.rowCount())]
+        assert model.rowCount() > 100
+        assert all(addresses), "rows without 地址"
+        metrics = view.fontMetrics()
+        assert view.columnWidth(column) >= metrics.horizontalAdvance(ADDRESS_SAMPLE)
+        assert view.columnWidth(column) >= max(metrics.horizontalAdvance(a) for a in addresses)
+    finally:
+        tasks.shutdown()
