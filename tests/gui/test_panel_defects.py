@@ -116,3 +116,46 @@ def test_register_rows_show_their_address_in_a_column_that_fits(qtbot, demo_db):
         assert view.columnWidth(column) >= max(metrics.horizontalAdvance(a) for a in addresses)
     finally:
         tasks.shutdown()
+
+
+def test_case_panel_fits_the_dock_under_the_map(qtbot, demo_db, frozen_clock):
+    """At 1366×768 the 办理 tab is about 410×80 px: the red banner wraps (no sideways
+    scrolling) and every step button is whole, in rows, within reach."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    from tests.gui.conftest import count
+    from tests.gui.test_workflow_widgets import Kit
+
+    frozen_clock.set("2026-11-23 10:30:00")  # long overdue: a long red banner
+    case_id = count(demo_db, "SELECT id FROM cases WHERE status = 'dispatched' LIMIT 1")
+    kit = Kit(qtbot, demo_db)
+    try:
+        panel = kit.panel()
+        panel.add_command(kit_print_action(panel))
+        panel.resize(330, 150)
+        kit.show(panel, case_id)
+        qtbot.waitUntil(lambda: panel.light.text().startswith("红灯"))
+        area, light = panel.tabs.widget(0), panel.light  # 办理, scrolled
+        assert light.wordWrap()
+        # Once laid out (posted layout requests run): the banner wrapped, not cut.
+        qtbot.waitUntil(lambda: light.height() >= light.heightForWidth(light.width()) > 0)
+        assert area.widget().width() <= area.viewport().width()
+        assert not area.horizontalScrollBar().isVisible()
+        buttons = [b for b in area.widget().findChildren(QAbstractButton) if b.isVisible()]
+        assert len(buttons) >= 5, [b.text() for b in buttons]
+        inside = area.widget().rect()
+        for b in buttons:
+            box = b.geometry().translated(b.parentWidget().mapTo(area.widget(), b.pos())
+                                          - b.pos())
+            assert inside.contains(box), (b.text(), box, inside)  # reachable by scrolling
+            assert b.width() >= b.sizeHint().width(), b.text()  # whole
+        boxes = [b.geometry() for b in buttons]
+        assert not any(a.intersects(c) for i, a in enumerate(boxes) for c in boxes[i + 1:])
+    finally:
+        kit.tasks.shutdown()
+
+
+def kit_print_action(panel):
+    from PySide6.QtGui import QAction
+
+    return QAction("打印案卷……", panel)
