@@ -159,3 +159,31 @@ def kit_print_action(panel):
     from PySide6.QtGui import QAction
 
     return QAction("打印案卷……", panel)
+
+
+def test_a_case_that_goes_is_let_go_by_every_panel(qtbot, make_window, demo_db):
+    """The case on show is deleted (a sync withdrew it): the panel does not say 未选择
+    beside a row still selected; list, map and panel all let it go together."""
+    from xjwc_desktop.core.changes import Changes
+
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    ws.case_list.view.selectRow(0)
+    qtbot.waitUntil(lambda: ws.case_panel.snapshot is not None and ws.tasks.idle)
+    case_id = ws.case_panel.snapshot.case_id
+
+    def delete(db):
+        with db.write() as s:
+            s.connection().exec_driver_sql(
+                "UPDATE cases SET deleted_at = '2015-11-01 00:00:00.000000' WHERE id = ?",
+                (case_id,))
+        return Changes.of_cases(removed=[case_id])
+
+    ws.tasks.write(lambda db: delete(db))
+    qtbot.waitUntil(lambda: ws.view.current is None and ws.tasks.idle)
+    settle(qtbot, window)
+    assert ws.view.selection == ()
+    assert ws.case_list.view.selectionModel().selectedRows() == []
+    assert ws.case_panel.snapshot is None
+    assert "已被删除或撤回" in ws.case_panel.message.text()

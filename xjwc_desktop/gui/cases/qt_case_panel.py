@@ -121,16 +121,30 @@ class QtCasePanel(QWidget):
                 snap = load_case_snapshot(s, ref, db.path)
             return snap, [thumbnail(p) for p in snap.photos] if snap else []
 
-        self.tasks.read(read, lambda got: self._loaded(ref, *got), key="case-panel")
+        self.tasks.read(read, lambda got: self._loaded(ref, *got), key="case-panel",
+                        on_error=lambda exc: self._unreadable(ref, exc))
 
     def _loaded(self, ref: CaseRef, snap: CaseSnapshot | None, thumbs) -> None:
         if not ref.same_case(self.view.current):
             return
-        if snap is not None:
-            self.view.learn(snap.ref)
-        elif self.snapshot is not None and ref.same_case(self.snapshot.ref):
-            self._say(tr("这件案件已被删除或撤回。"))
+        if snap is None:
+            # Gone (deleted, withdrawn by a sync): the case view lets it go, so the list
+            # and the map do too; "未选择" here never sits beside a selected row.
+            gone = self.snapshot is not None and ref.same_case(self.snapshot.ref)
+            self.view.clear_selection()
+            if gone:
+                self._say(tr("这件案件已被删除或撤回。"))
+            return
+        self.view.learn(snap.ref)
         self._render(snap, thumbs)
+
+    def _unreadable(self, ref: CaseRef, exc: BaseException) -> None:
+        """The read failed: never leave another case's details under this case's row."""
+        if not ref.same_case(self.view.current):
+            return
+        self._render(None, [])
+        self.header.setText(tr("案件：未能读取"))
+        self._say(failure_message(exc, "未能读取案件："))
 
     def _render(self, snap: CaseSnapshot | None, thumbs) -> None:
         self.snapshot = snap
