@@ -141,3 +141,19 @@ def test_a_resumed_case_has_used_only_the_time_before_it_was_suspended(demo_db) 
     assert shown["deadline"]["remaining_working_hours"] == 7.2
     assert (shown["deadline"]["used_percent"], shown["deadline"]["light"]) == (10.0, "green")
     assert case_id not in listed  # not "due soon" with 90 % of its time left
+
+
+@pytest.mark.parametrize(("over", "text"), [
+    (22137 * 60, "超期 2,767 工作日"),  # 22,137 working hours: days, grouped, whole
+    (480, "超期 1 工作日"),  # one working day exactly
+    (479, "超期 8 工作时"),  # below a day: whole hours
+    (20, "超期 1 工作时"),  # any time past is at least an hour
+    (-300, "剩余 5 工作时"),
+    (-480 * 3, "剩余 3 工作日"),
+    (0, "剩余 0 工作时"),
+])
+def test_one_wording_for_time_past_or_left(over, text):
+    from xjwc_desktop.core.workflow.deadlines import DueCase, overdue_text
+
+    assert overdue_text(over, 480) == text
+    assert DueCase("id", "no", None, None, 1.0, Light.RED, over_minutes=over).state == text

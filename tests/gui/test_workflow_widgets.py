@@ -204,7 +204,7 @@ def test_the_panel_shows_the_light(kit, demo_db, frozen_clock):
     kit.step(panel, Role.INTAKE, Action.REGISTER, "registered")
     # Registered just now: a 暴露垃圾 case has one working day (8 h) and has used none.
     assert panel.light.text().startswith("绿灯")
-    assert "剩余 8.0 工作时" in panel.light.text()
+    assert "剩余 1 工作日" in panel.light.text()  # 8 h: one working day
     frozen_clock.tick(days=3)
     kit.show(panel, case_id)
     panel.load(kit.view.current)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from xjwc_desktop.core.demo import seed_figures as seed
 from xjwc_desktop.core.demo.bulk import insert_columns, sqlite_dates
+from xjwc_desktop.core.demo.cases import place_names
 from xjwc_desktop.core.demo.positions import sample_positions
 from xjwc_desktop.core.geo.mapdata import MapData
 from xjwc_desktop.core.ids import uuid7
@@ -43,8 +44,17 @@ def _bookkeeping(n: int, ids, workstation_id: str, when: list[str | None]) -> di
             "updated_at": when, "written_by": [workstation_id] * n}
 
 
+def _addresses(maps: MapData, compounds: list[dict], lon: np.ndarray,
+               lat: np.ndarray) -> list[str]:
+    """Each register row's 地址, worded as the demo cases' are (小区, else 某路沿线)."""
+    xy = np.array([(c["lon"], c["lat"]) for c in compounds])
+    names = [c["name"] for c in compounds]
+    return place_names(maps, names, xy, lon, lat, maps.grid_code_of(lon, lat)).tolist()
+
+
 def insert_illegal_structures(conn: Connection, rng, ids, maps: MapData, workstation_id: str,
-                              villa_xy: list[tuple[float, float]]) -> int:
+                              villa_xy: list[tuple[float, float]],
+                              compounds: list[dict]) -> int:
     """103 structures demolished in 2013-2015 (6054.14 m²) and a few still standing."""
     n_done, n_open = seed.DEMOLISHED_COUNT, 17
     n = n_done + n_open
@@ -64,6 +74,7 @@ def insert_illegal_structures(conn: Connection, rng, ids, maps: MapData, worksta
         "code": [f"WJ{d[:4]}{k + 1:04d}" for k, d in enumerate(found_text)],
         "lon": lon, "lat": lat, "zone_code": maps.zone_of(lon, lat),
         "grid_code": maps.grid_code_of(lon, lat), "area_m2": area,
+        "address": _addresses(maps, compounds, lon, lat),
         "residential": (rng.random(n) < 0.9).astype(int), "status": status,
         "found_on": found_text,
         "demolished_on": sqlite_dates(demolished)[:n_done] + [None] * n_open,
@@ -73,7 +84,7 @@ def insert_illegal_structures(conn: Connection, rng, ids, maps: MapData, worksta
 
 
 def insert_census(conn: Connection, rng, ids, maps: MapData, workstation_id: str,
-                  anchors: list[tuple[float, float]]) -> int:
+                  anchors: list[tuple[float, float]], compounds: list[dict]) -> int:
     """The unlicensed-building census: 1540 residential and 46 non-residential items."""
     (n_res, a_res), (n_non, a_non) = seed.CENSUS_RESIDENTIAL, seed.CENSUS_NON_RESIDENTIAL
     n = n_res + n_non
@@ -88,6 +99,7 @@ def insert_census(conn: Connection, rng, ids, maps: MapData, workstation_id: str
         "code": [f"PC2015{k + 1:05d}" for k in range(n)],
         "lon": lon, "lat": lat, "zone_code": maps.zone_of(lon, lat),
         "grid_code": maps.grid_code_of(lon, lat),
+        "address": _addresses(maps, compounds, lon, lat),
         "area_m2": np.r_[exact_partition(rng, n_res, a_res), exact_partition(rng, n_non, a_non)],
         "residential": [1] * n_res + [0] * n_non, "use": uses, "surveyed_on": surveyed,
     }

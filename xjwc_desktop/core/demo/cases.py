@@ -60,13 +60,19 @@ def _pick_categories(ctx: DemoContext, sources: np.ndarray) -> np.ndarray:
 
 
 def _places(ctx: DemoContext, lon: np.ndarray, lat: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """An address for each point: the compound it is in, else the road by its unit grid."""
-    dx = (lon[:, None] - ctx.compound_xy[None, :, 0]) * M_PER_DEG_LON
-    dy = (lat[:, None] - ctx.compound_xy[None, :, 1]) * M_PER_DEG_LAT
+    return place_names(ctx.maps, ctx.compound_names, ctx.compound_xy, lon, lat, grid)
+
+
+def place_names(maps: MapData, compound_names: list[str], compound_xy: np.ndarray,
+                lon: np.ndarray, lat: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """An address for each point: the compound it is in, else the road by its unit grid
+    (cases, illegal structures and census records alike)."""
+    dx = (lon[:, None] - compound_xy[None, :, 0]) * M_PER_DEG_LON
+    dy = (lat[:, None] - compound_xy[None, :, 1]) * M_PER_DEG_LAT
     dist = np.hypot(dx, dy)
     nearest = dist.argmin(axis=1)
-    compound = np.array(ctx.compound_names, dtype=object)[nearest]
-    road = road_of_grids(ctx.maps, grid)
+    compound = np.array(compound_names, dtype=object)[nearest]
+    road = road_of_grids(maps, grid)
     return np.where(dist[np.arange(lon.size), nearest] < 200, compound,
                     np.char.add(road.astype(str), "沿线").astype(object))
 

@@ -104,8 +104,9 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
                       if c["kind"] == "别墅区"]
             homes = [(c["lon"], c["lat"]) for c in places["compounds"] if "住宅" in c["kind"]
                      or c["kind"] == "别墅区"]
-            buildings.insert_illegal_structures(conn, rng, ids, maps, origin, villas)
-            buildings.insert_census(conn, rng, ids, maps, origin, homes)
+            buildings.insert_illegal_structures(conn, rng, ids, maps, origin, villas,
+                                                places["compounds"])
+            buildings.insert_census(conn, rng, ids, maps, origin, homes, places["compounds"])
             inspectors = _insert_inspectors(conn, ids, origin, when)
         with db.session() as s:
             ctx = _context(s, rng, ids, maps, origin, places["compounds"])

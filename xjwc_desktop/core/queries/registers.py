@@ -22,15 +22,19 @@ class Register:
     sql: str  # SELECT lon, lat, then one expression per column
 
 
+#: 地址: the row's own address, else the name of the compound it lies in.
+_ADDRESS = ("COALESCE(NULLIF(address, ''), "
+            "(SELECT name FROM compounds WHERE compounds.id = compound_id))")
+
 REGISTERS = (
     Register("illegal_structures", "违法建筑",
              ("编号", "状态", "地址", "面积(㎡)", "住宅", "发现日期", "拆除日期", "处置方式"),
-             "SELECT lon, lat, code, status, address, area_m2, residential, found_on, "
+             f"SELECT lon, lat, code, status, {_ADDRESS}, area_m2, residential, found_on, "
              "demolished_on, handled_by FROM illegal_structures WHERE deleted_at IS NULL "
              "ORDER BY found_on DESC, code"),
     Register("census_records", "无证建筑普查",
              ("编号", "地址", "用途", "面积(㎡)", "住宅", "普查日期"),
-             "SELECT lon, lat, code, address, use, area_m2, residential, surveyed_on "
+             f"SELECT lon, lat, code, {_ADDRESS}, use, area_m2, residential, surveyed_on "
              "FROM census_records WHERE deleted_at IS NULL ORDER BY surveyed_on DESC, code"),
     Register("bike_stations", "公益自行车站点",
              ("编号", "名称", "桩数", "在桩车辆", "巡查区", "运营方"),

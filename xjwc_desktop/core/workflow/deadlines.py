@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseStatus
 from xjwc_desktop.core.model.enums import LabelledEnum
 from xjwc_desktop.core.worktime import WorkCalendar, default_calendar
@@ -36,6 +37,11 @@ class DeadlineState:
     @property
     def used_fraction(self) -> float | None:
         return self.used_minutes / self.allowed_minutes if self.allowed_minutes else None
+
+    @property
+    def over_minutes(self) -> int:
+        """Working minutes past the deadline (negative: still left)."""
+        return -self.remaining_minutes
 
     def as_dict(self) -> dict:
         return {"deadline_at": self.deadline_at and self.deadline_at.isoformat(sep=" "),
@@ -93,10 +99,24 @@ class DueCase:
     @property
     def state(self) -> str:
         """超期 N 工作日 / 剩余 N 工作时, as the operators say it."""
-        if self.over_minutes > 0:
-            days = self.over_minutes / self.minutes_per_day
-            return f"超期 {days:,.1f} 工作日" if days < 10 else f"超期 {days:,.0f} 工作日"
-        return f"剩余 {-self.over_minutes / 60:.1f} 工作时"
+        return overdue_text(self.over_minutes, self.minutes_per_day)
+
+
+def overdue_text(over_minutes: int, minutes_per_day: int | None = None) -> str:
+    """How far past (or short of) its deadline a case is, as every view says it: whole
+    working days from one working day on, whole working hours below (never 0 when there is
+    any time: under an hour reads as 1), thousands grouped — 超期 2,768 工作日, 剩余 5 工作时.
+    ``over_minutes``: working minutes past the deadline (negative: still left)."""
+    per_day = minutes_per_day or default_calendar().minutes_per_day
+    minutes = abs(int(over_minutes))
+    over = over_minutes > 0
+    if minutes >= per_day:
+        n = f"{round(minutes / per_day):,}"
+        text = tr("超期 {n} 工作日") if over else tr("剩余 {n} 工作日")
+    else:
+        n = f"{max(1, round(minutes / 60)) if minutes else 0:,}"
+        text = tr("超期 {n} 工作时") if over else tr("剩余 {n} 工作时")
+    return text.replace("{n}", n)
 
 
 @dataclass(frozen=True)

@@ -62,15 +62,22 @@ class QtCaseActions(QWidget):
             button.clicked.connect(lambda _=False, a=action: self.step_requested.emit(a))
             self.buttons[action] = button
         # The steps of the case's state side by side, wrapping as the panel's width allows.
-        grid = flow_box(list(self.buttons.values()), self)
+        self.grid = grid = flow_box(list(self.buttons.values()), self)
+        # Compact buttons: two rows of steps fit the short dock under the map.
+        grid.setStyleSheet("QPushButton, QToolButton { padding: 2px 10px; }")
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
         layout.addWidget(grid)
         layout.addWidget(self.hint)
         view.events.role.connect(self._on_role)
         self._update()
+
+    def add_command(self, widget: QWidget) -> None:
+        """A case command (打印案卷) after the steps, flowing with them."""
+        self.grid.layout().addWidget(widget)
 
     def set_role(self, role: Role) -> None:
         self.view.set_role(role)
@@ -97,6 +104,10 @@ class QtCaseActions(QWidget):
         for action, button in self.buttons.items():
             button.setVisible(action in possible)  # no case: no buttons, just the hint
             button.setEnabled(action in mine)
+        self._hint_text(snap, possible, mine)
+        self.hint.setVisible(bool(self.hint.text()))  # no empty line in a short panel
+
+    def _hint_text(self, snap, possible, mine) -> None:
         if snap is None:
             self.hint.setText(tr("在地图上点击案件或在列表中选择一件案件。"))
         elif not possible:

@@ -30,7 +30,10 @@ from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 
 class QtMapPick(QObject):
-    """Waits for one left click on the map and hands its position (WGS84) to ``done``."""
+    """Waits for one left click on the map and hands its position (WGS84) to ``done``;
+    ``ended`` once the click came or Esc cancelled."""
+
+    ended = Signal()
 
     def __init__(self, map_: QtMap, done) -> None:
         super().__init__(map_)
@@ -54,6 +57,7 @@ class QtMapPick(QObject):
     def finish(self) -> None:
         self.target.removeEventFilter(self)
         self.target.unsetCursor()
+        self.ended.emit()
 
     def _located(self, latlng) -> None:
         if not latlng:
@@ -69,6 +73,7 @@ class QtCaseCommands(QObject):
     """The actions, and the dialogs they open (kept for tests as ``last_dialog``)."""
 
     message = Signal(str, int)  # status bar text, milliseconds
+    message_done = Signal(str)  # that text no longer applies (cleared if still shown)
 
     def __init__(self, tasks: QtTaskManager, view: CaseView, reference: QtReference,
                  map_: QtMap, window: QWidget) -> None:
@@ -102,8 +107,25 @@ class QtCaseCommands(QObject):
 
     # -- intake --
     def pick_then_new_case(self) -> None:
-        self.message.emit(tr("请在地图上点选案件位置（Esc 取消）"), 15_000)
-        self.pick = QtMapPick(self.map, self.new_case)
+        if self.pick is not None:  # Ctrl+N again while picking: one pick at a time
+            self.pick.finish()
+        prompt = tr("请在地图上点选案件位置（Esc 取消）")
+        self.message.emit(prompt, 15_000)
+        self.pick = pick = QtMapPick(self.map, self.new_case)
+        pick.ended.connect(lambda: self._pick_ended(pick, prompt))
+
+    def cancel_pick(self) -> bool:
+        """Esc while a point is being picked: stop picking (True), else nothing (False)."""
+        if self.pick is None:
+            return False
+        self.pick.finish()
+        return True
+
+    def _pick_ended(self, pick: QtMapPick, prompt: str) -> None:
+        """Picked or cancelled: the prompt goes (the form, or nothing, follows)."""
+        self.message_done.emit(prompt)
+        if self.pick is pick:
+            self.pick = None
 
     def new_case(self, lon: float | None = None, lat: float | None = None) -> QtNewCaseDialog:
         dialog = QtNewCaseDialog(self.tasks, self.reference.lists, lon=lon, lat=lat,

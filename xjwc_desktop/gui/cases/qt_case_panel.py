@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QTabWidget,
@@ -26,7 +25,7 @@ from xjwc_desktop.core.operations import add_case_note, attach_case_photo, take_
 from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.queries.case_snapshot import CaseSnapshot, load_case_snapshot
 from xjwc_desktop.core.workflow import Action, Actor
-from xjwc_desktop.core.workflow.deadlines import Light
+from xjwc_desktop.core.workflow.deadlines import Light, overdue_text
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_case_actions import QtCaseActions
 from xjwc_desktop.gui.cases.qt_case_detail import QtCaseFields, QtCaseHistory
@@ -58,26 +57,28 @@ class QtCasePanel(QWidget):
         self.header.setMinimumWidth(60)
         self.light = QLabel(self)
         self.light.setTextFormat(Qt.TextFormat.PlainText)
+        self.light.setWordWrap(True)  # a narrow panel wraps the banner, never scrolls it
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()  # shown while it has something to say (a short panel)
         self.steps = QtCaseActions(view, self)
         self.fields = QtCaseFields(self)
         self.history = QtCaseHistory(self)
         self.notes = QtCaseNotes(self)
         work = QWidget()
         work_layout = QVBoxLayout(work)
-        work_layout.setContentsMargins(4, 4, 4, 4)
+        # Tight: at 1366×768 the dock under the map gives this tab about 80 px.
+        work_layout.setContentsMargins(4, 3, 4, 3)
+        work_layout.setSpacing(3)
         work_layout.addWidget(self.light)
         work_layout.addWidget(self.steps)
         work_layout.addWidget(self.message)
-        self.tools = QHBoxLayout()  # the window adds case commands here (打印案卷)
-        self.tools.addStretch(1)
-        work_layout.addLayout(self.tools)
         work_layout.addStretch(1)
         self.tabs = QTabWidget(self)
         # Scrolled, so the panel can be as short as the dock under the map is.
-        for widget, title in zip((scrolled(work), self.fields, self.history, scrolled(self.notes)),
+        self.work = scrolled(work, wrap=True)
+        for widget, title in zip((self.work, self.fields, self.history, scrolled(self.notes)),
                                  TABS, strict=True):
             self.tabs.addTab(widget, tr(title))
         layout = QVBoxLayout(self)
@@ -95,11 +96,11 @@ class QtCasePanel(QWidget):
         button = QToolButton(self)
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.tools.insertWidget(self.tools.count() - 1, button)
+        self.steps.add_command(button)  # in the steps' rows: no row of its own
 
     # -- what to show --
     def _on_current(self, ref: CaseRef | None) -> None:
-        self.message.clear()
+        self._say("")
         self.load(ref)
 
     def _on_changes(self, changes: Changes, _initiator) -> None:
@@ -120,16 +121,30 @@ class QtCasePanel(QWidget):
                 snap = load_case_snapshot(s, ref, db.path)
             return snap, [thumbnail(p) for p in snap.photos] if snap else []
 
-        self.tasks.read(read, lambda got: self._loaded(ref, *got), key="case-panel")
+        self.tasks.read(read, lambda got: self._loaded(ref, *got), key="case-panel",
+                        on_error=lambda exc: self._unreadable(ref, exc))
 
     def _loaded(self, ref: CaseRef, snap: CaseSnapshot | None, thumbs) -> None:
         if not ref.same_case(self.view.current):
             return
-        if snap is not None:
-            self.view.learn(snap.ref)
-        elif self.snapshot is not None and ref.same_case(self.snapshot.ref):
-            self.message.setText(tr("这件案件已被删除或撤回。"))
+        if snap is None:
+            # Gone (deleted, withdrawn by a sync): the case view lets it go, so the list
+            # and the map do too; "未选择" here never sits beside a selected row.
+            gone = self.snapshot is not None and ref.same_case(self.snapshot.ref)
+            self.view.clear_selection()
+            if gone:
+                self._say(tr("这件案件已被删除或撤回。"))
+            return
+        self.view.learn(snap.ref)
         self._render(snap, thumbs)
+
+    def _unreadable(self, ref: CaseRef, exc: BaseException) -> None:
+        """The read failed: never leave another case's details under this case's row."""
+        if not ref.same_case(self.view.current):
+            return
+        self._render(None, [])
+        self.header.setText(tr("案件：未能读取"))
+        self._say(failure_message(exc, "未能读取案件："))
 
     def _render(self, snap: CaseSnapshot | None, thumbs) -> None:
         self.snapshot = snap
@@ -154,15 +169,13 @@ class QtCasePanel(QWidget):
         d = snap.deadline
         if d.light is Light.NONE:
             self.light.setText(tr("无处置时限（未立案、已作废或已办结）"))
-            self.light.setStyleSheet("padding: 4px;")
+            self.light.setStyleSheet("padding: 2px 4px;")
             return
-        left = d.remaining_minutes / 60
-        state = tr("超期 {h} 工作时") if left < 0 else tr("剩余 {h} 工作时")
-        self.light.setText(f"{tr(d.light.label)}  {state.replace('{h}', f'{abs(left):.1f}')}  "
+        self.light.setText(f"{tr(d.light.label)}  {overdue_text(d.over_minutes)}  "
                            f"{tr('处置时限')} {d.deadline_at:%Y-%m-%d %H:%M}")
         colour = LIGHT_COLORS.get(d.light, "#ddd")
         ink = "#1f1f1f" if d.light is Light.YELLOW else "white"
-        self.light.setStyleSheet(f"background: {colour}; color: {ink}; padding: 4px; "
+        self.light.setStyleSheet(f"background: {colour}; color: {ink}; padding: 2px 4px; "
                                  "font-weight: 600; border-radius: 3px;")
 
     # -- writes --
@@ -191,14 +204,14 @@ class QtCasePanel(QWidget):
 
         def done(_result) -> None:
             self.steps.set_busy(False)
-            self.message.setText(tr("已办理：") + tr(action.label, "action"))
+            self._say(tr("已办理：") + tr(action.label, "action"))
             dialog.done_ok()
 
         def refused(exc: BaseException) -> None:
             self.steps.set_busy(False)
             text = failure_message(exc)
             dialog.refused(text)
-            self.message.setText(tr("未能办理：") + text)
+            self._say(tr("未能办理：") + text)
             self.load(self.view.current)  # whatever happened, show the case as it is now
 
         self.tasks.write(lambda db: take_step(db, snap.case_id, action, actor, **values),
@@ -218,8 +231,12 @@ class QtCasePanel(QWidget):
         self.tasks.write(lambda db: attach_case_photo(db, case_id, path),
                          on_error=self._write_failed, initiator=self)
 
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
     def _write_failed(self, exc: BaseException) -> None:
         text = failure_message(exc)
-        self.message.setText(text)
+        self._say(text)
         if self.isVisible():
             QMessageBox(QMessageBox.Icon.Warning, tr("未能保存"), text, parent=self).open()

@@ -31,11 +31,8 @@ COLUMNS = ("时限", "案卷号", "状态", "类别", "处置部门", "地址", 
 
 
 def state_text(due: DueCase) -> str:
-    if due.over_minutes > 0:
-        days = due.over_minutes / due.minutes_per_day
-        n = f"{days:,.1f}" if days < 10 else f"{days:,.0f}"
-        return tr("超期 {n} 工作日").replace("{n}", n)
-    return tr("剩余 {n} 工作时").replace("{n}", f"{-due.over_minutes / 60:.1f}")
+    """超期 N 工作日 / 剩余 N 工作时: the core's wording, the case panel's too."""
+    return due.state
 
 
 SORT_KEYS = {0: lambda d: d.used_fraction, 1: lambda d: d.case_no,

@@ -17,6 +17,8 @@ from xjwc_desktop.core.queries.registers import REGISTERS as TABLES
 from xjwc_desktop.core.queries.registers import Register, RegisterRows, register_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
+ADDRESS_SAMPLE = "国权北路1566弄附近"  # the width a usual address needs (as in the case list)
+
 
 class QtRegisterModel(QAbstractTableModel):
     def __init__(self, register: Register, parent=None) -> None:
@@ -58,6 +60,7 @@ class QtRegisterTables(QTabWidget):
         self.tasks = tasks
         self.setDocumentMode(True)
         self.models: dict[str, QtRegisterModel] = {}
+        self.tables: dict[str, QTableView] = {}
         for register in TABLES:
             model = QtRegisterModel(register, self)
             view = QTableView(self)
@@ -71,10 +74,22 @@ class QtRegisterTables(QTabWidget):
             view.doubleClicked.connect(lambda index, m=model: self.locate.emit(
                 *m.rows.positions[index.row()]))
             self.models[register.key] = model
+            self.tables[register.key] = view
             self.addTab(view, tr(register.title))
         self._stale = set(self.models)
         tasks.operation_did_execute.connect(self._on_changes)
         self.currentChanged.connect(lambda _i: self._refresh_shown())
+
+    @staticmethod
+    def size_columns(view: QTableView) -> None:
+        """Each column as wide as its content; 地址 at least as wide as a usual address,
+        even before its rows are read (an address is what the operator looks for)."""
+        view.resizeColumnsToContents()
+        model = view.model()
+        sample = view.fontMetrics().horizontalAdvance(ADDRESS_SAMPLE) + 24
+        for column, title in enumerate(model.register.columns):
+            if title == "地址":
+                view.setColumnWidth(column, max(view.columnWidth(column), sample))
 
     def _on_changes(self, changes: Changes, _initiator) -> None:
         touched = changes.tables & REGISTERS if not changes.everything else set(self.models)
@@ -101,7 +116,7 @@ class QtRegisterTables(QTabWidget):
 
         def show(rows: RegisterRows) -> None:
             model.set_rows(rows)
-            self.widget(self.currentIndex()).resizeColumnsToContents()
+            self.size_columns(self.tables[key])
             self.loaded.emit(key)
 
         self.tasks.read(read, show, key=f"register-{key}")

@@ -46,7 +46,8 @@ class QtFlowLayout(QLayout):
     def minimumSize(self) -> QSize:  # noqa: N802
         size = QSize()
         for item in self._items:
-            size = size.expandedTo(item.minimumSize())
+            if not item.isEmpty():
+                size = size.expandedTo(item.minimumSize())
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
@@ -55,6 +56,8 @@ class QtFlowLayout(QLayout):
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         x, y, line = area.x(), area.y(), 0
         for item in self._items:
+            if item.isEmpty():  # a hidden widget takes no room (nor a gap)
+                continue
             hint = item.sizeHint()
             if x + hint.width() > area.right() + 1 and line > 0:
                 x, y, line = area.x(), y + line + self._spacing // 2, 0
@@ -77,10 +80,14 @@ def flow_box(widgets: list[QWidget], parent: QWidget | None = None) -> QWidget:
     return box
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area: it may be shorter than it would like."""
+def scrolled(widget: QWidget, *, wrap: bool = False) -> QScrollArea:
+    """``widget`` in a frameless scroll area: it may be shorter than it would like.
+    ``wrap``: it never scrolls sideways; its text wraps and its rows flow to the width."""
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    if wrap:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        widget.setMinimumWidth(0)
     return area

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow
 #: Shares of the window the docks take by default (narrow screens get the minimums).
 LEFT_SHARE, LEFT_MIN, LEFT_MAX = 0.145, 200, 300
 BOTTOM_SHARE, BOTTOM_MIN, BOTTOM_MAX = 0.22, 165, 290
-PANEL_SHARE, PANEL_MIN, PANEL_MAX = 0.30, 330, 480
+PANEL_SHARE, PANEL_MIN, PANEL_MAX = 0.36, 400, 560
 
 
 def fit_to_screen(window: QMainWindow) -> None:

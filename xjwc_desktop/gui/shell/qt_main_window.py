@@ -144,7 +144,7 @@ class QtMainWindow(QMainWindow):
         a = self._action
         self.find_action = a("查找……", self.focus_keyword, "Ctrl+F", "search",
                              "在案卷号、工单号、地址和描述中查找")
-        self.clear_action = a("清除选择", ws.view.clear_selection, "Esc", None,
+        self.clear_action = a("清除选择", self.escape, "Esc", None,
                               "取消选择，清空案件面板")
         self.zoom_action = a("缩放到所选", lambda: ws.map.call("zoomToSelection"), None,
                              "zoom-selection")
@@ -231,7 +231,18 @@ class QtMainWindow(QMainWindow):
         ws.map.status.connect(self.map_status.setText)
         ws.sync.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         ws.cases.message.connect(self.statusBar().showMessage)
+        ws.cases.message_done.connect(self._clear_message)
         ws.tasks.failed.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+
+    def escape(self) -> None:
+        """Esc: cancels picking a new case's point if one is being picked, else clears the
+        selection."""
+        if not self.workspace.cases.cancel_pick():
+            self.workspace.view.clear_selection()
+
+    def _clear_message(self, text: str) -> None:
+        if self.statusBar().currentMessage() == text:
+            self.statusBar().clearMessage()
 
     # -- layout and state --
     def _restore(self) -> None:
