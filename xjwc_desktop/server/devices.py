@@ -19,6 +19,7 @@ from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import SyncDevice, ZoneCode
+from xjwc_desktop.core.storage.database import writing
 
 #: Device roles, with what each may write (enforced in authz.py).
 ROLES = {
@@ -94,7 +95,9 @@ def authenticate(engine: Engine, token: str | None) -> Device | None:
 def bind_workstation(engine: Engine, device: Device, workstation_id: str) -> str | None:
     """Bind the device's token to ``workstation_id`` on first use; returns a refusal if the
     token is already bound to another workstation."""
-    with Session(engine) as s, s.begin():
+    # A write transaction from its start: on SQLite one that began by reading would fail
+    # at once, rather than wait its turn, when hellos and pushes come in together.
+    with writing(engine) as conn, Session(bind=conn) as s:
         row = s.get(SyncDevice, device.id)
         if row.workstation_id is None:
             row.workstation_id = workstation_id
@@ -102,6 +105,7 @@ def bind_workstation(engine: Engine, device: Device, workstation_id: str) -> str
             return (f"设备“{device.name}”的令牌已在另一台工作站上使用；一个令牌只能用于一台"
                     "工作站。请为本机另行登记设备。")
         row.last_seen_at = clock.now()
+        s.flush()
     return None
 
 
