@@ -8,6 +8,7 @@ would fail on B's timeout. A pull made meanwhile must not move its cursor past A
 
 from __future__ import annotations
 
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -105,3 +106,37 @@ def test_lock_ids_cover_the_device_rows_cases_and_claimed_unique_values():
     second = sequencer.lock_ids(other_device, [{**order, "row_id": "c9", "row": {
         "id": "c9", "source": "12345热线", "external_no": "0001", "case_no": "X2"}}])
     assert set(first) & set(second)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server_url", ["postgresql"], indirect=True)
+def test_three_workstations_syncing_at_once_converge_and_lose_nothing(
+        server_url, make_server, tmp_path):
+    """The randomised office of test_sync_random, but the workstations of a round sync at
+    the same moment (through proxies that drop and repeat requests): their pushes overlap
+    on the server, on the same cases. Whatever the interleaving, everyone ends with the
+    server's rows and every edit that did not survive is in a conflict record."""
+    from tests.server.test_sync_random import Office, settle_and_check
+
+    rng = random.Random(5)
+    office = Office(make_server(server_url), tmp_path, rng)
+    try:
+        for i in range(10):
+            office.stations[0].new_case(description=f"共享案件 {i}", lon=121.5046 + i * 1e-4)
+        office.faulty(False)
+        for ws in office.stations:
+            ws.sync()
+        office.faulty(True)
+        with ThreadPoolExecutor(len(office.stations)) as pool:
+            for round_no in range(14):
+                syncing = []
+                for n, ws in enumerate(office.stations):
+                    for _ in range(rng.randint(1, 4)):
+                        office.work(n, ws, round_no)
+                    if rng.random() < 0.7:
+                        syncing.append(ws)
+                for done in [pool.submit(office.sync, ws) for ws in syncing]:
+                    done.result(WAIT_S)
+        settle_and_check(office, office.server)
+    finally:
+        office.close()
