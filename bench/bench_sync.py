@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import load_line
 from sqlalchemy import select, text
 
 from xjwc_desktop.core import clock
@@ -301,6 +302,7 @@ def concurrent_pushes(work: Path, url: str, label: str, repeat: int) -> None:
                         (count * PUSH_EDITS / wall, slowest))
         sequencer._SERIAL_PUSHES = False
     server_db.close()
+    print(f"  ({label}, {repeat} rounds, medians; {load_line()})")
     for count in CLIENT_COUNTS:
         new, old = figures[(False, count)], figures[(True, count)]
         line(f"{label}: {count:>2} workstations × {PUSH_EDITS} edits at once",
@@ -334,7 +336,7 @@ def first_push(work: Path, hundred: Path, empty_url, label: str) -> None:
         line(f"{label}: first push of 100,000 cases to an empty server"
              + (" — baseline (global lock)" if serial else ""),
              f"{report.pushed / seconds:,.0f} rows/s", f"{report.pushed:,} rows in "
-             f"{seconds:.1f} s")
+             f"{seconds:.1f} s ({load_line()})")
     sequencer._SERIAL_PUSHES = False
 
 
