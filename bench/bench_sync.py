@@ -8,8 +8,14 @@
    the same edits one HTTP request per change.
 3. A sync with nothing to do on a 1,000,000-case database (target ≤ 100 ms); baseline: a
    sync that compares the whole database (``--verify``).
+4. Issue #15: 1, 5, 10 and 20 workstations (separate processes) each pushing 200 edits at
+   once to one server (targets at 20: ≥ 6,000 changes/s on PostgreSQL, ≥ 4,000 on
+   SQLite, throughput not falling as workstations are added, slowest push ≤ 0.5 s), and
+   the first push of a 100,000-case workstation to an empty server (≥ 20,000 rows/s);
+   baseline: the same with the old global push lock (``sequencer._SERIAL_PUSHES``).
 
     .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
+    .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3]
 
 Databases are made once in the work folder (``xjwc demo``) and reused.
 """
@@ -17,6 +23,7 @@ Databases are made once in the work folder (``xjwc demo``) and reused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import subprocess
@@ -24,12 +31,14 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import load_line
 from sqlalchemy import select, text
 
-from xjwc_desktop.core.model import Case, now_local
+from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.storage.database import open_database
 from xjwc_desktop.core.sync.bootstrap import bootstrap
-from xjwc_desktop.core.sync.client import SyncClient
+from xjwc_desktop.core.sync.client import SyncClient, SyncReport
 from xjwc_desktop.core.sync.transport import HttpTransport
 from xjwc_desktop.server.database import open_server_database
 from xjwc_desktop.server.devices import add_device
@@ -161,7 +170,7 @@ def thousand_edits(work: Path, server_file: Path) -> None:
             with a.session() as s:
                 for case in s.scalars(select(Case).order_by(Case.id).limit(1000)):
                     case.description = f"第 {rnd} 轮修改 {case.case_no}"
-                    case.updated_at = now_local()
+                    case.updated_at = clock.now()
                     case.written_by = a.workstation_id
             started = time.perf_counter()
             pushed = SyncClient(a, ta, push_batch=push_batch).sync()
@@ -214,18 +223,129 @@ def idle_sync(work: Path, million: Path) -> None:
     server_db.close()
 
 
+# -- 4. concurrent pushes -------------------------------------------------------------------
+PUSH_EDITS = 200
+CLIENT_COUNTS = (1, 5, 10, 20)
+
+
+def _worker_init(go, ready) -> None:
+    global _GO, _READY
+    _GO, _READY = go, ready
+
+
+def _worker_bootstrap(path: str, url: str, token: str) -> None:
+    with HttpTransport(url, token) as transport:
+        bootstrap(Path(path), transport, server_url=url)
+        db = open_database(Path(path))
+        SyncClient(db, transport).sync()
+        db.close()
+
+
+def _worker_push(path: str, url: str, token: str, slot: int, rnd: int) -> tuple:
+    """Edit this workstation's own 200 cases, wait for the start signal, push them."""
+    db = open_database(Path(path))
+    with db.session() as s:
+        for case in s.scalars(select(Case).order_by(Case.id).offset(slot * PUSH_EDITS)
+                              .limit(PUSH_EDITS)):
+            case.description = f"第 {rnd} 轮并发修改 {case.case_no}"
+            case.updated_at = clock.now()
+            case.written_by = db.workstation_id
+    with HttpTransport(url, token) as transport:
+        client = SyncClient(db, transport)
+        client._hello()
+        _READY.put(slot)
+        _GO.wait()
+        report = SyncReport()
+        started = time.time()
+        client._push(report)
+        ended = time.time()
+    db.close()
+    return started, ended, report.pushed
+
+
+def concurrent_pushes(work: Path, url: str, label: str, repeat: int) -> None:
+    import multiprocessing
+
+    from xjwc_desktop.server import sequencer
+
+    ctx = multiprocessing.get_context("spawn")
+    go, ready = ctx.Event(), ctx.Queue()
+    server_db = open_server_database(url)
+    clients = max(CLIENT_COUNTS)
+    with BackgroundServer(server_db) as server, \
+            ctx.Pool(clients, _worker_init, (go, ready)) as pool:
+        stations = []
+        for n in range(clients):
+            token = add_device(server_db.engine, f"push-{label}-{n}", "operator")[1]
+            path = work / f"push-{label}-{n}.sqlite"
+            path.unlink(missing_ok=True)
+            stations.append((str(path), server.url, token))
+        pool.starmap(_worker_bootstrap, stations)
+        figures: dict[tuple[bool, int], list[tuple[float, float]]] = {}
+        rnd = 0
+        for _ in range(repeat):
+            for count in CLIENT_COUNTS:
+                for serial in (True, False):
+                    rnd += 1
+                    sequencer._SERIAL_PUSHES = serial
+                    go.clear()
+                    jobs = [pool.apply_async(_worker_push, (*stations[n], n, rnd))
+                            for n in range(count)]
+                    for _ in range(count):
+                        ready.get(timeout=300)
+                    go.set()
+                    done = [job.get(timeout=600) for job in jobs]
+                    assert all(d[2] == PUSH_EDITS for d in done), done
+                    wall = max(d[1] for d in done) - min(d[0] for d in done)
+                    slowest = max(d[1] - d[0] for d in done)
+                    figures.setdefault((serial, count), []).append(
+                        (count * PUSH_EDITS / wall, slowest))
+        sequencer._SERIAL_PUSHES = False
+    server_db.close()
+    print(f"  ({label}, {repeat} rounds, medians; {load_line()})")
+    for count in CLIENT_COUNTS:
+        new, old = figures[(False, count)], figures[(True, count)]
+        line(f"{label}: {count:>2} workstations × {PUSH_EDITS} edits at once",
+             f"{statistics.median(r for r, _ in new):,.0f} changes/s",
+             f"slowest push {max(t for _, t in new):.2f} s; baseline (global lock) "
+             f"{statistics.median(r for r, _ in old):,.0f} changes/s, slowest "
+             f"{max(t for _, t in old):.2f} s")
+
+
+def first_push(work: Path, hundred: Path, empty_url, label: str) -> None:
+    """A workstation holding the 100,000-case demo pushes it all to an empty server."""
+    from xjwc_desktop.server import sequencer
+
+    for serial in (False, True):
+        sequencer._SERIAL_PUSHES = serial
+        url = empty_url()
+        server_db = open_server_database(url)
+        with BackgroundServer(server_db) as server:
+            token = add_device(server_db.engine, f"first-{label}", "operator")[1]
+            path = fresh_copy(hundred, work / f"first-push-{label}.sqlite")
+            db = open_database(path)
+            with HttpTransport(server.url, token) as transport:
+                client = SyncClient(db, transport)
+                client._hello()
+                report = SyncReport()
+                started = time.perf_counter()
+                client._push(report)
+                seconds = time.perf_counter() - started
+            db.close()
+        server_db.close()
+        line(f"{label}: first push of 100,000 cases to an empty server"
+             + (" — baseline (global lock)" if serial else ""),
+             f"{report.pushed / seconds:,.0f} rows/s", f"{report.pushed:,} rows in "
+             f"{seconds:.1f} s ({load_line()})")
+    sequencer._SERIAL_PUSHES = False
+
+
 def postgres_copy(src: Path) -> str:
     """The server data in a new PostgreSQL database (dropped by the caller)."""
-    import psycopg
-
     from xjwc_desktop.core.sync.rows import db_values, insert_sql, iter_all_rows
     from xjwc_desktop.core.sync.schema import synced_tables
 
-    name = f"xjwc_bench_{int(time.time())}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
-                         autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1/{name}"
+    url = _create_pg()
     pg = open_server_database(url)
     lite = open_database(src)
     with lite.engine.connect() as read, pg.engine.begin() as write:
@@ -246,12 +366,42 @@ def postgres_copy(src: Path) -> str:
     return url
 
 
+def _create_pg() -> str:
+    import psycopg
+
+    name = f"xjwc_bench_{time.time_ns()}"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
+                         autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@127.0.0.1/{name}"
+
+
+def _drop_pg(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
+                         autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _pg_database(src: Path):
+    url = postgres_copy(src)
+    try:
+        yield url
+    finally:
+        _drop_pg(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/xjwc-bench-sync"))
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--pg", action="store_true", help="also first sync from PostgreSQL")
-    parser.add_argument("--only", choices=["first", "edits", "idle"], help="one figure only")
+    parser.add_argument("--only", choices=["first", "edits", "idle", "push"],
+                        help="one figure only")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of figure 4")
+    parser.add_argument("--skip-first-push", action="store_true")
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -264,14 +414,42 @@ def main() -> None:
         try:
             first_sync(work, url, "PostgreSQL server")
         finally:
-            import psycopg
-
-            with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
-                                 autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            _drop_pg(url)
     if args.only in (None, "edits"):
         print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
         thousand_edits(work, hundred)
+    if args.only in (None, "push"):
+        print("4. concurrent pushes: 200 edits from each of 1–20 workstations at once "
+              "(targets at 20: ≥ 6,000 changes/s PostgreSQL, ≥ 4,000 SQLite, slowest "
+              "≤ 0.5 s)")
+        seed = demo(work / "demo-seed.sqlite", SEED_CASES)
+        concurrent_pushes(work, str(fresh_copy(seed, work / "push-server.sqlite")),
+                          "SQLite", args.repeat)
+        if args.pg:
+            with _pg_database(seed) as url:
+                concurrent_pushes(work, url, "PostgreSQL", args.repeat)
+        if not args.skip_first_push:
+            print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
+            empty = work / "empty-server.sqlite"
+
+            def empty_sqlite() -> str:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{empty}{suffix}").unlink(missing_ok=True)
+                return str(empty)
+
+            first_push(work, hundred, empty_sqlite, "SQLite")
+            if args.pg:
+                made: list[str] = []
+
+                def empty_pg() -> str:
+                    made.append(_create_pg())
+                    return made[-1]
+
+                try:
+                    first_push(work, hundred, empty_pg, "PostgreSQL")
+                finally:
+                    for url in made:
+                        _drop_pg(url)
     if not args.skip_1m and args.only in (None, "idle"):
         print("3. sync with nothing to do on 1,000,000 cases (target ≤ 100 ms)")
         idle_sync(work, demo(work / "demo1m.sqlite", 1_000_000))

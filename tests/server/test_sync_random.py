@@ -193,30 +193,35 @@ def run_office(rng: random.Random, server, tmp_path) -> None:
                     office.sync(ws)
                 if rng.random() < 0.3:
                     office.hostile()
-        office.faulty(False)
-        for _ in range(2):
-            for ws in office.stations:
-                ws.sync()
-        expected = server_digests(server.db)
-        for ws in office.stations:
-            assert ws.digests() == expected, ws.path.name
-            assert ws.scalar("SELECT count(*) FROM sync_outbox") == 0
-
-        # Nothing lost silently: each edited value is the final one, or someone saw it
-        # (edited from it or deleted knowing it), or a conflict record keeps it.
-        held = _conflict_values(server)
-        seen = {(e.case_id, e.field.removeprefix("seen:"), e.base) for e in office.edits}
-        with server.db.engine.connect() as conn:
-            final = {r.id: r for r in conn.execute(text(
-                "SELECT id, status, description, address, reporter_name FROM cases"))}
-        lost = [e for e in office.edits if e.value is not None
-                and getattr(final[e.case_id], e.field) != e.value
-                and (e.case_id, e.field, e.value) not in seen
-                and (e.case_id, e.field, e.value) not in held]
-        assert lost == []
-        assert len(office.edits) > 40
-        assert held  # the office did run into conflicts
-        assert any(a in ("drop_before", "drop_after", "duplicate")
-                   for p in office.proxies for a, _ in p.actions)
+        settle_and_check(office, server)
     finally:
         office.close()
+
+
+def settle_and_check(office: Office, server) -> None:
+    """Everyone syncs without faults; all hold the server's rows and nothing was lost."""
+    office.faulty(False)
+    for _ in range(2):
+        for ws in office.stations:
+            ws.sync()
+    expected = server_digests(server.db)
+    for ws in office.stations:
+        assert ws.digests() == expected, ws.path.name
+        assert ws.scalar("SELECT count(*) FROM sync_outbox") == 0
+
+    # Nothing lost silently: each edited value is the final one, or someone saw it
+    # (edited from it or deleted knowing it), or a conflict record keeps it.
+    held = _conflict_values(server)
+    seen = {(e.case_id, e.field.removeprefix("seen:"), e.base) for e in office.edits}
+    with server.db.engine.connect() as conn:
+        final = {r.id: r for r in conn.execute(text(
+            "SELECT id, status, description, address, reporter_name FROM cases"))}
+    lost = [e for e in office.edits if e.value is not None
+            and getattr(final[e.case_id], e.field) != e.value
+            and (e.case_id, e.field, e.value) not in seen
+            and (e.case_id, e.field, e.value) not in held]
+    assert lost == []
+    assert len(office.edits) > 40
+    assert held  # the office did run into conflicts
+    assert any(a in ("drop_before", "drop_after", "duplicate")
+               for p in office.proxies for a, _ in p.actions)

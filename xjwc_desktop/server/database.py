@@ -96,7 +96,11 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None,
 @contextlib.contextmanager
 def quiet(conn: Connection) -> Iterator[Connection]:
     """The server's own writes inside this block do not fill an outbox (the triggers a
-    SQLite server file carries are the workstations' machinery)."""
+    SQLite server file carries are the workstations' machinery). PostgreSQL has no such
+    triggers, and the flag's single row would make concurrent pushes wait on each other."""
+    if conn.dialect.name != "sqlite":
+        yield conn
+        return
     conn.execute(text("INSERT INTO sync_applying (flag) VALUES (1)"))
     yield conn
     conn.execute(text("DELETE FROM sync_applying"))

@@ -95,8 +95,8 @@ def authenticate(engine: Engine, token: str | None) -> Device | None:
 def bind_workstation(engine: Engine, device: Device, workstation_id: str) -> str | None:
     """Bind the device's token to ``workstation_id`` on first use; returns a refusal if the
     token is already bound to another workstation."""
-    # The write lock first (SQLite: BEGIN IMMEDIATE, waiting out the busy timeout):
-    # a read turned write would fail at once with "database is locked" beside another.
+    # A write transaction from its start: on SQLite one that began by reading would fail
+    # at once, rather than wait its turn, when hellos and pushes come in together.
     with writing(engine) as conn, Session(bind=conn) as s:
         row = s.get(SyncDevice, device.id)
         if row.workstation_id is None:

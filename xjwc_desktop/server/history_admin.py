@@ -14,7 +14,7 @@ from xjwc_desktop.core.errors import InputError
 from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT
 from xjwc_desktop.server.database import ServerDatabase, next_seq, quiet
-from xjwc_desktop.server.push import PG_LOCK_KEY, PUSH_LOCK
+from xjwc_desktop.server.sequencer import ORDER_KEY
 
 
 def amend_event(server: ServerDatabase, event_id: str, *, reason: str,
@@ -26,9 +26,9 @@ def amend_event(server: ServerDatabase, event_id: str, *, reason: str,
     if (note is None) == (not delete):
         raise InputError("请给出 --note（更正说明文字）或 --delete（标记删除）其中之一。")
     now = clock.now().strftime(DATETIME_FORMAT)
-    with PUSH_LOCK, writing(server.engine) as conn, quiet(conn):
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+    with writing(server.engine) as conn, quiet(conn):
+        if conn.dialect.name == "postgresql":  # the feed's ordering lock: its seq comes next
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ORDER_KEY})
         found = conn.execute(text("SELECT note, deleted_at FROM case_events WHERE id = :i"),
                              {"i": event_id}).first()
         if found is None:

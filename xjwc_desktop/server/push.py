@@ -1,15 +1,15 @@
 """Applying a device's pushed changes: exactly once, in the device's order, merged per field.
 
-A push is one transaction, serialised with every other push (a process lock, plus an
-advisory lock on PostgreSQL for several server processes), so the server's sequence
-numbers are committed in order and a pull can never skip one. A change that cannot be
+A push is one transaction. Pushes from different devices run side by side and only
+the short section that numbers their rows in the change feed is serialised, so the
+server's sequence numbers are still committed in order and a pull never skips one (see
+sequencer.py for the locks and why). A change that cannot be
 written (a constraint the checks did not foresee) is set aside in a conflict record and
 the others land: the push is then applied again with a savepoint around each change.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
@@ -25,13 +24,10 @@ from xjwc_desktop.core.sync.rows import db_values, insert_sql
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
 from xjwc_desktop.server import authz, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
-from xjwc_desktop.server.database import next_seq, quiet
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
 from xjwc_desktop.server.push_context import PushContext
-
-PUSH_LOCK = threading.Lock()
-PG_LOCK_KEY = 0x584A5743  # "XJWC"
+from xjwc_desktop.server.sequencer import push_transaction
 
 
 class OutOfOrder(XjwcError):
@@ -69,13 +65,12 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
     not foresee), the whole attempt is taken back and the push is applied again with a
     savepoint around each change, so only that one is set aside.
     """
-    with PUSH_LOCK, writing(engine) as conn, quiet(conn):
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+    with push_transaction(engine, device, changes) as order:
+        conn = order.conn
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
                                {"i": device.id}).scalar_one()
         known = _known(conn, [c["id"] for c in changes])
-        first_seq = next_seq(conn)
+        first_seq = order.first_seq()
 
         def attempt(careful: bool) -> tuple[PushContext, list[dict], int]:
             ctx = PushContext(conn, device, conn.dialect.name, first_seq, server_id)
@@ -105,6 +100,8 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 ctx, results, last = attempt(careful=False)
         except IntegrityError:
             ctx, results, last = attempt(careful=True)
+        ctx.write_updates()  # the rows before the ordered section, which is kept short
+        order.finalise(ctx, results)
         ctx.flush(last)
         return {"results": results, "pushed_through": last, "seq": ctx.seq - 1}
 

@@ -1,0 +1,141 @@
+"""Pushes from different devices proceed concurrently; the change feed still never skips.
+
+Why there is any ordering at all: a device pulls "everything after sequence number N". If
+push A took seqs 10–19 and push B 20–29 and B committed first, a pull between the two
+commits would answer "up to 29" and the device would never see 10–19. So seqs must become
+visible in order.
+
+The design (option *a* of issue #15, chosen over a watermark below the oldest in-flight
+push, which needs a registry of in-flight pushes shared by every server process and
+cleaned up after a crash):
+
+* **PostgreSQL** — a push first takes a transaction-scoped advisory lock on every key it
+  touches, in one statement and in ascending key order (so two pushes can never wait on
+  each other in a cycle): its device (a device's pushes apply in its own order), every
+  row it changes, the case each child row belongs to (history, notes and photos are
+  judged against their case), and for inserts each unique value it claims (so two
+  devices taking in the same 12345 order see each other's row and the later one becomes
+  the same ``duplicate`` conflict record as before, instead of failing on the index).
+  Only then does it read: under READ COMMITTED every statement sees what the previous
+  holder of a lock committed. Parsing, preloading, merging, conflict detection and the
+  row writes then run beside other devices' pushes. The push numbers the rows it moves
+  to the head of the feed provisionally (from 1); at the end it takes the single
+  *ordering* lock, reads the feed's head, shifts its numbers onto it, writes the feed
+  rows, the applied change ids and the counts, and commits — that short section is all
+  that is serialised. Locks are released after the commit is visible, so seqs become
+  visible in order, exactly as under the old global lock.
+* **SQLite** has one writer per file: a push's write transaction goes through the
+  engine's write gate (``sqlite_setup``), which queues writers of this process in turn
+  (and SQLite's busy timeout those of other processes) instead of failing; seqs are taken
+  from the head at once, as before. The process-wide lock the server held around it is
+  gone: it also serialised pushes to *different* databases (tests, several servers).
+
+``_SERIAL_PUSHES`` brings back the old behaviour (one process lock and one advisory lock
+around the whole push); only the benchmark sets it, to measure the baseline in the same
+run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, text
+
+from xjwc_desktop.core.storage.database import writing
+from xjwc_desktop.core.sync.codec import dumps, loads
+from xjwc_desktop.core.sync.schema import is_synced, synced_table
+from xjwc_desktop.server.database import next_seq, quiet
+from xjwc_desktop.server.devices import Device
+from xjwc_desktop.server.numbers import unique_keys
+
+ORDER_KEY = 0x584A5743  # "XJWC": the feed's ordering lock (and the old global push lock)
+ROW_CLASS = 0x584A5752  # "XJWR": first key of the two-key advisory locks on rows
+
+_SERIAL_PUSHES = False  # the benchmark's baseline: every push under one global lock
+_SERIAL_LOCK = threading.Lock()
+
+#: Called inside a concurrent push's transaction after its rows are written and before it
+#: takes the ordering lock (tests use it to hold one push open while another commits).
+before_ordering: Callable[[Device], None] | None = None
+
+
+@dataclass
+class FeedOrder:
+    """Where a push's feed numbers start, and how they become final."""
+
+    conn: Connection
+    provisional: bool
+
+    def first_seq(self) -> int:
+        return 1 if self.provisional else next_seq(self.conn)
+
+    def finalise(self, ctx: Any, results: list[dict]) -> None:
+        """Serialised with every other push: give the push's feed rows their final
+        numbers (the head of the feed, now that every earlier push has committed)."""
+        if not self.provisional:
+            return
+        if before_ordering is not None:
+            before_ordering(ctx.device)
+        self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ORDER_KEY})
+        shift = next_seq(self.conn) - 1
+        if not shift:
+            return
+        ctx.seq += shift
+        for entry in ctx.feed.values():
+            entry["s"] += shift
+        for result in results:
+            if result.get("seq") is not None and not result.get("duplicate"):
+                result["seq"] += shift
+        for entry in ctx.applied:
+            if entry["q"] is not None:
+                entry["q"] += shift
+                entry["r"] = dumps({**loads(entry["r"]), "seq": entry["q"]})
+
+
+@contextlib.contextmanager
+def push_transaction(engine: Engine, device: Device,
+                     changes: list[dict[str, Any]]) -> Iterator[FeedOrder]:
+    """The write transaction of one push, with the locks its kind of database needs."""
+    postgres = engine.dialect.name == "postgresql"
+    if _SERIAL_PUSHES:
+        with _SERIAL_LOCK, writing(engine) as conn, quiet(conn):
+            if postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ORDER_KEY})
+            yield FeedOrder(conn, provisional=False)
+        return
+    with writing(engine) as conn, quiet(conn):
+        if postgres:
+            conn.execute(text(
+                "SELECT pg_advisory_xact_lock(:c, k) FROM unnest(CAST(:keys AS int4[])) k"),
+                {"c": ROW_CLASS, "keys": lock_ids(device, changes)})
+        yield FeedOrder(conn, provisional=postgres)
+
+
+def lock_ids(device: Device, changes: list[dict[str, Any]]) -> list[int]:
+    """The advisory lock ids of everything the push touches, ascending (see the module
+    docstring for which keys and why)."""
+    keys = {("device", device.id)}
+    for change in changes:
+        tbl, row_id = change["tbl"], change["row_id"]
+        keys.add((tbl, row_id))
+        row = change.get("row") or change.get("base") or {}
+        if row.get("case_id"):
+            keys.add(("cases", str(row["case_id"])))
+        if change["op"] == "insert" and is_synced(tbl) and change.get("row"):
+            for key in unique_keys(synced_table(tbl)):
+                values = [row.get(c) for c in key]
+                if all(v is not None for v in values):
+                    keys.add((f"{tbl}({','.join(key)})",
+                              orjson.dumps(values, default=str).decode()))
+    return sorted({_lock_id(k) for k in keys})
+
+
+def _lock_id(key: tuple[str, str]) -> int:
+    digest = hashlib.blake2b("\x00".join(key).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
