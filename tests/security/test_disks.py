@@ -180,3 +180,15 @@ def test_a_really_full_disk_during_export_and_import(demo_db_path, tmp_path, sma
     assert FULL in done.stderr
     assert "Traceback" not in done.stderr
     assert _stations_in(db) == before
+
+
+def test_a_file_damaged_after_a_sound_check_is_checked_again(demo_db_path):
+    """The same process skips the check of a file it found sound only while the file is
+    unchanged: a change of its bytes (and so of its modification time) checks again."""
+    from xjwc_desktop.core.storage.integrity import CorruptDatabaseError, check_database_file
+
+    check_database_file(demo_db_path)
+    check_database_file(demo_db_path)  # unchanged: found sound already
+    _damage(demo_db_path)
+    with pytest.raises(CorruptDatabaseError):
+        check_database_file(demo_db_path)
