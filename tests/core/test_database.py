@@ -245,3 +245,22 @@ def test_a_read_transaction_cannot_write_and_never_waits_for_a_writer(demo_db, d
 def test_the_head_named_in_code_is_alembics_head() -> None:
     """Opening an up-to-date file trusts ``migrate.HEAD``; a new migration must move it."""
     assert migrate.script_directory().get_current_head() == migrate.HEAD
+
+
+def test_a_file_left_as_we_left_it_is_trusted_and_any_other_is_checked(tmp_path) -> None:
+    """A clean close notes the file; an open of the same file skips the page-by-page check,
+    a file changed since (a backup copied over it, damage) is checked again."""
+    from xjwc_desktop.core.storage import integrity
+
+    path = tmp_path / "w.sqlite"
+    open_database(path, create=True).close()
+    assert not Path(f"{path}-wal").exists()
+    assert integrity._left_as_we_left_it(path, integrity._identity(path))
+
+    integrity._found_sound.clear()  # as a new process
+    with open(path, "r+b") as fh:  # damage midway, as a disk or a cut copy would
+        fh.seek(3 * 4096)
+        fh.write(b"\xff" * 4096)
+    assert not integrity._left_as_we_left_it(path, integrity._identity(path))
+    with pytest.raises(integrity.CorruptDatabaseError):
+        open_database(path)

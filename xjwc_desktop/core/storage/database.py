@@ -29,6 +29,7 @@ from xjwc_desktop.core.storage.integrity import (
     CorruptDatabaseError,
     check_connection,
     is_damage,
+    remember_as_left,
     restore_advice,
 )
 from xjwc_desktop.core.storage.sqlite_setup import APPLICATION_ID, configure_sqlite_engine
@@ -84,6 +85,7 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        remember_as_left(self.path)
 
 
 @dataclass(frozen=True)

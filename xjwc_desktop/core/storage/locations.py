@@ -19,3 +19,20 @@ def data_dir() -> Path:
 
 def default_database_path() -> Path:
     return data_dir() / "xjwc.sqlite"
+
+
+CACHE_ENV = "XJWC_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (the map page, which files were found sound).
+
+    ``$XJWC_CACHE_DIR``, else ``$XJWC_HOME/cache``, else ``$XDG_CACHE_HOME/xjwc_desktop``,
+    else ``~/.cache/xjwc_desktop``.
+    """
+    if folder := os.environ.get(CACHE_ENV):
+        return Path(folder).expanduser()
+    if home := os.environ.get("XJWC_HOME"):
+        return Path(home).expanduser() / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "xjwc_desktop"
