@@ -7,6 +7,7 @@ hundred rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,14 +15,26 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core.exchange.columns import COLUMNS
+from xjwc_desktop.core.exchange.sqltext import visible_controls_sql
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
 from xjwc_desktop.core.sync.conflicts import CHOICES, ConflictView
 from xjwc_desktop.core.sync.schema import BOOKKEEPING
 from xjwc_desktop.core.workflow import Action
 
+
+def _case_column(sql: str) -> str | None:
+    """The case column an export column shows as it is (maybe with its control characters
+    made visible), else None."""
+    for name in re.findall(r"\bc\.(\w+)", sql)[:1]:
+        if sql in (f"c.{name}", visible_controls_sql(f"c.{name}")):
+            return name
+    return None
+
+
 # The export's headers name most case columns; the rest are named here.
-FIELD_LABELS = {col.sql[2:]: col.header for col in COLUMNS if col.sql.startswith("c.")} | {
+FIELD_LABELS = {name: col.header for col in COLUMNS
+                if (name := _case_column(col.sql)) is not None} | {
     "deleted_at": "删除", "reporter_name": "报告人", "reporter_phone": "报告人电话",
     "voided_at": "作废时间", "suspended_at": "挂账时间", "suspended_from": "挂账前状态",
     "extension_hours": "批准延期(工作时)", "extension_requested_hours": "申请延期(工作时)",
