@@ -187,3 +187,18 @@ def test_a_case_that_goes_is_let_go_by_every_panel(qtbot, make_window, demo_db):
     assert ws.case_list.view.selectionModel().selectedRows() == []
     assert ws.case_panel.snapshot is None
     assert "已被删除或撤回" in ws.case_panel.message.text()
+
+
+def test_a_page_error_takes_one_line_of_the_status_bar(qtbot, make_window):
+    """A map page error with its stack trace: one line in the status bar (the whole text
+    in its tooltip), so the docks keep their height."""
+    window = make_window()
+    bar = window.statusBar()
+    height = bar.height()
+    trace = "地图数据加载失败：Error: Invalid LatLng object: (NaN, NaN)\n" + "\n".join(
+        f"    at f{i} (xjwc://app/assets/leaflet/leaflet.js:5:{i})" for i in range(8))
+    window.workspace.map.status.emit(trace)
+    assert "\n" not in window.map_status.text()
+    assert window.map_status.text().startswith("地图数据加载失败")
+    assert window.map_status.toolTip() == trace
+    assert bar.sizeHint().height() <= height + 2

@@ -64,6 +64,27 @@ def _text(value) -> str:
 def register_rows(conn: Connection, register: Register) -> RegisterRows:
     rows, positions = [], []
     for lon, lat, *values in conn.exec_driver_sql(register.sql):
-        rows.append(tuple(_text(v) for v in values))
+        rows.append([_text(v) for v in values])
         positions.append((lon, lat))
-    return RegisterRows(register, tuple(rows), tuple(positions))
+    if "地址" in register.columns:
+        _fill_addresses(rows, positions, register.columns.index("地址"))
+    return RegisterRows(register, tuple(tuple(r) for r in rows), tuple(positions))
+
+
+def _fill_addresses(rows: list[list[str]], positions: list, column: int) -> None:
+    """Rows recorded without an address (nor a compound) are named by the nearest road,
+    as the cases are: 某路沿线."""
+    missing = [i for i, row in enumerate(rows) if not row[column]
+               and None not in positions[i]]
+    if not missing:
+        return
+    import numpy as np
+
+    from xjwc_desktop.core.geo.mapdata import load_map_data
+    from xjwc_desktop.core.geo.measure import nearest_road_names
+
+    lon = np.array([positions[i][0] for i in missing], dtype=float)
+    lat = np.array([positions[i][1] for i in missing], dtype=float)
+    for i, road in zip(missing, nearest_road_names(load_map_data(), lon, lat), strict=True):
+        if road:
+            rows[i][column] = f"{road}沿线"

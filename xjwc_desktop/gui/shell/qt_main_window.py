@@ -228,11 +228,18 @@ class QtMainWindow(QMainWindow):
         path = QLabel(self.db.path.name)
         path.setToolTip(str(self.db.path))
         self.statusBar().addPermanentWidget(path)
-        ws.map.status.connect(self.map_status.setText)
+        ws.map.status.connect(self._map_status)
         ws.sync.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         ws.cases.message.connect(self.statusBar().showMessage)
         ws.cases.message_done.connect(self._clear_message)
         ws.tasks.failed.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+
+    def _map_status(self, text: str) -> None:
+        """One line in the status bar (a page error's stack trace would push the window's
+        docks up by its height); the whole text in its tooltip."""
+        first, _, rest = text.partition("\n")
+        self.map_status.setText(first + ("……" if rest.strip() else ""))
+        self.map_status.setToolTip(text if rest.strip() else "")
 
     def escape(self) -> None:
         """Esc: cancels picking a new case's point if one is being picked, else clears the
