@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import pydantic
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.sync import messages
 
 if TYPE_CHECKING:
     import httpx
@@ -117,20 +115,26 @@ class HttpTransport:
         except _httpx().TransportError as exc:
             raise self._offline(exc) from exc
         self._raise_for(response)
-        return self._checked(messages.Health, orjson.loads(response.content))
+        return self._checked("Health", orjson.loads(response.content))
 
     def hello(self, body: dict) -> dict:
         if body.get("workstation_id"):
             self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
-        return self._checked(messages.HelloAnswer, self._call("POST", "/v1/hello", body))
+        return self._checked("HelloAnswer", self._call("POST", "/v1/hello", body))
 
     def push(self, prev: int, changes: list[dict]) -> dict:
-        return self._checked(messages.PushAnswer,
+        return self._checked("PushAnswer",
                              self._call("POST", "/v1/push", {"prev": prev, "changes": changes}))
 
-    def _checked(self, model, answer: dict) -> dict:
+    def _checked(self, shape: str, answer: dict) -> dict:
         """The answer, checked against its shape in messages.py (a server of another
-        version, or not ours, is named as such instead of failing somewhere later)."""
+        version, or not ours, is named as such instead of failing somewhere later).
+        pydantic loads with the first answer: a window that never syncs never loads it."""
+        import pydantic
+
+        from xjwc_desktop.core.sync import messages
+
+        model = getattr(messages, shape)
         try:
             return model.model_validate(answer).model_dump(by_alias=True)
         except pydantic.ValidationError as exc:
