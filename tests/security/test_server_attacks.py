@@ -16,6 +16,7 @@ from tests.server.sync_helpers import Workstation
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.sync.transport import WORKSTATION_HEADER
+from xjwc_desktop.server.push import LOST_TEXT
 
 
 def case_id(ws, case_no: str) -> str:
@@ -253,3 +254,17 @@ def test_an_edit_whose_base_names_another_row_is_refused(office, tmp_path):
     assert "编号" in result["reason"]
     assert raw.row("cases", cid)["description"] == "正常的案件"
     still_syncing(server, honest, tmp_path, case_no)
+
+
+def test_a_description_over_the_text_limit_is_refused(office, tmp_path):
+    from xjwc_desktop.core.model.base import TEXT_LIMIT
+
+    server, honest, raw, case_no = office
+    cid = case_id(honest, case_no)
+    result = refused(raw.update("cases", cid, {"description": "长" * (TEXT_LIMIT + 1)}))
+    assert f"最多 {TEXT_LIMIT:,}" in result["reason"]
+    with server.db.engine.connect() as conn:  # the record keeps a cut copy, not the text
+        lost = conn.execute(text("SELECT lost FROM sync_conflicts")).scalar()
+    assert len(lost) < 2 * LOST_TEXT
+    ok = raw.update("cases", cid, {"description": "长" * TEXT_LIMIT})
+    assert ok.json()["results"][0]["outcome"] != "refused"

@@ -81,8 +81,9 @@ def refusal(conn: Connection, device: Device, tbl: str, op: str, server_row: dic
 def _misplaced(op: str, server_row: dict | None, change: dict, after: dict) -> str | None:
     """A case's position must lie in the street and its zone be the position's zone,
     checked when the change sets either (old rows are not judged by an unrelated edit)."""
-    touched = op == "insert" or server_row is None or \
-        bool(POSITION & set(change.get("new") or {}))
+    if op != "insert" and server_row is None:
+        return None  # an edit of a row the server lacks writes nothing (a conflict record)
+    touched = op == "insert" or bool(POSITION & set(change.get("new") or {}))
     if not touched:
         return None
     lon, lat = after.get("lon"), after.get("lat")
