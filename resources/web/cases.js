@@ -395,11 +395,25 @@
      * when the level's cell grid would be too big (close up, where few cases are in view). */
     lodFor: function (f, r) {
       if (!this.lod || this.shown < this.cfg.lodAbove) return null;
-      const g = this.grid;
-      // Cells of 1 screen px (r ≤ 1), else of up to 2 px (a disc of r ≥ 2 covers them).
+      // Cells of at most 1 screen px for the smallest discs, of up to 2 px from radius 2
+      // (the disc covers them): the picture drawing every case gives, from one primitive
+      // per occupied pixel cell. (Coarser cells cut more but change a third of the pixels.)
       const level = Math.min(24, Math.ceil(f.zoom) - (r >= 2 ? 1 : 0));
+      const got = this.lodLevel(level);
+      // The neighbouring levels, built while the user looks: the next zoom step finds them.
+      const self = this, version = this.version;
+      [level + 1, level - 1].forEach(function (near) {
+        if (self.lodCache[near] === undefined) {
+          setTimeout(function () { if (self.version === version) self.lodLevel(near); }, 0);
+        }
+      });
+      return got;
+    },
+
+    lodLevel: function (level) {
       const cached = this.lodCache[level];
       if (cached !== undefined) return cached;
+      const g = this.grid;
       const shift = 24 - level, span = Math.pow(2, shift);
       const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
       const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
