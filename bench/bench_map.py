@@ -219,7 +219,8 @@ def ours(db_path: Path) -> dict:
                  ("points, zoom 16, LOD", "points", (31.3300, 121.5050, 16), True),
                  ("points, zoom 16, every case", "points", (31.3300, 121.5050, 16), False),
                  ("cluster, street", "cluster", None, True),
-                 ("heatmap, street", "heatmap", None, True)]
+                 ("heatmap, street, LOD", "heatmap", None, True),
+                 ("heatmap, street, every case", "heatmap", None, False)]
     for name, mode, view, lod in scenarios:
         ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData(mode))
         js(f"xjwcProbe.setLod({json.dumps(lod)})")

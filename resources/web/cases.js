@@ -420,25 +420,31 @@
       const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
       if (w * h > LOD_MAX_CELLS) return (this.lodCache[level] = null);
       const t0 = performance.now();
-      const rep = new Int32Array(w * h).fill(-1);
+      const rep = new Int32Array(w * h).fill(-1), count = new Uint32Array(w * h);
       const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
       for (let j = 0; j < n; j++) {
         const i = order[j];
         if (!mask[i]) continue;
-        rep[(Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0] = i;
+        const c = (Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0;
+        rep[c] = i;
+        count[c]++;
       }
       let used = 0;
       for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
-      const reps = new Int32Array(used), rowStart = new Uint32Array(h + 1);
+      const reps = new Int32Array(used), counts = new Uint32Array(used);
+      const rowStart = new Uint32Array(h + 1);
       let k = 0;
       for (let row = 0; row < h; row++) {
         rowStart[row] = k;
         const base = row * w;
-        for (let c = 0; c < w; c++) { const i = rep[base + c]; if (i >= 0) reps[k++] = i; }
+        for (let c = 0; c < w; c++) {
+          const i = rep[base + c];
+          if (i >= 0) { reps[k] = i; counts[k++] = count[base + c]; }
+        }
       }
       rowStart[h] = k;
       const lod = { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
-                    rowStart: rowStart, buildMs: performance.now() - t0 };
+                    counts: counts, rowStart: rowStart, buildMs: performance.now() - t0 };
       this.lodCache[level] = lod;
       return lod;
     },
