@@ -119,14 +119,37 @@
       const grid = new Float32Array(gw * gh);
       const kc = f.k / HEAT_CELL, ox = f.ox / HEAT_CELL, oy = f.oy / HEAT_CELL;
       const x = this.x, y = this.y, mask = this.mask;
-      this.forEachCell(f, 6 * HEAT_CELL, function (order, from, to) {
-        for (let j = from; j < to; j++) {
-          const i = order[j];
-          if (!mask[i]) continue;
-          const cx = Math.floor(x[i] * kc - ox), cy = Math.floor(y[i] * kc - oy);
-          if (cx >= 0 && cy >= 0 && cx < gw && cy < gh) grid[cy * gw + cx] += 1;
+      // Many cases: their counts per LOD cell (at most a heat cell across) instead of
+      // each case, so a frame visits tens of thousands of cells, not a million points.
+      const lod = this.lod && this.shown >= this.cfg.lodAbove
+        ? this.lodLevel(Math.min(24, Math.ceil(f.zoom) - Math.log2(HEAT_CELL))) : null;
+      if (lod) {
+        const inv = 1 / f.k, pad = 6 * HEAT_CELL, span = lod.span;
+        const r0 = Math.max(0, Math.floor(((f.oy - pad) * inv) / span) - lod.gy0);
+        const r1 = Math.min(lod.h - 1, Math.floor(((f.oy + f.h + pad) * inv) / span) - lod.gy0);
+        const reps = lod.reps, counts = lod.counts, rowStart = lod.rowStart;
+        let drawn = 0;
+        for (let row = r0; row <= r1; row++) {
+          for (let q = rowStart[row]; q < rowStart[row + 1]; q++) {
+            const i = reps[q];
+            const cx = Math.floor(x[i] * kc - ox), cy = Math.floor(y[i] * kc - oy);
+            if (cx >= 0 && cy >= 0 && cx < gw && cy < gh) { grid[cy * gw + cx] += counts[q]; drawn++; }
+          }
         }
-      });
+        this.primitives = drawn;
+      } else {
+        let drawn = 0;
+        this.forEachCell(f, 6 * HEAT_CELL, function (order, from, to) {
+          for (let j = from; j < to; j++) {
+            const i = order[j];
+            if (!mask[i]) continue;
+            drawn++;
+            const cx = Math.floor(x[i] * kc - ox), cy = Math.floor(y[i] * kc - oy);
+            if (cx >= 0 && cy >= 0 && cx < gw && cy < gh) grid[cy * gw + cx] += 1;
+          }
+        });
+        this.primitives = drawn;
+      }
       const radius = Math.max(2, Math.round(f.zoom - 11));
       const tmp = new Float32Array(gw * gh);
       for (let pass = 0; pass < 3; pass++) {  // three box blurs ≈ a Gaussian

@@ -395,36 +395,56 @@
      * when the level's cell grid would be too big (close up, where few cases are in view). */
     lodFor: function (f, r) {
       if (!this.lod || this.shown < this.cfg.lodAbove) return null;
-      const g = this.grid;
-      // Cells of 1 screen px (r ≤ 1), else of up to 2 px (a disc of r ≥ 2 covers them).
+      // Cells of at most 1 screen px for the smallest discs, of up to 2 px from radius 2
+      // (the disc covers them): the picture drawing every case gives, from one primitive
+      // per occupied pixel cell. (Coarser cells cut more but change a third of the pixels.)
       const level = Math.min(24, Math.ceil(f.zoom) - (r >= 2 ? 1 : 0));
+      const got = this.lodLevel(level);
+      // The neighbouring levels, built while the user looks: the next zoom step finds them.
+      const self = this, version = this.version;
+      [level + 1, level - 1].forEach(function (near) {
+        if (self.lodCache[near] === undefined) {
+          setTimeout(function () { if (self.version === version) self.lodLevel(near); }, 0);
+        }
+      });
+      return got;
+    },
+
+    lodLevel: function (level) {
       const cached = this.lodCache[level];
       if (cached !== undefined) return cached;
+      const g = this.grid;
       const shift = 24 - level, span = Math.pow(2, shift);
       const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
       const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
       const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
       if (w * h > LOD_MAX_CELLS) return (this.lodCache[level] = null);
       const t0 = performance.now();
-      const rep = new Int32Array(w * h).fill(-1);
+      const rep = new Int32Array(w * h).fill(-1), count = new Uint32Array(w * h);
       const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
       for (let j = 0; j < n; j++) {
         const i = order[j];
         if (!mask[i]) continue;
-        rep[(Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0] = i;
+        const c = (Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0;
+        rep[c] = i;
+        count[c]++;
       }
       let used = 0;
       for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
-      const reps = new Int32Array(used), rowStart = new Uint32Array(h + 1);
+      const reps = new Int32Array(used), counts = new Uint32Array(used);
+      const rowStart = new Uint32Array(h + 1);
       let k = 0;
       for (let row = 0; row < h; row++) {
         rowStart[row] = k;
         const base = row * w;
-        for (let c = 0; c < w; c++) { const i = rep[base + c]; if (i >= 0) reps[k++] = i; }
+        for (let c = 0; c < w; c++) {
+          const i = rep[base + c];
+          if (i >= 0) { reps[k] = i; counts[k++] = count[base + c]; }
+        }
       }
       rowStart[h] = k;
       const lod = { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
-                    rowStart: rowStart, buildMs: performance.now() - t0 };
+                    counts: counts, rowStart: rowStart, buildMs: performance.now() - t0 };
       this.lodCache[level] = lod;
       return lod;
     },

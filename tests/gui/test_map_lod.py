@@ -15,13 +15,15 @@ COMPARE = """(function () {
   const direct = pixels().slice(), full = xjwcProbe.drawStats();
   xjwcProbe.setLod(true);
   const lod = pixels(), cut = xjwcProbe.drawStats();
-  let painted = 0, differ = 0;
+  let painted = 0, differ = 0, far = 0;
   for (let p = 0; p < lod.length; p += 4) {
     if (direct[p + 3] || lod[p + 3]) painted++;
-    if (direct[p] !== lod[p] || direct[p + 1] !== lod[p + 1] || direct[p + 2] !== lod[p + 2]
-        || direct[p + 3] !== lod[p + 3]) differ++;
+    const d = Math.abs(direct[p] - lod[p]) + Math.abs(direct[p + 1] - lod[p + 1])
+      + Math.abs(direct[p + 2] - lod[p + 2]) + Math.abs(direct[p + 3] - lod[p + 3]);
+    if (d) differ++;
+    if (d > 96) far++;  // a visibly different colour, not a shade
   }
-  return { painted: painted, differ: differ, full: full, cut: cut };
+  return { painted: painted, differ: differ, far: far, full: full, cut: cut };
 })()"""
 
 
@@ -41,3 +43,19 @@ def test_lod_draws_fewer_points_and_the_same_picture(qtbot, make_window):
     assert got["cut"]["primitives"] < 0.8 * got["full"]["primitives"]
     assert got["painted"] > 5000
     assert got["differ"] < 0.05 * got["painted"]  # which case wins a shared pixel, at most
+
+
+def test_the_heatmap_sums_lod_cells_into_the_same_surface(qtbot, make_window):
+    window = make_window()
+    ws = window.workspace
+    ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData("heatmap"))
+    qtbot.waitUntil(lambda: run_script(qtbot, window, "xjwc.drawnMode()") == "heatmap")
+    run_script(qtbot, window, "(XJWC_CONFIG.lodAbove = 1000,"
+                              " xjwc.setView(31.329, 121.5075, 13), 1)")
+    got = run_script(qtbot, window, COMPARE)
+    assert got["full"]["primitives"] > 0.9 * run_script(qtbot, window, "xjwc.caseCount()")
+    assert got["cut"]["primitives"] < 0.5 * got["full"]["primitives"]
+    assert got["painted"] > 20_000  # the surface covers the street
+    # Weights moved by at most a heat cell, then blurred over several: the same surface,
+    # a shade different in places.
+    assert got["far"] < 0.02 * got["painted"]

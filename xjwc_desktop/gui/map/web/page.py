@@ -4,6 +4,10 @@ folium's defaults point at CDNs; this page replaces them per map instance with a
 served by the ``xjwc://`` scheme, so it loads with no network at all. Everything the page
 needs to know (layer names, style colours, tile sources) goes in one JSON config whose
 ``<`` are escaped, so no text can close the script element.
+
+folium (and pandas, branca, jinja2 behind it) is imported only to build the page; the window
+asks :mod:`page_cache` for it, which builds it only when something that goes into it changed.
+The colours are in :mod:`palette`.
 """
 
 from __future__ import annotations
