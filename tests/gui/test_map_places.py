@@ -194,8 +194,8 @@ def test_english_layer_names_and_legend(qtbot, make_window):
     try:
         window = make_window()
         places = window.workspace.places
+        hotspots_on(qtbot, window)  # off at first: nothing searched for until it is on
         qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
-        hotspots_on(qtbot, window)
         assert {"Hotspots", "Bike coverage"} <= set(window.workspace.layers.labels())
         assert "Hotspots · density" in run_js(qtbot, window, "legendText")
     finally:
@@ -206,11 +206,11 @@ def test_place_names_are_shown_as_text(qtbot, make_window, demo_db):
     """A hotspot is named after a compound within 200 m: a hostile name stays text."""
     payload = "<img src=x onerror=alert(1)>"
     with demo_db.write() as session:
-        session.connection().exec_driver_sql("UPDATE compounds SET name = ? WHERE name = '橡树湾'",
-                             ("橡树湾" + payload,))
+        session.connection().exec_driver_sql(
+            "UPDATE compounds SET name = ? WHERE name = '橡树湾'", ("橡树湾" + payload,))
     window = make_window()
     places = window.workspace.places
-    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     hotspots_on(qtbot, window)
+    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     assert "3 橡树湾" + payload in labels(qtbot, window, "xjwc-hotspot-label")
     assert run_script(qtbot, window, "document.querySelectorAll('img[src=\"x\"]').length") == 0

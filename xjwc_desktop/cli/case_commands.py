@@ -112,14 +112,14 @@ def run_new(args) -> int:
     from xjwc_desktop.core.workflow import create_case
 
     with opened_database(args) as db:
-        with db.session() as s:
+        with db.write() as s:
             made = create_case(
                 s, source=args.source, category=args.category, lon=args.lon, lat=args.lat,
                 address=args.address, description=args.description,
                 reporter_name=args.reporter, reporter_phone=args.phone,
                 inspector=args.inspector, external_no=args.external_no,
                 workstation_id=db.workstation_id)
-        with db.session() as s:
+        with db.write() as s:
             if args.json:
                 from xjwc_desktop.core.workflow import case_as_dict, find_case
 
@@ -142,11 +142,11 @@ def run_act(args) -> int:
     hours = args.hours if args.hours is not None else (
         args.days * 8 if args.days is not None else None)
     with opened_database(args) as db:
-        with db.session() as s:
+        with db.write() as s:
             result = act(s, args.id, Action(args.action), Actor(_role(args.role), args.actor),
                          workstation_id=db.workstation_id, department=args.dept,
                          note=args.note, hours=hours, at=clock.now())
-        with db.session() as s:
+        with db.write() as s:
             if args.json:
                 _print_case(s, result.case_id, True)
             else:
@@ -156,7 +156,7 @@ def run_act(args) -> int:
 
 
 def run_show(args) -> int:
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         _print_case(s, args.id, args.json)
     return 0
 
@@ -165,7 +165,7 @@ def run_duplicate(args) -> int:
     from xjwc_desktop.core.workflow import Actor, link_duplicate
 
     with opened_database(args) as db:
-        with db.session() as s:
+        with db.write() as s:
             result = link_duplicate(s, args.id, args.original, Actor(_role(args.role)),
                                     workstation_id=db.workstation_id)
         print(f"{result.case_no} 已作为重复案件作废，并入 {args.original}")
@@ -175,7 +175,7 @@ def run_duplicate(args) -> int:
 def run_due(args) -> int:
     from xjwc_desktop.core.workflow.deadlines import due_cases
 
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         rows = due_cases(s, clock.now(), limit=args.limit)
     if args.json:
         print_json([{"case_id": r.case_id, "case_no": r.case_no, "status": r.status.value,
@@ -192,7 +192,7 @@ def run_due(args) -> int:
 def run_note(args) -> int:
     from xjwc_desktop.core.workflow.attachments import add_note
 
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         add_note(s, args.id, args.text, author=args.author, workstation_id=db.workstation_id)
     print("备注已保存")
     return 0
@@ -203,7 +203,7 @@ def run_photo(args) -> int:
 
     from xjwc_desktop.core.workflow.attachments import attach_photo, files_folder
 
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         row = attach_photo(s, args.id, Path(args.file), files_folder(db.path),
                            workstation_id=db.workstation_id)
     print(f"照片已附加：{row.original_name}（{row.sha256[:12]}）")

@@ -50,7 +50,7 @@ def run_inspectors(args) -> int:
     from xjwc_desktop.core.inspectors import inspector_overview
 
     check_period(args.date_from, args.date_to)
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         rows = [o.as_dict() for o in inspector_overview(s, args.date_from, args.date_to)]
     if args.json:
         print_json(rows)
@@ -78,7 +78,7 @@ def run_categories(args) -> int:
     from xjwc_desktop.core.workflow import Actor, Role
     from xjwc_desktop.core.workflow.categories import list_categories, update_category
 
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         if args.code:
             changes = {k: v for k, v in (("time_limit", args.time_limit),
                                          ("time_limit_unit", args.unit),
@@ -119,7 +119,7 @@ def run_metrics(args) -> int:
     from xjwc_desktop.core.stats import Period
 
     check_period(args.date_from, args.date_to)
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         rows = compute_metrics(s, Period(args.date_from, args.date_to), by=args.by)
     if args.json:
         print_json([r.as_dict() for r in rows])
@@ -147,7 +147,7 @@ def run_stats(args) -> int:
 
     check_period(args.date_from, args.date_to)
     period = Period(args.date_from, args.date_to)
-    with opened_database(args) as db, db.session() as s:
+    with opened_database(args) as db, db.write() as s:
         figures = street_figures(s, period)
         if args.json:  # scripts and the district get every dashboard figure too
             figures.update(dashboard_json(s, period))

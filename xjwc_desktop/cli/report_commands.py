@@ -48,7 +48,7 @@ def run_report(args) -> int:
     started = time.perf_counter()
     db = open_database(db_path(args))
     try:
-        with db.session() as s:
+        with db.write() as s:
             report = build_report(s, period, radius_m=args.radius)
         write_report(report, fmt, out)
     finally:

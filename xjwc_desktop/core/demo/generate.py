@@ -91,7 +91,7 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
     maps = load_map_data()
     db = open_database(tmp, create=True, bulk_load=True)
     try:
-        with db.session() as s:
+        with db.write() as s:
             install_reference_data(s, origin)
         places = load_json("data/places.json")
         when = "2015-11-01 00:00:00.000000"
@@ -108,7 +108,7 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
                                                 places["compounds"])
             buildings.insert_census(conn, rng, ids, maps, origin, homes, places["compounds"])
             inspectors = _insert_inspectors(conn, ids, origin, when)
-        with db.session() as s:
+        with db.write() as s:
             ctx = _context(s, rng, ids, maps, origin, places["compounds"])
         with db.engine.begin() as conn:
             say("生成 2015 年 1–10 月各渠道案件与巡查发现……")

@@ -154,7 +154,7 @@ def act(session: Session, ref: str, action: Action, actor: Actor, *, workstation
         at: dt.datetime | None = None, calendar: WorkCalendar | None = None) -> StepResult:
     """Take one step on case ``ref``; raises :class:`WorkflowError` (nothing changed) if refused.
 
-    Runs inside the caller's transaction (``Database.session()``): the case row and its
+    Runs inside the caller's transaction (``Database.write()``): the case row and its
     history event are written together or not at all.
     """
     case = find_case(session, ref)

@@ -3,7 +3,9 @@
 The layers follow the dashboard: every refresh (a new period, a new hotspot category) hands
 its GeoJSON to :meth:`QtMapPlaces.show` and the page redraws that layer. The dashboard is
 built only when first looked at, so until then the layers show its opening period, computed
-here on a reader; the page gets the last data again whenever it reloads.
+here on a reader — when a layer is switched on (both are off at first: a start that never
+shows them never searches for hotspots); the page gets the last data again whenever it
+reloads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from xjwc_desktop.core.queries.map_layers import display_coordinates
 from xjwc_desktop.core.reporting import latest_period
 from xjwc_desktop.core.reporting.places import period_places
 from xjwc_desktop.gui.map.qt_map import QtMap
+from xjwc_desktop.gui.map.web.page import HIDDEN_AT_FIRST
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 #: The page's layer keys, by the places' GeoJSON they draw.
@@ -30,11 +33,14 @@ class QtMapPlaces(QObject):
         self.layers: dict[str, dict] = {}
         self.drawn: dict[str, int] = {}  # features the page reported drawing, per layer
         self._pending: set[str] = set()  # sent, not yet drawn
+        self._waiting = False  # the opening period waits for a place layer to be switched on
         map_.view.ready.connect(lambda *_: [self._send(key) for key in self.layers])
 
     def settled(self) -> bool:
-        """Both layers have data and the page has drawn the last of it (screenshots wait)."""
-        return set(self.drawn) == set(LAYER_KEYS.values()) and not self._pending
+        """Both layers have data and the page has drawn the last of it, or neither is on
+        and none was asked for (screenshots wait)."""
+        return not self._pending and (self._waiting
+                                      or set(self.drawn) == set(LAYER_KEYS.values()))
 
     def show(self, key: str, geojson: dict) -> None:
         """Draw ``geojson`` as the layer ``key`` ("hotspots" or "bike_coverage")."""
@@ -42,7 +48,22 @@ class QtMapPlaces(QObject):
         self._send(key)
 
     def load_opening_period(self) -> None:
-        """Fill the layers with the dashboard's opening period, unless it sends first."""
+        """Fill the layers with the dashboard's opening period, unless it sends first; now if
+        one of them is on, else when one is switched on (:meth:`layer_switched`)."""
+        layers = self.map.settings.get_layers()
+        if any(layers.get(key, {}).get("visible", key not in HIDDEN_AT_FIRST)
+               for key in LAYER_KEYS.values()):
+            self._load()
+        else:
+            self._waiting = True
+
+    def layer_switched(self, key: str, on: bool) -> None:
+        if on and key in LAYER_KEYS.values() and self._waiting:
+            self._load()
+
+    def _load(self) -> None:
+        self._waiting = False
+
         def work(db) -> dict:
             period = latest_period(db)
             with db.reading() as conn:

@@ -80,6 +80,7 @@ class QtWorkspace(QObject):
                                and self.filters.set_reference(update.index.reference))
         source.searching.connect(self.filters.set_searching)
         layers.visibility_changed.connect(self.map.set_layer_visible)
+        layers.visibility_changed.connect(self.places.layer_switched)
         layers.opacity_changed.connect(self.map.set_layer_opacity)
         layers.style_changed.connect(self.map.set_style)
         layers.mode_changed.connect(self.map.set_mode)

@@ -1,0 +1,117 @@
+"""Start-up (issue #15, target 2): process start → window shown → every layer drawn.
+
+Each run is a fresh interpreter started the way ``xjwc --db PATH`` starts the window. It
+reports, from the moment the process started (the kernel's start time of the process):
+
+* imported   — the GUI's modules imported,
+* shown      — the main window shown,
+* drawn      — the map says every layer is drawn and the case list is filled;
+  "window shown → all layers drawn" is drawn − shown (target ≤ 1.2 s on the demo,
+  ≤ 2.0 s at 1M).
+
+Baseline, in the same run: a cold start, with an empty cache folder, so the map page is
+built with folium as every start did before the page cache.
+
+    .venv/bin/python bench/bench_startup.py [--runs 5] [--cases 1000000] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import demo, line, load_line  # noqa: E402
+
+CHILD = r"""
+import os, sys, time
+
+def since_start():
+    ticks = os.sysconf("SC_CLK_TCK")
+    with open("/proc/self/stat") as fh:
+        started = int(fh.read().rsplit(")", 1)[1].split()[19]) / ticks
+    with open("/proc/uptime") as fh:
+        return float(fh.read().split()[0]) - started
+
+base = time.perf_counter() - since_start()
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings
+from xjwc_desktop.gui.shell.qt_app import build_main_window, create_application
+from xjwc_desktop.gui.shell.qt_settings import QtSettingsStore
+from xjwc_desktop.core.storage.database import open_database
+imported = time.perf_counter() - base
+app = create_application(headless=True)
+db = open_database(Path(sys.argv[1]))
+window = build_main_window(db, QtSettingsStore(QSettings(sys.argv[2], QSettings.Format.IniFormat)))
+window.resize(1366, 768)
+window.show()
+app.processEvents()
+shown = time.perf_counter() - base
+ws = window.workspace
+while not (ws.map.is_ready and ws.case_list.model.loaded):
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+drawn = time.perf_counter() - base
+window.close()
+db.close()
+import json
+print("RESULT", json.dumps({"imported": imported, "shown": shown, "drawn": drawn}))
+"""
+
+
+def start_once(db: Path, cache: Path) -> dict:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1",
+           "XJWC_CACHE_DIR": str(cache)}
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run([sys.executable, "-c", CHILD, str(db), f"{scratch}/s.ini"],
+                              env=env, capture_output=True, text=True, check=True)
+    result = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")][-1]
+    return json.loads(result[len("RESULT "):])
+
+
+def figures(db: Path, runs: int, *, cold: bool, work: Path) -> dict[str, float]:
+    warm_cache = work / "cache-warm"
+    if not cold:
+        start_once(db, warm_cache)  # fills the page cache once
+    got = []
+    for _ in range(runs):
+        if cold:
+            with tempfile.TemporaryDirectory(dir=work) as empty:
+                got.append(start_once(db, Path(empty)))
+        else:
+            got.append(start_once(db, warm_cache))
+    out = {k: statistics.median(r[k] for r in got) for k in ("imported", "shown", "drawn")}
+    out["shown→drawn"] = statistics.median(r["drawn"] - r["shown"] for r in got)
+    return out
+
+
+def report(label: str, db: Path, runs: int, work: Path) -> None:
+    print(f"{label} ({runs} fresh processes each, medians; {load_line()})")
+    warm = figures(db, runs, cold=False, work=work)
+    cold = figures(db, runs, cold=True, work=work)
+    for key in ("imported", "shown", "drawn", "shown→drawn"):
+        line(f"process start → {key}" if key != "shown→drawn" else "window shown → all drawn",
+             f"{warm[key]:.2f} s", f"baseline cold page {cold[key]:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cases", type=int, default=1_000_000, help="0: the demo only")
+    parser.add_argument("--workdir", default="/tmp/xjwc-bench-startup")
+    args = parser.parse_args()
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    report("Demo database", demo(work / "demo.sqlite", 0), args.runs, work)
+    if args.cases:
+        report(f"{args.cases:,} cases", demo(work / f"m{args.cases}.sqlite", args.cases),
+               args.runs, work)
+
+
+if __name__ == "__main__":
+    main()
