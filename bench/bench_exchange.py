@@ -191,7 +191,7 @@ def orm_rate(db: Path, sample: int) -> float:
     rnd = random.Random(9)
     x0, y0, x1, y1 = maps.boundary.bounds
     started = time.perf_counter()
-    with database.session() as s:
+    with database.write() as s:
         for i in range(sample):
             lon, lat = rnd.uniform(x0, x1), rnd.uniform(y0, y1)
             at = dt.datetime(2027, 1, 1, 8) + dt.timedelta(minutes=3 * i)

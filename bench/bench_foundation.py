@@ -44,11 +44,11 @@ def orm_baseline(folder: Path, n: int) -> float:
     maps = load_map_data()
     rnd = random.Random(1)
     x0, y0, x1, y1 = maps.boundary.bounds
-    with db.session() as s:
+    with db.write() as s:
         install_reference_data(s, db.workstation_id)
     start = dt.datetime(2016, 1, 1, 8)
     started = time.perf_counter()
-    with db.session() as s:
+    with db.write() as s:
         for i in range(n):
             lon, lat = rnd.uniform(x0, x1), rnd.uniform(y0, y1)
             s.add(Case(case_no=f"B{i:09d}", source=CaseSource.PATROL, category_code="E0101",

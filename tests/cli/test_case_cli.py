@@ -176,7 +176,7 @@ def test_due_lists_red_then_yellow_cases(demo_db_path) -> None:
     db = open_database(demo_db_path)
     made = {}
     try:  # 暴露垃圾 (480 working minutes) registered 60, 432 and 960 working minutes ago
-        with db.session() as s:
+        with db.write() as s:
             for name, ago in (("green", 60), ("yellow", 432), ("red", 960)):
                 at = cal.from_working_minutes(clock - ago).astype(object)
                 case = create_case(s, source="12345热线", category="暴露垃圾", lon=121.51,

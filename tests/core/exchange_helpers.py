@@ -29,7 +29,7 @@ def add_hostile_cases(db) -> dict[str, str]:
         "quotes": ('他说"你好", 然后走了\n第二行', "=1+1", "含_x0041_转义"),
     }
     made = {}
-    with db.session() as s:
+    with db.write() as s:
         for i, (name, (description, address, reporter)) in enumerate(texts.items()):
             case = create_case(s, source="12345热线", category="暴露垃圾", lon=LON + i * 0.001,
                                lat=LAT, description=description, address=address,

@@ -130,7 +130,7 @@ def test_the_search_follows_every_kind_of_write(demo_db) -> None:
     for q in probes:
         assert ours(index, q) == sql_positions(index, q)
     rowids = index.cols["rowid"]
-    with demo_db.session() as s:  # intake, then workflow steps, as the window does them
+    with demo_db.write() as s:  # intake, then workflow steps, as the window does them
         made = new_case(s, description="新写入的案件 😀 100%", address="被改的地址")
         for i, (action, role, dept, note) in enumerate(PATHS[CaseStatus.DISPATCHED], 1):
             step(s, made.case_id, action, role, START + dt.timedelta(minutes=i),

@@ -36,14 +36,14 @@ def test_a_frozen_clock_moves_only_when_ticked() -> None:
 
 
 def test_intake_steps_and_row_stamps_take_the_time_from_the_clock(demo_db, frozen_clock) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case = create_case(s, source="hotline", category="暴露垃圾", lon=121.5071, lat=31.3250,
                            description="政立路人行道暴露垃圾", workstation_id="ws")
         case_id = case.case_id
     frozen_clock.tick(minutes=7)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         act(s, case_id, Action.REGISTER, Actor(Role.INTAKE), workstation_id="ws")
-    with demo_db.session(write=False) as s:
+    with demo_db.read() as s:
         row = s.get(Case, case_id)
         assert row.case_no.startswith("XJW20151102")
         assert row.reported_at == dt.datetime(2015, 11, 2, 9, 0)
@@ -59,6 +59,6 @@ def test_the_report_says_as_of_in_beijing_time(demo_db, frozen_clock) -> None:
     from xjwc_desktop.core.reporting.report import build_report
 
     frozen_clock.set("2015-11-02 07:30:00")  # 23:30 the day before in UTC
-    with demo_db.session(write=False) as s:
+    with demo_db.read() as s:
         report = build_report(s, parse_month_period("2015-10..2015-10"))
     assert "数据截至：2015-11-02 07:30" in report.subtitle

@@ -31,7 +31,7 @@ from xjwc_desktop.core.workflow.deadlines import due_cases, light_for
 ])
 def test_registration_sets_the_deadline_in_working_time(demo_db, category, registered,
                                                         deadline) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         made = new_case(s, category=category, at=registered)
         step(s, made.case_id, Action.REGISTER, Role.INTAKE, registered)
         assert row(s, made.case_id)["deadline_at"] == f"{deadline:%Y-%m-%d %H:%M:%S}.000000"
@@ -79,7 +79,7 @@ def test_the_clock_stops_when_handled_and_while_suspended() -> None:
 
 
 def test_case_detail_shows_the_frozen_light_of_a_suspended_case(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         # Registered Tue 2016-03-01 09:40, deadline Wed 09:40; suspended Tue 15:00 after
         # 320 of 480 minutes (66.7 %).
         case_id = case_in(s, S.DISPATCHED)
@@ -93,7 +93,7 @@ def test_case_detail_shows_the_frozen_light_of_a_suspended_case(demo_db) -> None
 
 def test_due_cases_lists_red_then_yellow_and_no_green_or_finished_cases(demo_db) -> None:
     now = D(2016, 3, 9, 12)  # Wednesday noon
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         # 暴露垃圾, 480 min. Registered Wed 10:00: 120 used (25 %) -> green.
         green = case_in(s, S.REGISTERED, at=D(2016, 3, 9, 9, 50))
         # Registered Tue 13:00: 240 (Tue) + 180 (Wed) = 420 used (87.5 %) -> yellow.
@@ -131,7 +131,7 @@ def test_a_resumed_case_has_used_only_the_time_before_it_was_suspended(demo_db) 
     # The clock stood still: 48 of 480 minutes used, 432 left, green; the deadline moved by
     # the 4800 suspended minutes to Wed 03-16 09:40.
     resumed_at = D(2016, 3, 15, 10, 28)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.DISPATCHED)
         step(s, case_id, Action.SUSPEND, Role.SUPERVISOR, D(2016, 3, 1, 10, 28), note="待协调")
         step(s, case_id, Action.RESUME, Role.SUPERVISOR, resumed_at)

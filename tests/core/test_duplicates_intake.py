@@ -40,7 +40,7 @@ def test_a_nearby_open_case_of_the_same_category_is_flagged_nearest_first(demo_d
     new_at = offset(LON, LAT, east_m=5)
     spots = {name: offset(*new_at, north_m=m) for name, m in
              [("near", 8), ("far_in", 22), ("beyond", 45)]}
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         near = case_in(s, S.DISPATCHED, at=D(2016, 3, 1, 9), lon=spots["near"][0],
                        lat=spots["near"][1])
         far_in = case_in(s, S.REPORTED, at=D(2016, 3, 1, 10), lon=spots["far_in"][0],
@@ -66,14 +66,14 @@ def test_a_nearby_open_case_of_the_same_category_is_flagged_nearest_first(demo_d
 
 
 def test_linking_a_duplicate_voids_it_and_points_to_the_original(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         original = case_in(s, S.DISPATCHED, at=D(2016, 3, 1, 9))
         made = new_case(s, at=NOW)
         assert [d.case_id for d in made.duplicates] == [original]
         before = row(s, original)
         link_duplicate(s, made.case_no, original, Actor(Role.INTAKE), workstation_id="ws",
                        at=D(2016, 3, 2, 9, 5))
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         linked, last = row(s, made.case_id), events(s, made.case_id)[-1]
         after = row(s, original)
     assert (linked["status"], linked["duplicate_of_id"]) == ("voided", original)
@@ -85,7 +85,7 @@ def test_linking_a_duplicate_voids_it_and_points_to_the_original(demo_db) -> Non
 
 @pytest.mark.parametrize("target", ["closed", "itself"])
 def test_linking_to_a_closed_case_or_to_itself_is_refused(demo_db, target) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         closed = case_in(s, S.CLOSED, at=D(2016, 3, 1, 9))
         made = new_case(s, at=NOW)
         original = closed if target == "closed" else made.case_id
@@ -105,7 +105,7 @@ def test_linking_to_a_closed_case_or_to_itself_is_refused(demo_db, target) -> No
     ({"lon": None, "lat": None}, ["没有坐标", "请在地图上点选位置"]),
 ])
 def test_a_case_that_cannot_be_placed_is_refused(demo_db, where, says) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before, written = snapshot(s, None), writes(s)
         with pytest.raises(WorkflowError) as refused:
             new_case(s, at=NOW, **where)
@@ -121,7 +121,7 @@ def test_a_case_that_cannot_be_placed_is_refused(demo_db, where, says) -> None:
 ])
 def test_an_address_naming_a_known_compound_places_the_case_there(demo_db, address, lon, lat,
                                                                   zone) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         made = new_case(s, at=NOW, lon=None, lat=None, address=address)
         case = row(s, made.case_id)
     assert (case["lon"], case["lat"], case["zone_code"], case["address"]) == (
@@ -134,7 +134,7 @@ def test_an_address_naming_a_known_compound_places_the_case_there(demo_db, addre
     (121.4968, 31.3103, "south"),  # 政立路639弄
 ])
 def test_zone_and_unit_grid_are_derived_from_the_position(demo_db, lon, lat, zone) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         made = new_case(s, at=NOW, lon=lon, lat=lat)
         case = row(s, made.case_id)
     grids = {g.code: g for g in load_map_data().grids}
@@ -146,7 +146,7 @@ def test_zone_and_unit_grid_are_derived_from_the_position(demo_db, lon, lat, zon
 
 
 def test_case_numbers_count_up_within_each_day(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         demo_last = s.scalar(select(Case.case_no).where(Case.case_no.like("XJW20151031%"))
                              .order_by(Case.case_no.desc()))
         numbers = [new_case(s, at=at).case_no for at in (
@@ -157,7 +157,7 @@ def test_case_numbers_count_up_within_each_day(demo_db) -> None:
 
 
 def test_overlong_description_is_refused_and_4000_characters_are_kept(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before, written = snapshot(s, None), writes(s)
         with pytest.raises(WorkflowError, match="问题描述过长（4001 字，最多 4000 字）"):
             new_case(s, at=NOW, description="垃" * 4001)
@@ -168,9 +168,9 @@ def test_overlong_description_is_refused_and_4000_characters_are_kept(demo_db) -
 
 def test_markup_in_the_description_is_stored_and_shown_verbatim(demo_db) -> None:
     text = '<img src=x onerror=alert(1)> & "引号" \'单引号\''
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         made = new_case(s, at=NOW, description=text, reporter_name="<b>张</b>")
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         shown = case_as_dict(s, find_case(s, made.case_no))
     assert (shown["description"], shown["reporter_name"]) == (text, "<b>张</b>")
     assert [(h["seq"], h["action"], h["to"]) for h in shown["history"]] == [
@@ -178,13 +178,13 @@ def test_markup_in_the_description_is_stored_and_shown_verbatim(demo_db) -> None
 
 
 def test_the_same_work_order_taken_in_twice_is_refused_with_a_clear_message(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         first = new_case(s, at=NOW, source="12345热线", external_no="GD20160302001")
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before = snapshot(s, None)
-    with pytest.raises(WorkflowError) as refused, demo_db.session() as s:
+    with pytest.raises(WorkflowError) as refused, demo_db.write() as s:
         new_case(s, at=D(2016, 3, 2, 10), source="12345热线", external_no="GD20160302001")
     assert "GD20160302001" in str(refused.value)
     assert first.case_no in str(refused.value)  # where the work order already is
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         assert snapshot(s, None) == before

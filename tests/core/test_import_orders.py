@@ -221,7 +221,7 @@ def test_an_open_database_imports_the_same_way_with_a_preview_first(demo_db, tmp
     assert report.added == 3
     assert any(m.startswith("检查") for m in calls)
     assert any(m.startswith("已写入") for m in calls)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         from sqlalchemy import select
 
         from xjwc_desktop.core.model import Case

@@ -106,7 +106,7 @@ def test_exported_orders_import_back_unchanged_into_another_database(demo_templa
         shutil.copyfile(demo_template, p)
         p.chmod(0o644)
     db = open_database(source)
-    with db.session() as s:
+    with db.write() as s:
         for i, text in enumerate([HYPERLINK, "普通诉求，含逗号,和\"引号\"", "-5 度结冰"]):
             create_case(s, source="12345热线", category="暴露垃圾", lon=121.5046 + i / 1000,
                         lat=31.3268, address=f"国权北路{i}号", description=text,
@@ -139,7 +139,7 @@ def test_address_placement_follows_the_intakes_rule(demo_db):
 
     addresses = ["江湾国际公寓3号楼", "江湾国际小区南门", "东森涵碧12号", "政立路639弄5号",
                  "新江湾城公园东门", "国权北路100号", "", "湾谷科技园B座"]
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         expected = [locate_address(s, a) for a in addresses]
         locator = AddressLocator(s.connection())
         got = [locator.locate(a) for a in addresses]

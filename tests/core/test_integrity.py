@@ -19,9 +19,9 @@ def _case(category_code: str, case_no: str) -> Case:
 def test_foreign_keys_are_enforced(demo_db) -> None:
     with demo_db.engine.connect() as conn:
         code = conn.exec_driver_sql("SELECT code FROM categories LIMIT 1").scalar_one()
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), demo_db.session() as s:
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), demo_db.write() as s:
         s.add(_case("NO-SUCH-CODE", "XJW2016030199998"))
-    with demo_db.session() as s:  # the same case with a real category is accepted
+    with demo_db.write() as s:  # the same case with a real category is accepted
         s.add(_case(code, "XJW2016030199999"))
     with demo_db.engine.connect() as conn:
         nos = conn.exec_driver_sql(
@@ -55,7 +55,7 @@ def test_case_history_is_append_only(demo_db, statement) -> None:
     assert after == before
     with demo_db.engine.connect() as conn:
         case_id = conn.exec_driver_sql("SELECT id FROM cases LIMIT 1").scalar_one()
-    with demo_db.session() as s:  # appending is still allowed
+    with demo_db.write() as s:  # appending is still allowed
         s.add(CaseEvent(case_id=case_id, seq=999, action="note", to_status=CaseStatus.CLOSED,
                         actor_role="值班长", at=dt.datetime(2016, 1, 1, 9)))
     with demo_db.engine.connect() as conn:

@@ -42,7 +42,7 @@ _serial = itertools.count(1)
 def db(tmp_path):
     """A new, empty database with the street's reference data and two inspectors."""
     database = open_database(tmp_path / "m.sqlite", create=True)
-    with database.session() as s:
+    with database.write() as s:
         install_reference_data(s, database.workstation_id)
         s.add_all([Inspector(id="insp-n", code="XC01", name="王建国", zone_code=ZoneCode.NORTH),
                    Inspector(id="insp-s", code="XC04", name="张志强", zone_code=ZoneCode.SOUTH)])
@@ -74,12 +74,12 @@ def case_row(**values) -> dict:
 
 
 def insert_cases(database, rows: list[dict]) -> None:
-    with database.session() as s:
+    with database.write() as s:
         s.execute(insert(Case.__table__), rows)
 
 
 def metrics(database, period: Period = MARCH, by: str | None = None) -> list[MetricRow]:
-    with database.session() as s:
+    with database.write() as s:
         return compute_metrics(s, period, by)
 
 
@@ -286,7 +286,7 @@ def test_by_month_lists_every_month_of_the_period(matrix_db) -> None:
 
 
 def test_session_connection_and_engine_give_the_same_rows(matrix_db) -> None:
-    with matrix_db.session() as s:
+    with matrix_db.write() as s:
         via_session = compute_metrics(s, MARCH, "zone")
     with matrix_db.engine.connect() as conn:
         via_connection = compute_metrics(conn, MARCH, "zone")
@@ -373,7 +373,7 @@ def test_demo_by_month_over_the_seed_period_has_ten_months(demo_db) -> None:
 
 
 def test_demo_labels_are_the_names_in_the_reference_tables(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         departments = dict(s.execute(select(Department.code, Department.name)).all())
         inspectors = dict(s.execute(select(Inspector.code, Inspector.name)).all())
     for r in metrics(demo_db, SEED, "department"):
@@ -458,13 +458,13 @@ def test_demo_numbers_agree_with_an_independent_computation(demo_db) -> None:
 
 
 def _departments(database):
-    with database.session() as s:
+    with database.write() as s:
         return list(s.scalars(select(Department)))
 
 
 def test_demo_limits_change_the_on_time_counts(demo_db) -> None:
     default = total(demo_db, SEED)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         (strict,) = compute_metrics(s, SEED, register_limit_minutes=10,
                                     dispatch_limit_minutes=10)
     assert strict.registered == default.registered

@@ -149,7 +149,7 @@ def db(demo_db):
 def test_new_cases_and_their_steps(db) -> None:
     march = parse_month_period("2016-03")
     assert reported(db, march) == 0
-    with db.session() as s:
+    with db.write() as s:
         case_in(s, CaseStatus.CLOSED)
         case_in(s, CaseStatus.DISPATCHED, at=START + dt.timedelta(hours=2))
     assert dirty(db) == [201603]
@@ -162,7 +162,7 @@ def test_new_cases_and_their_steps(db) -> None:
 def test_a_case_moved_to_another_month(db) -> None:
     spring, july = PERIODS["spring"], PERIODS["july"]
     before = reported(db, spring), reported(db, july)
-    with db.session() as s:
+    with db.write() as s:
         case = s.scalars(select(Case.id).where(
             Case.reported_at >= dt.datetime(2015, 4, 1),
             Case.registered_at >= dt.datetime(2015, 4, 2),
@@ -337,7 +337,7 @@ def test_a_period_splits_into_whole_months_and_days(period, months, edges) -> No
 
 def test_writes_through_a_session_are_seen_by_the_next_read(db) -> None:
     """The report and ``xjwc stats`` read through the session that may have written."""
-    with db.session() as s:
+    with db.write() as s:
         before = figures(s, PERIODS["july"], cached=True)["kpis"]["reported"]
         s.execute(text("UPDATE cases SET reported_at = '2015-07-01 08:00:00.000000' "
                        "WHERE id IN (SELECT id FROM cases WHERE reported_at LIKE '2015-08-%' "

@@ -101,7 +101,7 @@ def test_closed_in_period_counts_closure_dates(db) -> None:
 @pytest.mark.parametrize("period", [SEED, SPRING, Period()], ids=["seed", "spring", "all"])
 def test_rates_equal_compute_metrics(db, period) -> None:
     f = dashboard_figures(db, period, now=NOW)
-    with db.session() as s:
+    with db.write() as s:
         total = compute_metrics(s, period)[0]
         by_department = {r.key: r for r in compute_metrics(s, period, by="department")}
     for name in ("closure_rate", "closure_on_time_rate", "rework_rate", "handling_on_time_rate"):
@@ -121,7 +121,7 @@ def test_rates_equal_compute_metrics(db, period) -> None:
 def test_overdue_is_the_red_light_of_the_case_detail(db) -> None:
     f = dashboard_figures(db, SEED, now=NOW)
     where, params = in_period(SEED)
-    with db.session() as s:
+    with db.write() as s:
         from sqlalchemy import select
 
         from xjwc_desktop.core.model import Case
@@ -180,7 +180,7 @@ def test_registers_demolitions_census_bikes(db, seed_figures) -> None:
 def test_two_readers_give_what_one_gives(db) -> None:
     one = dashboard_figures(db, SPRING, now=NOW, readers=1)
     two = dashboard_figures(db, SPRING, now=NOW, readers=2)
-    with db.session() as s:
+    with db.write() as s:
         on_session = dashboard_figures(s, SPRING, now=NOW)
     assert one == two == on_session
 

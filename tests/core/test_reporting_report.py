@@ -40,7 +40,7 @@ def report_files(demo_template, tmp_path_factory):
     path.chmod(0o644)
     db = open_database(path)
     try:
-        with db.session() as s:
+        with db.write() as s:
             report = build_report(s, SEED, now=dt.datetime(2015, 11, 2, 9))
             metrics = compute_metrics(s, SEED)[0]
         files = {fmt: write_report(report, fmt, folder / f"报告.{fmt}")

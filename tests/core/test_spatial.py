@@ -71,7 +71,7 @@ def test_index_follows_inserts_moves_and_soft_deletes(demo_db) -> None:
     with demo_db.engine.connect() as conn:
         code = conn.exec_driver_sql("SELECT code FROM categories LIMIT 1").scalar_one()
         already = ids_in_box(conn, box)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case = _new_case(code, 121.50005, 31.33005)
         s.add(case)
     with demo_db.engine.connect() as conn:
@@ -94,7 +94,7 @@ def test_compact_keeps_box_answers(demo_db) -> None:
         code = conn.exec_driver_sql("SELECT code FROM categories LIMIT 1").scalar_one()
     extra = []
     for k in range(3):
-        with demo_db.session() as s:
+        with demo_db.write() as s:
             case = _new_case(code, 121.5 + k * 1e-4, 31.33)
             case.case_no = f"XJW201606010000{k + 2}"
             s.add(case)

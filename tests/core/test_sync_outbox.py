@@ -32,13 +32,13 @@ def entries(db):
 
 
 def first_case(db) -> Case:
-    with db.session() as s:
+    with db.write() as s:
         return s.scalar(select(Case).order_by(Case.case_no).limit(1))
 
 
 def test_an_orm_edit_is_queued_with_the_row_as_it_was(db):
     case = first_case(db)
-    with db.session() as s:
+    with db.write() as s:
         s.get(Case, case.id).description = "改过的描述"
     [e] = entries(db)
     assert (e.tbl, e.row_id, e.op, e.change_id) == ("cases", case.id, "update", None)
@@ -50,7 +50,7 @@ def test_an_orm_edit_is_queued_with_the_row_as_it_was(db):
 def test_later_edits_fold_into_the_open_entry_and_keep_the_first_base(db):
     case = first_case(db)
     for text_ in ("一", "二", "三"):
-        with db.session() as s:
+        with db.write() as s:
             s.get(Case, case.id).description = text_
     [e] = entries(db)
     assert loads(e.base)["description"] == case.description
@@ -68,7 +68,7 @@ def test_a_rolled_back_write_leaves_no_entry(db):
     case = first_case(db)
 
     def edit_then_fail():
-        with db.session() as s:
+        with db.write() as s:
             s.get(Case, case.id).description = "不会保存"
             s.flush()
             raise RuntimeError("operator cancelled")
@@ -86,7 +86,7 @@ def test_a_write_committed_just_before_a_crash_is_in_the_outbox(db):
         "from xjwc_desktop.core.storage.database import open_database\n"
         "from xjwc_desktop.core.model import Case\n"
         "db = open_database(sys.argv[1])\n"
-        "with db.session() as s:\n"
+        "with db.write() as s:\n"
         "    s.get(Case, sys.argv[2]).description = '崩溃前保存'\n"
         "os._exit(9)  # no clean shutdown, no checkpoint\n")
     done = subprocess.run([sys.executable, "-c", script, str(db.path), case.id])
@@ -102,7 +102,7 @@ def test_a_write_committed_just_before_a_crash_is_in_the_outbox(db):
 def test_freezing_sends_only_changed_fields_and_drops_bookkeeping_only_edits(db):
     case = first_case(db)
     other = None
-    with db.session() as s:
+    with db.write() as s:
         s.get(Case, case.id).address = "政立路 505 弄"
         other = s.scalar(select(Case).where(Case.id != case.id).limit(1))
         other.written_by = "someone"  # bookkeeping only: nothing to send
@@ -119,12 +119,12 @@ def test_freezing_sends_only_changed_fields_and_drops_bookkeeping_only_edits(db)
 
 def test_a_frozen_change_keeps_its_id_and_a_new_edit_opens_a_new_entry(db):
     case = first_case(db)
-    with db.session() as s:
+    with db.write() as s:
         s.get(Case, case.id).address = "一"
     with db.engine.begin() as conn:
         outbox.freeze(conn)
         [first] = outbox.frozen_changes(conn, limit=10)
-    with db.session() as s:
+    with db.write() as s:
         s.get(Case, case.id).address = "二"
     with db.engine.begin() as conn:
         outbox.freeze(conn)
@@ -138,12 +138,12 @@ def test_an_unsent_row_deleted_again_is_forgotten(db):
     from xjwc_desktop.core.model import CaseNote
 
     case = first_case(db)
-    with db.session() as s:
+    with db.write() as s:
         note = CaseNote(case_id=case.id, author="张三", at=clock.now(), text="临时")
         s.add(note)
         s.flush()
         note_id = note.id
-    with db.session() as s:
+    with db.write() as s:
         s.delete(s.get(CaseNote, note_id))
     assert entries(db) == []
 
@@ -180,7 +180,7 @@ def test_the_trigger_base_is_valid_json_even_for_hostile_text(db):
     with applying(db.engine) as conn:  # as if it came from the server
         conn.execute(text("UPDATE cases SET description = :d WHERE id = :i"),
                      {"d": evil, "i": case.id})
-    with db.session() as s:
+    with db.write() as s:
         s.get(Case, case.id).description = "再改"
     [e] = entries(db)
     assert json.loads(e.base)["description"] == evil

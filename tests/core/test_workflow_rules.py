@@ -69,7 +69,7 @@ REFUSALS = [
 @pytest.mark.parametrize(("status", "action", "role", "inputs", "says"), REFUSALS)
 def test_a_refused_step_changes_nothing_and_says_why(demo_db, status, action, role, inputs,
                                                     says) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, status)
         case_no = row(s, case_id)["case_no"]
         before, written = snapshot(s, case_id), writes(s)
@@ -84,7 +84,7 @@ def test_a_refused_step_changes_nothing_and_says_why(demo_db, status, action, ro
 
 
 def test_an_unknown_case_is_refused_by_name(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before, written = snapshot(s, None), writes(s)
         with pytest.raises(WorkflowError, match="找不到案件“XJW2099010100001”"):
             step(s, "XJW2099010100001", A.REGISTER, R.INTAKE, AT)
@@ -92,13 +92,13 @@ def test_an_unknown_case_is_refused_by_name(demo_db) -> None:
 
 
 def test_a_refused_step_in_its_own_transaction_leaves_the_file_as_it_was(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.VERIFIED)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before = snapshot(s, case_id)
-    with pytest.raises(WorkflowError), demo_db.session() as s:
+    with pytest.raises(WorkflowError), demo_db.write() as s:
         step(s, case_id, A.CLOSE, R.DEPARTMENT, AT)
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         assert snapshot(s, case_id) == before
 
 
@@ -127,7 +127,7 @@ def test_role_matrix_agrees_with_what_act_accepts(demo_db) -> None:
                 S.VOIDED, S.SUSPENDED]
     inputs = {"department": CHENGGUAN, "note": "说明", "hours": 4}  # all an action may need
     disagreements, tried = [], 0
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         cases = {status: case_in(s, status) for status in statuses}
         for status, case_id in cases.items():
             case_no = row(s, case_id)["case_no"]
@@ -158,37 +158,37 @@ def _registered(s, n: int) -> list[str]:
 
 
 def test_bulk_dispatch_dispatches_every_case(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         ids = _registered(s, 3)
         results = act_many(s, ids, A.DISPATCH, Actor(R.DISPATCHER), workstation_id="ws",
                            department=SANITATION, at=D(2016, 3, 2, 15))
     assert [(r.case_id, r.to_status) for r in results] == [(i, S.DISPATCHED) for i in ids]
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         assert [row(s, i)["status"] for i in ids] == ["dispatched"] * 3
         assert [events(s, i)[-1]["action"] for i in ids] == ["dispatch"] * 3
 
 
 def test_bulk_dispatch_with_one_ineligible_case_changes_none(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         ids = _registered(s, 3)
         odd = case_in(s, S.REPORTED, at=D(2016, 3, 2, 14))
         odd_no = row(s, odd)["case_no"]
     refs = [ids[0], odd, *ids[1:]]
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         before = [snapshot(s, i) for i in refs]
-    with pytest.raises(WorkflowError) as refused, demo_db.session() as s:
+    with pytest.raises(WorkflowError) as refused, demo_db.write() as s:
         act_many(s, refs, A.DISPATCH, Actor(R.DISPATCHER), workstation_id="ws",
                  department=SANITATION, at=D(2016, 3, 2, 15))
     message = str(refused.value)
     assert "1 件" in message
     assert f"案件 {odd_no} 当前状态为“受理”" in message
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         assert [snapshot(s, i) for i in refs] == before
 
 
 def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
         demo_db, demo_db_path) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.REGISTERED)
     first, second = open_database(demo_db_path), open_database(demo_db_path)
     outcome = None
@@ -211,7 +211,7 @@ def test_second_writer_with_a_stale_case_is_refused_without_double_writing(
     finally:
         first.close()
         second.close()
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         history = events(s, case_id)
         case = row(s, case_id)
     assert [e["actor_name"] for e in history if e["action"] == "dispatch"] == ["甲"]
@@ -227,7 +227,7 @@ def test_a_second_writing_session_waits_then_sees_the_step_already_taken(
 
     from sqlalchemy import event
 
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.REGISTERED)
     first, second = open_database(demo_db_path), open_database(demo_db_path)
     inside, late_begins = threading.Event(), threading.Event()
@@ -238,7 +238,7 @@ def test_a_second_writing_session_waits_then_sees_the_step_already_taken(
             late_begins.set()
 
     def dispatch_and_hold():
-        with first.session() as early:
+        with first.write() as early:
             act(early, case_id, A.DISPATCH, Actor(R.DISPATCHER, "甲"),
                 workstation_id=first.workstation_id, department=SANITATION, at=AT)
             inside.set()
@@ -248,12 +248,12 @@ def test_a_second_writing_session_waits_then_sees_the_step_already_taken(
     worker.start()
     assert inside.wait(60)
     try:
-        with pytest.raises(WorkflowError, match="当前状态为“派遣”"), second.session() as late:
+        with pytest.raises(WorkflowError, match="当前状态为“派遣”"), second.write() as late:
             act(late, case_id, A.DISPATCH, Actor(R.DISPATCHER, "乙"),
                 workstation_id=second.workstation_id, department=CHENGGUAN, at=AT)
     finally:
         worker.join()
         first.close()
         second.close()
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         assert [e["actor_name"] for e in events(s, case_id) if e["action"] == "dispatch"] == ["甲"]

@@ -27,7 +27,7 @@ from xjwc_desktop.core.worktime import default_calendar
 
 
 def test_the_normal_loop_sets_every_timestamp_and_writes_six_history_steps(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         made = new_case(s, at=D(2016, 3, 1, 9, 30))
         ref = made.case_no  # the case number works wherever the id does
         step(s, ref, Action.REGISTER, Role.INTAKE, D(2016, 3, 1, 9, 40))
@@ -38,7 +38,7 @@ def test_the_normal_loop_sets_every_timestamp_and_writes_six_history_steps(demo_
         last = step(s, ref, Action.CLOSE, Role.SUPERVISOR, D(2016, 3, 1, 16))
         sanitation = dept_id(s, SANITATION)
     assert (last.from_status, last.to_status, last.event_seq) == (S.VERIFIED, S.CLOSED, 6)
-    with demo_db.session() as s:  # what a later reader sees, after the commit
+    with demo_db.write() as s:  # what a later reader sees, after the commit
         case = row(s, made.case_id)
         shown = case_as_dict(s, find_case(s, made.case_id), now=D(2016, 3, 9, 12))
     assert case["status"] == "closed"
@@ -70,7 +70,7 @@ def test_the_normal_loop_sets_every_timestamp_and_writes_six_history_steps(demo_
 
 
 def test_void_from_intake_ends_the_case(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.REPORTED)
         step(s, case_id, Action.VOID, Role.INTAKE, D(2016, 3, 1, 10), note="重复上报")
         shown = case_as_dict(s, find_case(s, case_id))
@@ -91,7 +91,7 @@ def test_void_from_intake_ends_the_case(demo_db) -> None:
 ])
 def test_return_goes_back_one_step_and_undoes_it(demo_db, status, back_to, cleared,
                                                  kept) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, status)
         before = row(s, case_id)
         result = step(s, case_id, Action.RETURN, Role.SUPERVISOR, D(2016, 3, 1, 12),
@@ -108,7 +108,7 @@ def test_return_goes_back_one_step_and_undoes_it(demo_db, status, back_to, clear
 
 
 def test_rework_sends_the_case_back_to_dispatch_and_keeps_both_handlings(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.HANDLED)  # handled at 10:00
         step(s, case_id, Action.REWORK, Role.INSPECTOR, D(2016, 3, 1, 11), note="仍有垃圾")
         reworked = row(s, case_id)
@@ -128,7 +128,7 @@ def test_rework_sends_the_case_back_to_dispatch_and_keeps_both_handlings(demo_db
 
 
 def test_extension_requested_by_the_department_and_approved_by_the_supervisor(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         # Registered Thu 2016-03-03 10:00 (+480 min) -> deadline Fri 03-04 10:00.
         case_id = case_in(s, S.DISPATCHED, at=D(2016, 3, 3, 9, 50))
         assert row(s, case_id)["deadline_at"] == "2016-03-04 10:00:00.000000"
@@ -148,7 +148,7 @@ def test_extension_requested_by_the_department_and_approved_by_the_supervisor(de
 
 def test_supervisor_extends_directly_by_hours_and_extensions_add_up(demo_db) -> None:
     cal = default_calendar()
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.REGISTERED)  # registered Tue 09:40 -> deadline Wed 09:40
         step(s, case_id, Action.EXTEND, Role.SUPERVISOR, D(2016, 3, 1, 11), hours=3,
              note="天气原因")
@@ -164,7 +164,7 @@ def test_supervisor_extends_directly_by_hours_and_extensions_add_up(demo_db) -> 
 
 
 def test_suspend_and_resume_across_a_weekend_moves_the_deadline(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         # Registered Fri 2016-03-04 10:00: 420 min on Friday + 60 on Monday -> Mon 10:00.
         case_id = case_in(s, S.DISPATCHED, at=D(2016, 3, 4, 9, 50))
         before = row(s, case_id)
@@ -186,7 +186,7 @@ def test_suspend_and_resume_across_a_weekend_moves_the_deadline(demo_db) -> None
 
 @pytest.mark.parametrize("status", [S.REGISTERED, S.DISPATCHED, S.HANDLED])
 def test_resume_returns_to_the_state_the_case_was_suspended_from(demo_db, status) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, status)
         step(s, case_id, Action.SUSPEND, Role.SUPERVISOR, D(2016, 3, 1, 12), note="挂账")
         result = step(s, case_id, Action.RESUME, Role.ADMIN, D(2016, 3, 1, 13))
@@ -197,7 +197,7 @@ def test_resume_returns_to_the_state_the_case_was_suspended_from(demo_db, status
 
 
 def test_escalation_marks_the_case_and_keeps_its_state(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.DISPATCHED)
         step(s, case_id, Action.ESCALATE, Role.SUPERVISOR, D(2016, 3, 1, 12), note="领导督办")
         case, last = row(s, case_id), events(s, case_id)[-1]
@@ -207,7 +207,7 @@ def test_escalation_marks_the_case_and_keeps_its_state(demo_db) -> None:
 
 
 def test_reassign_moves_the_case_to_another_department_only(demo_db) -> None:
-    with demo_db.session() as s:
+    with demo_db.write() as s:
         case_id = case_in(s, S.DISPATCHED)  # dispatched to 作业队/保洁服务社 at 09:50
         step(s, case_id, Action.REASSIGN, Role.DISPATCHER, D(2016, 3, 1, 11),
              department=CHENGGUAN, note="属城管职责")

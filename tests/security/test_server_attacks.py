@@ -122,7 +122,7 @@ NORTH = {"lon": 121.505, "lat": 31.338}
 def a_note(ws, case_no: str) -> str:
     from xjwc_desktop.core.model import CaseNote
 
-    with ws.db.session() as s:
+    with ws.db.write() as s:
         note = CaseNote(case_id=case_id(ws, case_no), author="值班员", text="原来的备注",
                         at=clock.now(), written_by=ws.db.workstation_id)
         s.add(note)

@@ -149,18 +149,18 @@ class Workstation:
     def new_case(self, **kw) -> str:
         kw = {"source": "12345热线", "category": "暴露垃圾", "lon": 121.5046, "lat": 31.3268,
               "description": "公园门口垃圾", **kw}
-        with self.db.session() as s:
+        with self.db.write() as s:
             return create_case(s, workstation_id=self.db.workstation_id, **kw).case_no
 
     def edit(self, case_no: str, **fields) -> None:
-        with self.db.session() as s:
+        with self.db.write() as s:
             case = s.scalar(select(Case).where(Case.case_no == case_no))
             for k, v in fields.items():
                 setattr(case, k, v)
             case.written_by = self.db.workstation_id
 
     def step(self, case_no: str, action: str, role: str, **kw) -> None:
-        with self.db.session() as s:
+        with self.db.write() as s:
             act(s, case_no, Action(action), Actor(Role(role)),
                 workstation_id=self.db.workstation_id, **kw)
 
@@ -168,7 +168,7 @@ class Workstation:
         self.edit(case_no, deleted_at=clock.now())
 
     def case(self, case_no: str) -> Case | None:
-        with self.db.session() as s:
+        with self.db.write() as s:
             return s.scalar(select(Case).where(Case.case_no == case_no))
 
     def scalar(self, sql: str, **params):

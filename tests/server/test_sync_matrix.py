@@ -35,7 +35,7 @@ def settle(server, *stations):
 
 
 def conflicts(ws):
-    with ws.db.session() as s:
+    with ws.db.write() as s:
         return list_conflicts(s)
 
 
@@ -105,7 +105,7 @@ def test_same_field_first_synced_stands_and_the_other_is_kept(pair):
     assert c.label == case_no
     assert c.lost_device == "值班台B"
     # The operator takes B's value: it travels like any edit and the record closes.
-    with b.db.session() as s:
+    with b.db.write() as s:
         resolve_conflict(s, c.id, "take", actor=Actor(Role.SUPERVISOR, "张班长"),
                          workstation_id=b.db.workstation_id)
     settle(server, a, b)
@@ -126,7 +126,7 @@ def test_two_dispatches_of_one_case_are_one_history_and_a_conflict(pair):
     settle(server, a, b)
     for ws in (a, b):
         case = ws.case(case_no)
-        with ws.db.session() as s:
+        with ws.db.write() as s:
             events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                .order_by(CaseEvent.seq)).all()
         assert [e.action for e in events] == ["report", "register", "dispatch"]
@@ -136,7 +136,7 @@ def test_two_dispatches_of_one_case_are_one_history_and_a_conflict(pair):
     assert c.choices == ("keep", "redo")
     assert [e["note"] for e in c.detail["events"]] == ["B 派给房办"]
     # Dispatching again is not allowed in 派遣: the engine says so, the record stays open.
-    with pytest.raises(WorkflowError), b.db.session() as s:
+    with pytest.raises(WorkflowError), b.db.write() as s:
         resolve_conflict(s, c.id, "redo", actor=Actor(Role.DISPATCHER),
                          workstation_id=b.db.workstation_id)
     assert len(conflicts(b)) == 1
@@ -155,7 +155,7 @@ def test_a_lost_step_can_be_taken_again_when_it_still_fits(pair):
     b.sync()
     settle(server, a, b)
     [c] = conflicts(a)
-    with a.db.session() as s:
+    with a.db.write() as s:
         done = resolve_conflict(s, c.id, "redo", actor=Actor(Role.DEPARTMENT),
                                 workstation_id=a.db.workstation_id)
     assert "申请延期" in done
@@ -177,7 +177,7 @@ def test_an_edit_to_a_deleted_case_is_kept_not_dropped(pair):
     [c] = conflicts(b)
     assert c.kind == "edit_on_deleted"
     assert c.lost == {"description": "删除后才到的修改"}
-    with b.db.session() as s:
+    with b.db.write() as s:
         resolve_conflict(s, c.id, "take", actor=Actor(Role.SUPERVISOR),
                          workstation_id=b.db.workstation_id)
     settle(server, a, b)
@@ -200,7 +200,7 @@ def test_deleting_what_someone_else_just_changed_is_recorded(pair):
     assert c.detail["unseen"] == {"address": "新地址"}
     assert c.lost == {"deleted_at": None}
     # 采用此值: the case is not deleted after all, with the address it had.
-    with a.db.session() as s:
+    with a.db.write() as s:
         resolve_conflict(s, c.id, "take", actor=Actor(Role.SUPERVISOR),
                          workstation_id=a.db.workstation_id)
     settle(server, a, b)
@@ -247,7 +247,7 @@ def test_cases_from_before_enrollment_are_renumbered_if_taken(server_url, make_s
     for name in ("离线一", "离线二"):
         path = tmp_path / f"{name}.sqlite"
         db = open_database(path, create=True)
-        with db.session() as s:
+        with db.write() as s:
             install_reference_data(s, db.workstation_id)
         db.close()
         ws = Workstation(path, server.url, server.enroll(name))
@@ -283,7 +283,7 @@ def test_conflict_records_carry_no_executable_text(pair):
     a.sync()
     b.sync()
     settle(server, a, b)
-    with b.db.session() as s:
+    with b.db.write() as s:
         record = s.scalar(select(SyncConflict))
     assert json.loads(record.kept) == {"description": evil}
     assert a.scalar("SELECT count(*) FROM cases") > 0

@@ -31,14 +31,14 @@ def test_a_photo_reaches_the_server_and_the_other_workstation(sqlite_server_url,
     case_no = a.new_case(description="有照片的案件")
     photo = tmp_path / "现场.png"
     photo.write_bytes(png(1))
-    with a.db.session() as s:
+    with a.db.write() as s:
         row = attach_photo(s, case_no, photo, files_folder(a.path),
                            workstation_id=a.db.workstation_id)
         sha = row.sha256
     a.sync()
     assert list(server.db.files_dir.glob(f"{sha}.png"))
     b.sync()
-    with b.db.session() as s:
+    with b.db.write() as s:
         stored = photo_path(files_folder(b.path), s.get(CaseAttachment, row.id))
     assert stored.read_bytes() == photo.read_bytes()
 
