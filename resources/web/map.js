@@ -322,6 +322,7 @@
     map = window[cfg.map];
     // Quarter steps: the whole street then fills the map instead of half of it.
     map.options.zoomSnap = 0.25;
+    L.control.scale({ imperial: false, maxWidth: 120 }).addTo(map);  // metres only
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(cfg.attribution);
     map.createPane("xjwcPlaces").style.zIndex = 420;
@@ -334,7 +335,7 @@
       bridge = channel.objects.bridge;
       bridge.initialState(function (text) {
         const initial = JSON.parse(text || "{}");
-        loadData().then(function (ms) {
+        loadData().then(function (ms) { return whenSized(ms); }).then(function (ms) {
           // The view first, the layers after: each layer then draws once, at the right zoom.
           if (initial.view) api.setView(initial.view.lat, initial.view.lon, initial.view.zoom);
           else api.fitStreet();
@@ -346,6 +347,23 @@
           afterPaint(function () { bridge.mapReady(cases.n, ms); });
         }).catch(report);
       });
+    });
+  }
+
+  // A page loaded while another view is on show has no size: fitting the street into
+  // 0 × 0 pixels gives NaN coordinates. Wait until the map is shown, then go on.
+  function whenSized(value) {
+    const el = map.getContainer();
+    const sized = function () { return el.clientWidth > 0 && el.clientHeight > 0; };
+    if (sized()) return Promise.resolve(value);
+    return new Promise(function (resolve) {
+      const watch = new ResizeObserver(function () {
+        if (!sized()) return;
+        watch.disconnect();
+        map.invalidateSize(false);
+        resolve(value);
+      });
+      watch.observe(el);
     });
   }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gui.conftest import count, run_js
+from tests.gui.conftest import count, run_js, run_script
 
 
 def test_dashboard_bar_filters_map_and_table(qtbot, make_window, demo_db):
@@ -40,3 +40,28 @@ def test_a_step_refreshes_the_dashboard_when_it_is_shown(qtbot, make_window, dem
     assert board.figures["kpis"]["closed"] == closed  # hidden: not refreshed yet
     window.show_view(1)
     qtbot.waitUntil(lambda: board.figures["kpis"]["closed"] == closed + 1)
+
+
+def test_a_map_loaded_behind_another_view_draws_when_shown(qtbot, demo_db, settings_store):
+    """Started on the dashboard (the last view of yesterday), the map page loads with no
+    size; switching to it must show the street, not a blank page of NaN coordinates."""
+    from xjwc_desktop.gui.shell.qt_app import build_main_window
+
+    window = build_main_window(demo_db, settings_store)
+    qtbot.addWidget(window)
+    window.show_view(1)  # before the window (and so the map) was ever shown
+    window.resize(1400, 900)
+    window.show()
+    try:
+        ws = window.workspace
+        qtbot.waitUntil(lambda: ws.dashboard.dashboard is not None, timeout=30_000)
+        window.show_view(0)
+        qtbot.waitUntil(lambda: ws.map.is_ready, timeout=30_000)
+        view = run_js(qtbot, window, "view")
+        assert all(v == v for v in view.values()), view  # no NaN
+        assert 121.4 < view["lon"] < 121.6 and 31.2 < view["lat"] < 31.4
+        scale = run_script(qtbot, window, "Array.from(document.querySelectorAll("
+                                          "'.leaflet-control-scale-line'), e => e.textContent)")
+        assert len(scale) == 1 and scale[0].endswith("m"), scale  # metres only, no feet
+    finally:
+        window.close()

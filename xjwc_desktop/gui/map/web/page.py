@@ -166,7 +166,7 @@ def build_map_page(options: PageOptions | None = None, config: dict | None = Non
 
     maps = load_map_data()
     m = folium.Map(location=CENTER, zoom_start=14, tiles=None, prefer_canvas=True,
-                   control_scale=True, max_zoom=19, min_zoom=11)
+                   control_scale=False, max_zoom=19, min_zoom=11)
     m.default_js = [("leaflet", f"{ORIGIN}/assets/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{ORIGIN}/assets/leaflet/leaflet.css")]
     basemap = {}
