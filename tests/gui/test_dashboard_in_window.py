@@ -59,7 +59,8 @@ def test_a_map_loaded_behind_another_view_draws_when_shown(qtbot, demo_db, setti
         qtbot.waitUntil(lambda: ws.map.is_ready, timeout=30_000)
         view = run_js(qtbot, window, "view")
         assert all(v == v for v in view.values()), view  # no NaN
-        assert 121.4 < view["lon"] < 121.6 and 31.2 < view["lat"] < 31.4
+        assert 121.4 < view["lon"] < 121.6
+        assert 31.2 < view["lat"] < 31.4
         scale = run_script(qtbot, window, "Array.from(document.querySelectorAll("
                                           "'.leaflet-control-scale-line'), e => e.textContent)")
         assert len(scale) == 1 and scale[0].endswith("m"), scale  # metres only, no feet
