@@ -20,24 +20,13 @@ from pathlib import Path
 
 from xjwc_desktop import __version__
 from xjwc_desktop.core.geo.mapdata import MAP_FILES, resolve_maps_dir
+from xjwc_desktop.core.storage.locations import cache_dir
 from xjwc_desktop.gui.map.web.page import PageOptions, build_map_page, page_config
 
-CACHE_ENV = "XJWC_CACHE_DIR"
 KEEP = 6  # pages kept (one per tile source and language in use, say)
 #: The modules whose code shapes the HTML (the page, its colours, the basemap's transform).
 SOURCES = ("xjwc_desktop.gui.map.web.page", "xjwc_desktop.gui.map.web.palette",
            "xjwc_desktop.core.geo.chinese_crs", "xjwc_desktop.core.queries.map_layers")
-
-
-def cache_dir() -> Path:
-    """``$XJWC_CACHE_DIR``, else ``$XJWC_HOME/cache``, else ``$XDG_CACHE_HOME/xjwc_desktop``,
-    else ``~/.cache/xjwc_desktop``."""
-    if folder := os.environ.get(CACHE_ENV):
-        return Path(folder).expanduser()
-    if home := os.environ.get("XJWC_HOME"):
-        return Path(home).expanduser() / "cache"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "xjwc_desktop"
 
 
 def _version(package: str) -> str:
