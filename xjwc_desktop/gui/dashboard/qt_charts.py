@@ -5,8 +5,10 @@ Why matplotlib rather than QtCharts: the work report draws the same charts into 
 and DOCX, and with one renderer (:func:`draw_chart`) the dashboard and the report cannot
 show different things; fonts come from one place (Noto Sans CJK SC); a PNG export is the
 chart itself at print resolution. Rendering eight charts takes the better part of a second
-or more: it happens on the task manager's readers (Agg), and the widget shows the finished
-pixels; a click is mapped to the bar drawn there, and so to that bar's case filter.
+or more: it happens in the chart process (``core/reporting/chart_process``: matplotlib holds
+the GIL while it draws, so not on a thread of the window's process), a reader waits for the
+pixels, and the widget shows them; a click is mapped to the bar drawn there, and so to
+that bar's case filter.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.reporting.chart_render import PNG_DPI, ChartImage, chart_image, chart_png
+from xjwc_desktop.core.reporting.chart_process import render_chart
+from xjwc_desktop.core.reporting.chart_render import PNG_DPI, ChartImage, chart_png
 from xjwc_desktop.core.reporting.charts import ChartSpec
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
@@ -113,7 +116,7 @@ class QtChart(QFrame):
         width, height = size.width(), size.height()
         if not self.isVisible() or width < MIN_WIDTH:
             return  # drawn when shown, at the size it is shown (see showEvent, resizeEvent)
-        self.tasks.read(lambda _db: chart_image(spec, width, height, 90),
+        self.tasks.read(lambda _db: render_chart(spec, width, height, 90),
                         lambda image: self._show(spec, image), key=f"chart-{self.key}",
                         owner=self)
 
