@@ -110,6 +110,30 @@ def test_a_push_locks_its_device_rows_cases_and_claimed_unique_values():
     assert not set(sequencer.lock_ids(device, [])) & set(sequencer.lock_ids(other_device, []))
 
 
+@pytest.mark.parametrize("server_url", ["postgresql"], indirect=True)
+def test_a_push_claiming_many_unique_values_runs_alone_and_lands(server_url, make_server,
+                                                                  make_workstation):
+    """More new cases than the advisory-lock budget: the push takes the exclusive lock
+    instead (PostgreSQL's shared lock table is small) and lands like any other."""
+    server = make_server(server_url)
+    a = make_workstation(server, "值班台A")
+    b = make_workstation(server, "值班台B")
+    numbers = [a.new_case(description=f"批量 {n}") for n in range(sequencer.ADVISORY_BUDGET)]
+    changes = [{"tbl": "cases", "op": "insert", "row_id": str(n),
+                "row": {"id": str(n), "case_no": no}} for n, no in enumerate(numbers)]
+    assert len(sequencer.lock_ids(_device(), changes)) > \
+        sequencer.ADVISORY_BUDGET
+    assert a.sync().pushed >= len(numbers)
+    b.sync()
+    assert all(b.case(no) is not None for no in numbers)
+
+
+def _device():
+    from xjwc_desktop.server.devices import Device
+
+    return Device("dev-1", "甲", "operator", None, 1, None, 0)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("server_url", ["postgresql"], indirect=True)
 def test_three_workstations_syncing_at_once_converge_and_lose_nothing(
