@@ -86,26 +86,52 @@ def test_two_devices_push_side_by_side_and_a_pull_meanwhile_skips_nothing(
     assert seq == result["seq"] == _feed_seq(server, id_b)
 
 
-def test_lock_ids_cover_the_device_rows_cases_and_claimed_unique_values():
+def test_a_push_locks_its_device_rows_cases_and_claimed_unique_values():
     from xjwc_desktop.server.devices import Device
 
     device = Device("dev-1", "甲", "operator", None, 1, None, 0)
+    other_device = Device("dev-2", "乙", "operator", None, 2, None, 0)
     event = {"tbl": "case_events", "row_id": "e1", "op": "insert",
              "row": {"id": "e1", "case_id": "c1"}}
     edit = {"tbl": "cases", "row_id": "c1", "op": "update", "base": {"id": "c1"},
             "new": {"description": "x"}}
-    other_device = Device("dev-2", "乙", "operator", None, 2, None, 0)
-    ids = sequencer.lock_ids(device, [event])
-    assert ids == sorted(ids)
     # The event locks its case: it meets a push that edits that case.
-    assert set(ids) & set(sequencer.lock_ids(other_device, [edit]))
-    # Two devices taking in the same work order meet on its number.
+    assert sequencer.rows_to_lock([event]) == {"case_events": {"e1"}, "cases": {"c1"}}
+    assert sequencer.rows_to_lock([edit]) == {"cases": {"c1"}}
+    assert sequencer.rows_to_lock([{**edit, "tbl": "not_a_table"}]) == {}
+    # Devices each have their own lock; two taking in the same work order meet on it.
     order = {"tbl": "cases", "op": "insert"}
     first = sequencer.lock_ids(device, [{**order, "row_id": "c8", "row": {
         "id": "c8", "source": "12345热线", "external_no": "0001", "case_no": "X1"}}])
     second = sequencer.lock_ids(other_device, [{**order, "row_id": "c9", "row": {
         "id": "c9", "source": "12345热线", "external_no": "0001", "case_no": "X2"}}])
-    assert set(first) & set(second)
+    assert first == sorted(first)
+    assert len(set(first) & set(second)) == 1
+    assert not set(sequencer.lock_ids(device, [])) & set(sequencer.lock_ids(other_device, []))
+
+
+@pytest.mark.parametrize("server_url", ["postgresql"], indirect=True)
+def test_a_push_claiming_many_unique_values_runs_alone_and_lands(server_url, make_server,
+                                                                  make_workstation):
+    """More new cases than the advisory-lock budget: the push takes the exclusive lock
+    instead (PostgreSQL's shared lock table is small) and lands like any other."""
+    server = make_server(server_url)
+    a = make_workstation(server, "值班台A")
+    b = make_workstation(server, "值班台B")
+    numbers = [a.new_case(description=f"批量 {n}") for n in range(sequencer.ADVISORY_BUDGET)]
+    changes = [{"tbl": "cases", "op": "insert", "row_id": str(n),
+                "row": {"id": str(n), "case_no": no}} for n, no in enumerate(numbers)]
+    assert len(sequencer.lock_ids(_device(), changes)) > \
+        sequencer.ADVISORY_BUDGET
+    assert a.sync().pushed >= len(numbers)
+    b.sync()
+    assert all(b.case(no) is not None for no in numbers)
+
+
+def _device():
+    from xjwc_desktop.server.devices import Device
+
+    return Device("dev-1", "甲", "operator", None, 1, None, 0)
 
 
 @pytest.mark.slow

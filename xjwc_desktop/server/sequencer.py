@@ -9,17 +9,23 @@ The design (option *a* of issue #15, chosen over a watermark below the oldest in
 push, which needs a registry of in-flight pushes shared by every server process and
 cleaned up after a crash):
 
-* **PostgreSQL** — a push first takes a transaction-scoped advisory lock on every key it
-  touches, in one statement and in ascending key order (so two pushes can never wait on
-  each other in a cycle): its device (a device's pushes apply in its own order), every
-  row it changes, the case each child row belongs to (history, notes and photos are
-  judged against their case), and for inserts each unique value it claims (so two
-  devices taking in the same 12345 order see each other's row and the later one becomes
-  the same ``duplicate`` conflict record as before, instead of failing on the index).
-  Only then does it read: under READ COMMITTED every statement sees what the previous
-  holder of a lock committed. Parsing, preloading, merging, conflict detection and the
-  row writes then run beside other devices' pushes. The push numbers the rows it moves
-  to the head of the feed provisionally (from 1); at the end it takes the single
+* **PostgreSQL** — a push first locks what it touches, in one fixed order (so two pushes
+  can never wait on each other in a cycle): its device (a device's pushes apply in its own
+  order) and each unique value its inserts claim (so two devices taking in the same 12345
+  order see each other's row and the later one becomes the same ``duplicate`` conflict
+  record as before, instead of failing on the index) as transaction-scoped advisory locks
+  in ascending order; then, table by table in name order and by id, the rows it changes
+  and the case each child row belongs to (history, notes and photos are judged against
+  their case) with ``SELECT … FOR NO KEY UPDATE``. Row locks live in the rows themselves:
+  advisory locks share one small table (``max_locks_per_transaction`` × connections, 6,400
+  by default), which 20 pushes of 200 rows each locked by key would exhaust. A push that
+  would need more than ``ADVISORY_BUDGET`` advisory locks (the first push of a whole
+  database, 1,000 inserts a request) runs alone, as every push used to: every push holds
+  a shared lock on ``ALONE_KEY`` and such a push an exclusive one.
+  Only then does the push read: under READ COMMITTED every statement sees what the
+  previous holder of a lock committed. Parsing, preloading, merging, conflict detection
+  and the row writes then run beside other devices' pushes. The push numbers the rows it
+  moves to the head of the feed provisionally (from 1); at the end it takes the single
   *ordering* lock, reads the feed's head, shifts its numbers onto it, writes the feed
   rows, the applied change ids and the counts, and commits — that short section is all
   that is serialised. Locks are released after the commit is visible, so seqs become
@@ -40,12 +46,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync.codec import dumps, loads
@@ -55,7 +62,9 @@ from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
 
 ORDER_KEY = 0x584A5743  # "XJWC": the feed's ordering lock (and the old global push lock)
-ROW_CLASS = 0x584A5752  # "XJWR": first key of the two-key advisory locks on rows
+ALONE_KEY = 0x584A5741  # "XJWA": shared by every push, exclusive for one that runs alone
+KEY_CLASS = 0x584A5752  # "XJWR": first key of the two-key advisory locks on keys
+ADVISORY_BUDGET = 64  # advisory locks a push may take before it runs alone instead
 
 _SERIAL_PUSHES = False  # the benchmark's baseline: every push under one global lock
 _SERIAL_LOCK = threading.Lock()
@@ -111,29 +120,56 @@ def push_transaction(engine: Engine, device: Device,
         return
     with writing(engine) as conn, quiet(conn):
         if postgres:
-            conn.execute(text(
-                "SELECT pg_advisory_xact_lock(:c, k) FROM unnest(CAST(:keys AS int4[])) k"),
-                {"c": ROW_CLASS, "keys": lock_ids(device, changes)})
+            _lock(conn, device, changes)
         yield FeedOrder(conn, provisional=postgres)
 
 
+def _lock(conn: Connection, device: Device, changes: list[dict[str, Any]]) -> None:
+    keys = lock_ids(device, changes)
+    alone = len(keys) > ADVISORY_BUDGET
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)" if alone else
+                      "SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ALONE_KEY})
+    if alone:
+        return
+    conn.execute(text(
+        "SELECT pg_advisory_xact_lock(:c, k) FROM unnest(CAST(:keys AS int4[])) k"),
+        {"c": KEY_CLASS, "keys": keys})
+    for name, ids in sorted(rows_to_lock(changes).items()):
+        ordered = sorted(ids)
+        # from the model, never from a request (rows_to_lock keeps synced tables only)
+        query = text(f'SELECT id FROM "{name}" WHERE id IN :ids ORDER BY id '
+                     "FOR NO KEY UPDATE").bindparams(bindparam("ids", expanding=True))
+        for start in range(0, len(ordered), 1000):
+            conn.execute(query, {"ids": ordered[start:start + 1000]}).fetchall()
+
+
 def lock_ids(device: Device, changes: list[dict[str, Any]]) -> list[int]:
-    """The advisory lock ids of everything the push touches, ascending (see the module
-    docstring for which keys and why)."""
+    """The advisory lock ids of the push, ascending: its device and the unique values
+    its inserts claim."""
     keys = {("device", device.id)}
     for change in changes:
-        tbl, row_id = change["tbl"], change["row_id"]
-        keys.add((tbl, row_id))
-        row = change.get("row") or change.get("base") or {}
-        if row.get("case_id"):
-            keys.add(("cases", str(row["case_id"])))
-        if change["op"] == "insert" and is_synced(tbl) and change.get("row"):
+        tbl, row = change["tbl"], change.get("row")
+        if change["op"] == "insert" and is_synced(tbl) and row:
             for key in unique_keys(synced_table(tbl)):
                 values = [row.get(c) for c in key]
                 if all(v is not None for v in values):
                     keys.add((f"{tbl}({','.join(key)})",
                               orjson.dumps(values, default=str).decode()))
     return sorted({_lock_id(k) for k in keys})
+
+
+def rows_to_lock(changes: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Table name -> ids of the rows the push changes and of the cases of its child rows."""
+    rows: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        tbl = change["tbl"]
+        if not is_synced(tbl):
+            continue
+        rows[synced_table(tbl).name].add(change["row_id"])
+        row = change.get("row") or change.get("base") or {}
+        if row.get("case_id"):
+            rows["cases"].add(str(row["case_id"]))
+    return rows
 
 
 def _lock_id(key: tuple[str, str]) -> int:
