@@ -167,7 +167,7 @@ def thousand_edits(work: Path, server_file: Path) -> None:
         rounds = [(1000, 5000, f"1,000 edits: push (A) + pull (B), round {n}") for n in (1, 2, 3)]
         rounds.append((1, 1, "baseline: the same, one request per change"))
         for rnd, (push_batch, pull_batch, label) in enumerate(rounds):
-            with a.session() as s:
+            with a.write() as s:
                 for case in s.scalars(select(Case).order_by(Case.id).limit(1000)):
                     case.description = f"第 {rnd} 轮修改 {case.case_no}"
                     case.updated_at = clock.now()
@@ -244,7 +244,7 @@ def _worker_bootstrap(path: str, url: str, token: str) -> None:
 def _worker_push(path: str, url: str, token: str, slot: int, rnd: int) -> tuple:
     """Edit this workstation's own 200 cases, wait for the start signal, push them."""
     db = open_database(Path(path))
-    with db.session() as s:
+    with db.write() as s:
         for case in s.scalars(select(Case).order_by(Case.id).offset(slot * PUSH_EDITS)
                               .limit(PUSH_EDITS)):
             case.description = f"第 {rnd} 轮并发修改 {case.case_no}"

@@ -99,7 +99,7 @@ class Office:
 
     # -- random work -----------------------------------------------------------------
     def work(self, n: int, ws: Workstation, round_no: int) -> None:
-        with ws.db.session() as s:
+        with ws.db.write() as s:
             cases = s.scalars(select(Case).where(Case.deleted_at.is_(None))
                               .order_by(Case.case_no)).all()
             if not cases:

@@ -77,12 +77,6 @@ class Database:
             with conn.begin():
                 yield conn
 
-    @contextlib.contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        """Transitional: :meth:`write` or :meth:`read` (to be removed)."""
-        with (self.write() if write else self.read()) as s:
-            yield s
-
     def close(self) -> None:
         self.engine.dispose()
         remember_as_left(self.path)
