@@ -50,6 +50,7 @@ def drawn_colours(markers) -> set[str]:
 def test_the_page_draws_registers_stations_and_hotspots_from_the_palette(qtbot, make_window):
     window = make_window()
     places = window.workspace.places
+    window.workspace.layers.checks["hotspots"].setChecked(True)  # off at first
     qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     drawn = {
         "illegal_structures": drawn_colours(run_js(qtbot, window, "markerStyles",
@@ -71,7 +72,8 @@ def test_the_page_draws_registers_stations_and_hotspots_from_the_palette(qtbot, 
 def test_the_hotspots_are_off_until_asked_for(qtbot, make_window):
     window = make_window()
     places = window.workspace.places
-    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)  # the data is there
+    qtbot.waitUntil(places.settled)
+    assert places.drawn == {}  # nothing searched for a layer nobody looks at
     assert not window.workspace.layers.checks["hotspots"].isChecked()
     assert run_js(qtbot, window, "layerState")["hotspots"] is False
     assert not any(line.startswith("热点") for line in run_js(qtbot, window, "legendText"))
@@ -79,6 +81,7 @@ def test_the_hotspots_are_off_until_asked_for(qtbot, make_window):
                       "document.querySelectorAll('.xjwc-hotspot-label').length") == 0
     window.workspace.layers.checks["hotspots"].setChecked(True)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerState")["hotspots"])
+    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)  # searched now
     assert "热点 · 密度" in run_js(qtbot, window, "legendText")
 
 
@@ -96,9 +99,9 @@ def crossing(a, b) -> bool:
 def test_hotspot_labels_keep_off_the_road_names(qtbot, make_window, zoom):
     window = make_window()
     places = window.workspace.places
-    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     window.workspace.layers.checks["hotspots"].setChecked(True)
     qtbot.waitUntil(lambda: run_js(qtbot, window, "layerState")["hotspots"])
+    qtbot.waitUntil(lambda: places.drawn.get("hotspots", 0) > 0)
     if zoom is not None:
         run_js(qtbot, window, "setView", 31.3300, 121.5050, zoom)
     next_frame(qtbot, window)
