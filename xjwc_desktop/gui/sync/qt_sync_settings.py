@@ -82,7 +82,7 @@ class QtServerDialog(QDialog):
         controller.finished.connect(self._on_finished)
         controller.failed.connect(self._on_failed)
         self.save_button.setEnabled(False)
-        tasks.read(server_settings, self._show_known)
+        tasks.read(server_settings, self._show_known, owner=self)
 
     def _show_known(self, known: ServerSettings) -> None:
         self.known, self.loaded = known, True
