@@ -41,7 +41,9 @@ def test_case_styles_recolour_the_points_and_the_legend(qtbot, make_window):
 
     set_box(layers.style_box, "category")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "category")
-    assert any("市容环境" in line for line in run_js(qtbot, window, "legendText"))
+    # The legend follows the style with the next draw: wait for it, not for the style.
+    qtbot.waitUntil(lambda: any("市容环境" in line
+                                for line in run_js(qtbot, window, "legendText")))
 
     set_box(layers.style_box, "light")
     qtbot.waitUntil(lambda: run_js(qtbot, window, "caseStyle") == "light")

@@ -24,6 +24,7 @@ from xjwc_desktop.core import clock
 from xjwc_desktop.core.geo.chinese_crs import convert
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries import map_layers
+from xjwc_desktop.core.queries.case_index import Reference
 from xjwc_desktop.core.queries.case_lights import traffic_lights
 from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.queries.tile_sources import MBTiles, TileSource
@@ -73,6 +74,7 @@ class QtMap(QObject):
         self.reloads = 0  # times the page was sent all points again
         self._mbtiles: MBTiles | None = None
         self._waiting_for_index: list = []
+        self._reference: Reference | None = None  # the page's categories (read at start)
         self._reselect = False
         self._boxed: tuple | None = None  # the selection a box on the page just made
         source.set_display(self._options().display)
@@ -93,7 +95,14 @@ class QtMap(QObject):
         view.events.selection.connect(self._on_selection)
 
     def start(self) -> None:
+        # The page names the categories (legend, colours): it is served once they are read,
+        # a small query, while the case index loads beside it.
+        self.source.load_reference(self._on_reference)
         self.view.start(self.tile_source)
+
+    def _on_reference(self, reference: Reference) -> None:
+        self._reference = reference
+        self.view.scheme_handler.resume()
 
     @property
     def is_ready(self) -> bool:
@@ -104,14 +113,15 @@ class QtMap(QObject):
 
     # -- the page's data --
     def _options(self) -> PageOptions:
-        ref = self.source.reference
+        ref = self.source.reference or self._reference
         majors = tuple(ref.majors) if ref is not None else ()
         return PageOptions(self.tile_source, majors)
 
     def _install_routes(self) -> None:
         handler = self.view.scheme_handler
         # From the cache folder unless its inputs changed (no folium imported then).
-        handler.add_route("map.html", lambda: map_page(self._options()), "text/html")
+        handler.add_route("map.html", lambda: map_page(self._options()), "text/html",
+                          ready=lambda: (self.source.reference or self._reference) is not None)
         handler.add_async_route("data/cases.bin", self._serve_cases, BINARY)
         handler.add_async_route("data/case_lights.bin", self._serve_lights, BINARY)
         handler.add_route("data/case_mask.bin", self.source.mask_bytes, BINARY,
