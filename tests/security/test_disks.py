@@ -3,7 +3,8 @@ the temporary files of a killed export swept by the next one.
 
 The full disk is the kernel's: a child process with a file-size limit (``RLIMIT_FSIZE``,
 its signal ignored) gets ``EFBIG`` at the real write, which the program treats like
-``ENOSPC``; where the tests run as root a 1 MB tmpfs gives the real ``ENOSPC`` too.
+``ENOSPC``; a 1 MB tmpfs, mounted in a namespace of the test's own, gives the real
+``ENOSPC`` too.
 """
 
 from __future__ import annotations
@@ -140,37 +141,24 @@ def test_a_database_damaged_midway_is_refused_with_how_to_restore(demo_db_path, 
     assert not (tmp_path / "a.csv").exists()
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real file system of limited size (tmpfs), where ``ENOSPC`` is the kernel's own:
-    only where the tests may mount (root); elsewhere the file-size limit tests stand."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = []
-
-    def mount(size: int) -> Path:
-        point = tmp_path / f"disk{len(mounted)}"
-        point.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                               str(point)], capture_output=True, text=True)
-        if done.returncode:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", str(point)], check=True)
+def _mount_small_disk(point: Path, size: int) -> Path:
+    point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                   check=True)
+    return point
 
 
-def test_a_really_full_disk_during_export_and_import(demo_db_path, tmp_path, small_disk):
-    out_dir = small_disk(1 << 20)
+def _full_disk_scenario(demo_db: str, scratch: str) -> None:
+    """Run in a mount namespace of its own (see the test): a 1 MB disk for an export, a
+    disk just larger than the database for an import; both fill up for real (ENOSPC)."""
+    demo_db_path, tmp_path = Path(demo_db), Path(scratch)
+    out_dir = _mount_small_disk(tmp_path / "disk0", 1 << 20)
     done = xjwc_limited("export", "--db", str(demo_db_path), "--out", str(out_dir / "a.csv"))
     assert done.returncode == 2, done.stderr
     assert FULL in done.stderr
     assert "Traceback" not in done.stderr
     assert list(out_dir.iterdir()) == []
-    db_dir = small_disk(demo_db_path.stat().st_size + (256 << 10))
+    db_dir = _mount_small_disk(tmp_path / "disk1", demo_db_path.stat().st_size + (256 << 10))
     db = db_dir / "xjwc.sqlite"
     db.write_bytes(demo_db_path.read_bytes())
     before = _stations_in(db)
@@ -180,6 +168,21 @@ def test_a_really_full_disk_during_export_and_import(demo_db_path, tmp_path, sma
     assert FULL in done.stderr
     assert "Traceback" not in done.stderr
     assert _stations_in(db) == before
+
+
+def test_a_really_full_disk_during_export_and_import(demo_db_path, tmp_path):
+    """A real file system of limited size (tmpfs), where ``ENOSPC`` is the kernel's own. The
+    scenario runs under ``unshare``: a user and mount namespace of its own, where anyone may
+    mount a tmpfs (root or not) and nothing stays mounted after it."""
+    script = ("import sys; from tests.security.test_disks import _full_disk_scenario; "
+              "_full_disk_scenario(sys.argv[1], sys.argv[2])")
+    done = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-c", script,
+         str(demo_db_path), str(tmp_path)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+        text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert not any(tmp_path.glob("disk*/*"))  # the disks went with the namespace
 
 
 def test_a_file_damaged_after_a_sound_check_is_checked_again(demo_db_path):
