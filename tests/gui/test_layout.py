@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,30 +24,25 @@ MAP_SHARE = 0.55
 
 
 class Screen:
-    """Xvfb on a free display, with openbox managing its windows."""
+    """Xvfb on a display it picks itself, with openbox managing its windows."""
 
     def __init__(self, width: int, height: int) -> None:
         for tool in ("Xvfb", "openbox"):
             assert shutil.which(tool), f"{tool} is missing: bash scripts/dev.sh installs it"
-        self.display = f":{self._free_display()}"
-        self.xvfb = subprocess.Popen(["Xvfb", self.display, "-screen", "0",
+        # -displayfd: Xvfb chooses a free display and writes its number once it accepts
+        # connections, so reading it is the wait (no polling for its socket).
+        ready, told = os.pipe()
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(told), "-screen", "0",
                                       f"{width}x{height}x24", "-nolisten", "tcp"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._wait_for(Path(f"/tmp/.X11-unix/X{self.display[1:]}").exists)
+                                     pass_fds=(told,), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(told)
+        with os.fdopen(ready) as answer:
+            number = answer.readline().strip()
+        assert number, "Xvfb did not start"
+        self.display = f":{number}"
         self.wm = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": self.display},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    @staticmethod
-    def _free_display() -> int:
-        return next(n for n in range(120, 400) if not Path(f"/tmp/.X{n}-lock").exists()
-                    and not Path(f"/tmp/.X11-unix/X{n}").exists())
-
-    @staticmethod
-    def _wait_for(condition, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.05)  # a poll of the condition
 
     def close(self) -> None:
         for proc in (self.wm, self.xvfb):
