@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.security.raw_device import RawDevice
-from tests.server.sync_helpers import postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server_url(request, server_template, tmp_path):
-    if request.param == "sqlite":
-        path = tmp_path / "office.sqlite"
-        shutil.copyfile(server_template, path)
-        yield str(path)
-    else:
-        with postgres_database() as url:
-            yield url
 
 
 @pytest.fixture

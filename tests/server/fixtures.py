@@ -1,6 +1,7 @@
 """Office servers and workstations for any test that syncs (tests/server, tests/gui).
 
-Loaded as a plugin by the root conftest, so both folders see the same fixtures. The server
+Loaded as a plugin by the root conftest, so every folder (tests/server, tests/security,
+tests/gui) sees the same fixtures; ``server_url`` runs a test on SQLite and on PostgreSQL. The server
 modules (FastAPI, uvicorn) are imported inside the fixtures: every test session loads this
 file, and only the tests that sync should pay for them.
 """
@@ -27,6 +28,18 @@ def sqlite_server_url(server_template, tmp_path):
     path = tmp_path / "office.sqlite"
     shutil.copyfile(server_template, path)
     return str(path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_url(request):
+    """The server's database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_server_url")
+    else:
+        from tests.server.sync_helpers import postgres_database
+
+        with postgres_database() as url:
+            yield url
 
 
 @pytest.fixture
