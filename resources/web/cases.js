@@ -368,17 +368,7 @@
             if (!mask[i]) continue;
             this.primitives++;
             const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
-            const d = discs[smallOf[status[i]]];
-            const rr = d.r, c = pal[cls[i]];
-            if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
-              const base = sy * w + sx, offs = d.offs;
-              for (let q = 0; q < offs.length; q++) px[base + offs[q]] = c;
-            } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
-              for (let q = 0; q < d.dx.length; q++) {
-                const xx = sx + d.dx[q], yy = sy + d.dy[q];
-                if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
-              }
-            }
+            stampDisc(px, w, h, sx, sy, discs[smallOf[status[i]]], pal[cls[i]]);
           }
         }
       }
@@ -468,17 +458,7 @@
             if (col < c0 || col > c1 || rankOf[status[i]] !== rank) continue;
             drawn++;
             const sx = (x[i] * k - ox) | 0, sy = (y[i] * k - oy) | 0;
-            const d = discs[smallOf[status[i]]];
-            const rr = d.r, c = pal[cls[i]];
-            if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
-              const base = sy * w + sx, offs = d.offs;
-              for (let z = 0; z < offs.length; z++) px[base + offs[z]] = c;
-            } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
-              for (let z = 0; z < d.dx.length; z++) {
-                const xx = sx + d.dx[z], yy = sy + d.dy[z];
-                if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
-              }
-            }
+            stampDisc(px, w, h, sx, sy, discs[smallOf[status[i]]], pal[cls[i]]);
           }
         }
       }
@@ -589,6 +569,21 @@
     }
     return { r: r, dx: Int32Array.from(dx), dy: Int32Array.from(dy),
              offs: Int32Array.from(dx.map(function (v, q) { return dy[q] * w + v; })) };
+  }
+
+  /* Disc d (see disc()) of colour c centred on (sx, sy) in px, a w × h image; cut at the
+     edges only when it reaches them (the fast path writes its offsets at once). */
+  function stampDisc(px, w, h, sx, sy, d, c) {
+    const rr = d.r;
+    if (sx >= rr && sy >= rr && sx < w - rr && sy < h - rr) {
+      const base = sy * w + sx, offs = d.offs;
+      for (let q = 0; q < offs.length; q++) px[base + offs[q]] = c;
+    } else if (sx >= -rr && sy >= -rr && sx < w + rr && sy < h + rr) {
+      for (let q = 0; q < d.dx.length; q++) {
+        const xx = sx + d.dx[q], yy = sy + d.dy[q];
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h) px[yy * w + xx] = c;
+      }
+    }
   }
 
   CaseLayer.palette = palette;
