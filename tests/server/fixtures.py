@@ -1,9 +1,9 @@
 """Office servers and workstations for any test that syncs (tests/server, tests/gui).
 
 Loaded as a plugin by the root conftest, so every folder (tests/server, tests/security,
-tests/gui) sees the same fixtures; ``server_url`` runs a test on SQLite and on PostgreSQL. The server
-modules (FastAPI, uvicorn) are imported inside the fixtures: every test session loads this
-file, and only the tests that sync should pay for them.
+tests/gui) sees the same fixtures; ``server_url`` runs a test on SQLite and on PostgreSQL.
+The server modules (FastAPI, uvicorn) are imported inside the fixtures: every test session
+loads this file, and only the tests that sync should pay for them.
 """
 
 from __future__ import annotations

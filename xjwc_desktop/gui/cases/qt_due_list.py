@@ -10,9 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -24,6 +22,7 @@ from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.workflow.deadlines import DueCase, DueList, Light, due_list
+from xjwc_desktop.gui.shell.qt_tables import list_of_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 LIGHT_COLORS = {Light.RED: "#d64541", Light.YELLOW: "#f0b429", Light.GREEN: "#2e9e5b"}
@@ -98,13 +97,7 @@ class QtDueList(QWidget):
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        list_of_rows(self.table)
         metrics = self.table.fontMetrics()
         for col, sample in enumerate(("超期 1,234 工作日", "XJW20151031012345", "派遣",
                                       "道路不洁（保洁）", "作业队/保洁服务社", "国权北路1566弄")):

@@ -9,12 +9,13 @@ manager the same way.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTabWidget
+from PySide6.QtWidgets import QTableView, QTabWidget
 
 from xjwc_desktop.core.changes import REGISTERS, Changes
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.registers import REGISTERS as TABLES
 from xjwc_desktop.core.queries.registers import Register, RegisterRows, register_rows
+from xjwc_desktop.gui.shell.qt_tables import list_of_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 ADDRESS_SAMPLE = "国权北路1566弄附近"  # the width a usual address needs (as in the case list)
@@ -65,12 +66,7 @@ class QtRegisterTables(QTabWidget):
             model = QtRegisterModel(register, self)
             view = QTableView(self)
             view.setModel(model)
-            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            view.setSortingEnabled(False)
-            view.verticalHeader().setVisible(False)
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            view.horizontalHeader().setStretchLastSection(True)
+            list_of_rows(view)
             view.doubleClicked.connect(lambda index, m=model: self.locate.emit(
                 *m.rows.positions[index.row()]))
             self.models[register.key] = model

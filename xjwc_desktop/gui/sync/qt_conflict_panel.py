@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -30,6 +29,7 @@ from xjwc_desktop.core.sync.conflict_text import ConflictText
 from xjwc_desktop.core.sync.conflicts import CHOICES, ConflictView, list_conflicts
 from xjwc_desktop.core.workflow import Actor, Role
 from xjwc_desktop.core.workspace.case_view import CaseView
+from xjwc_desktop.gui.shell.qt_tables import list_of_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync import failure_message
 from xjwc_desktop.gui.sync.qt_sync_status import when
@@ -64,14 +64,8 @@ class QtConflictPanel(QWidget):
         top.addWidget(refresh)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        list_of_rows(self.table)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.detail = QPlainTextEdit(self)
         self.detail.setReadOnly(True)
