@@ -49,7 +49,7 @@ class RequestGate:
             scope.setdefault("state", {})["authenticated"] = device
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, send)
+            await self._too_large(scope, receive, send)
             return
         # Read the whole body before the app sees any of it (the app would read it all
         # anyway): a streamed body over the limit is refused as a declared one is.
@@ -63,7 +63,8 @@ class RequestGate:
                     break
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    await self._too_large(scope, send)
+                    messages.clear()
+                    await self._too_large(scope, receive, send, message)
                     return
                 if not message.get("more_body"):
                     break
@@ -79,9 +80,23 @@ class RequestGate:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send,
+                         last: Message | None = None) -> None:
+        """Refuse a body over the limit, and make sure the device hears why.
+
+        The rest of the body is read and thrown away first (within the body timeout, so
+        memory stays flat and a device cannot hold the door longer than a slow body could).
+        Answering while the device is still sending would make the server close a socket
+        with unread data; TCP then resets the connection and the device may lose the 413
+        it was sent, seeing only "connection closed" (as an HTTP server's lingering close
+        avoids). Only an authenticated device gets here: an anonymous one is answered 401
+        from its headers alone.
+        """
         logs.log("request too large", logging.WARNING, path=scope.get("path"),
                  client=_client(scope), limit=self.max_bytes)
+        with anyio.move_on_after(self.body_timeout):
+            while last is None or (last["type"] == "http.request" and last.get("more_body")):
+                last = await receive()
         limit_mb = self.max_bytes / 2**20
         await _answer(send, 413, f"请求过大（上限 {limit_mb:g} MB），已拒绝。")
 
