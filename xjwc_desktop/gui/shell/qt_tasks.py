@@ -120,6 +120,12 @@ class QtTaskManager(QObject):
 
     # -- running --
     def _submit(self, pool: ThreadPoolExecutor, work: Callable[[], Any], job: _Job) -> Future:
+        if self.closed:
+            # The window is closing (its pools are shut down) and still hears from the map
+            # page or a timer: nothing more is started and nobody waits for an answer.
+            future: Future = Future()
+            future.cancel()
+            return future
         self.pending += 1
         self.pending_changed.emit(self.pending)
         future = pool.submit(work)
