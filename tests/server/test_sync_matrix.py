@@ -287,3 +287,20 @@ def test_conflict_records_carry_no_executable_text(pair):
         record = s.scalar(select(SyncConflict))
     assert json.loads(record.kept) == {"description": evil}
     assert a.scalar("SELECT count(*) FROM cases") > 0
+
+
+def test_steps_on_known_cases_and_new_cases_land_whole_in_one_push(pair):
+    """The server sends a push's new rows table by table, parents first: a history event
+    of a case it knows comes before a new case in the push, and the new case's own event
+    after it; every row lands, none is set aside."""
+    server, a, b = pair
+    known = shared_case(server, a, b, description="已同步的案件")
+    a.step(known, "register", "intake")  # an event of a case the server has
+    fresh = a.new_case(description="离线时受理")  # then a new case and its first event
+    a.step(fresh, "register", "intake")
+    report = a.sync()
+    assert report.set_aside == 0
+    settle(server, a, b)
+    assert b.case(fresh).status.value == "registered"
+    assert b.case(known).status.value == "registered"
+    assert conflicts(b) == []

@@ -20,12 +20,11 @@ from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
-from xjwc_desktop.core.sync.rows import db_values, insert_sql
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
 from xjwc_desktop.server import authz, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.devices import Device
-from xjwc_desktop.server.numbers import renumber_if_taken, unique_clash
+from xjwc_desktop.server.numbers import renumber
 from xjwc_desktop.server.push_context import PushContext
 from xjwc_desktop.server.sequencer import push_transaction
 
@@ -92,7 +91,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 ctx.record(change, result)
                 last = change["seq"]
                 results.append(result)
-            ctx.write_updates()  # inside the attempt: a failure here is the attempt's too
+            ctx.write_pending()  # inside the attempt: a failure here is the attempt's too
             return ctx, results, last
 
         try:
@@ -100,7 +99,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                 ctx, results, last = attempt(careful=False)
         except IntegrityError:
             ctx, results, last = attempt(careful=True)
-        ctx.write_updates()  # the rows before the ordered section, which is kept short
+        ctx.write_pending()  # the rows before the ordered section, which is kept short
         order.finalise(ctx, results)
         ctx.flush(last)
         return {"results": results, "pushed_through": last, "seq": ctx.seq - 1}
@@ -134,7 +133,7 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     # right; anything else is checked against the device's role and zone.
     changes_something = decision.insert or decision.apply or decision.conflicts
     if changes_something and ctx.device.role == "inspector":
-        ctx.write_updates()  # the zone check reads cases from the database
+        ctx.write_pending()  # the zone check reads cases from the database
     reason = changes_something and authz.refusal(ctx.conn, ctx.device, tbl, op, server_row,
                                                  change)
     if reason:
@@ -151,7 +150,7 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
     savepoint = ctx.conn.begin_nested()
     try:
         outcome = _write(ctx, table, change, server_row, mine, decision)
-        ctx.write_updates()
+        ctx.write_pending()
         savepoint.commit()
     except IntegrityError as exc:
         savepoint.rollback()
@@ -216,27 +215,25 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
            mine: dict, decision: merge.Decision) -> dict[str, Any]:
     row_id = change["row_id"]
     if decision.insert:
-        ctx.write_updates()  # the unique checks below read the tables themselves
         # Who wrote it is the server's to say: the workstation the device is bound to.
         row = {**change["row"], "written_by": ctx.device.workstation_id}
         if table.name == "case_events" and (row.get("case_id") in ctx.lost_steps
-                                            or unique_clash(ctx.conn, table, row)):
+                                            or ctx.clash(table, row)):
             _lose_event(ctx, table, change, row)
             return {"outcome": "set_aside", "drop_local": True}
-        if table.name == "cases":
-            renumbered = renumber_if_taken(ctx.conn, row, ctx.device.device_no)
-            if renumbered:
-                decision.conflicts.append(ConflictSpec(
-                    merge.RENUMBERED, ["case_no"], None, {"case_no": row["case_no"]},
-                    {"case_no": renumbered}))
-        clash = unique_clash(ctx.conn, table, row)
+        if table.name == "cases" and ctx.clash(table, row, keys=(("case_no",),)):
+            ctx.write_pending()  # the next free number counts this push's new cases
+            taken = renumber(ctx.conn, row, ctx.device.device_no)
+            decision.conflicts.append(ConflictSpec(
+                merge.RENUMBERED, ["case_no"], None, {"case_no": row["case_no"]},
+                {"case_no": taken}))
+        clash = ctx.clash(table, row)
         if clash:
             ctx.set_aside[row_id] = _conflict(ctx, table, row_id, change, ConflictSpec(
-                merge.DUPLICATE, clash, None, None, row, {"clash_with": clash}), None)
+                merge.DUPLICATE, list(clash), None, None, row, {"clash_with": list(clash)}),
+                None)
             return {"outcome": "set_aside", "drop_local": True}
-        cols = list(row)
-        ctx.conn.execute(text(insert_sql(table, cols)),
-                         db_values(ctx.dialect, table, cols, [row[c] for c in cols]))
+        ctx.insert(table, row)
         ctx.count(table.name, total=1, deleted=int(row.get("deleted_at") is not None))
         after = row
     elif decision.apply:
@@ -282,7 +279,7 @@ def _conflict(ctx: PushContext, table, row_id: str, change: dict, spec: Conflict
         raise PushRefused(
             f"这批修改会产生超过 {MAX_CONFLICTS} 条冲突记录，整批拒绝，未记录。"
             "请检查本机的修改（或请管理员查看服务器日志）后再同步。", "conflicts")
-    ctx.write_updates()
+    ctx.write_pending()
     conflict_id = record_conflict(ctx.conn, ctx.dialect, ctx.server_id, table, row_id,
                                   change, spec, server_row, ctx.device)
     ctx.count("sync_conflicts", total=1)

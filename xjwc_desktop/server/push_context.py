@@ -4,6 +4,12 @@ A push of 1,000 edits used to cost seven statements per change; most of them wer
 rows the push had in hand and bookkeeping rows that can go in one ``executemany`` at the
 end. The cached rows are kept up to date by every write of the push, so a second change
 to the same row sees the first.
+
+New rows are handled the same way (a first push of a workstation's 100,000 rows is all
+inserts): the unique values they claim are looked up for the whole push at once (one
+statement per key and 500 values) and kept up to date as rows go in, and the inserts are
+sent table by table in one ``executemany``, parents before children, before anything
+reads the tables from the database (:meth:`PushContext.write_pending`).
 """
 
 from __future__ import annotations
@@ -12,13 +18,29 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from xjwc_desktop.core import clock
+from xjwc_desktop.core.model import Base
 from xjwc_desktop.core.sync.codec import dumps
-from xjwc_desktop.core.sync.rows import db_values, read_rows, update_sql
+from xjwc_desktop.core.sync.rows import (
+    IN_CHUNK,
+    chunks,
+    db_values,
+    insert_sql,
+    quoted,
+    read_rows,
+    statement,
+    update_sql,
+)
 from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
 from xjwc_desktop.server.devices import Device
+from xjwc_desktop.server.numbers import unique_keys
+
+#: Tables in the order their rows may go in (a table after those its foreign keys name).
+INSERT_ORDER = {t.name: n for n, t in enumerate(Base.metadata.sorted_tables)}
+#: Values a unique key may be looked up by (anything else is refused by validate.py).
+PLAIN = (str, int, float)
 
 
 @dataclass
@@ -41,6 +63,13 @@ class PushContext:
     # UPDATEs of the same columns of one table, sent together (most of a push is edits)
     updates: dict[tuple[str, tuple[str, ...]], list[dict]] = field(
         default_factory=lambda: defaultdict(list))
+    # INSERTs of the same columns of one table, sent together (a first push is all inserts)
+    inserts: dict[tuple[str, tuple[str, ...]], list[dict]] = field(
+        default_factory=lambda: defaultdict(list))
+    # (table, unique key) -> {values: id of the row holding them}, for the values this
+    # push's inserts claim; tables whose unique values an update changed are asked again
+    taken: dict[tuple[str, tuple[str, ...]], dict[tuple, str]] = field(default_factory=dict)
+    unsure: set[str] = field(default_factory=set)
 
     def take_seq(self) -> int:
         self.seq += 1
@@ -60,6 +89,67 @@ class PushContext:
                 wire = found.get(row_id)
                 self.rows[(name, row_id)] = (
                     None if wire is None else dict(zip(table.columns, wire, strict=True)))
+        self._preload_taken([c for c in changes if c["op"] == "insert"])
+
+    def _preload_taken(self, inserts: list[dict[str, Any]]) -> None:
+        """Which of the unique values the push's new rows claim are held already."""
+        claimed: dict[tuple[str, tuple[str, ...]], set[tuple]] = defaultdict(set)
+        for change in inserts:
+            row = change.get("row")
+            if not is_synced(change["tbl"]) or not isinstance(row, dict):
+                continue
+            for key in unique_keys(synced_table(change["tbl"])):
+                values = tuple(row.get(c) for c in key)
+                if all(isinstance(v, PLAIN) and not isinstance(v, bool) for v in values):
+                    claimed[(change["tbl"], key)].add(values)
+        for (name, key), wanted in claimed.items():
+            holders: dict[tuple, str] = {}
+            # Looked up by the key's first column; the rest is compared here.
+            query = text(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[0]}" IN :v')\
+                .bindparams(bindparam("v", expanding=True))
+            for part in chunks(sorted({v[0] for v in wanted}, key=str), IN_CHUNK):
+                for row_id, *values in self.conn.execute(query, {"v": list(part)}):
+                    if tuple(values) in wanted:
+                        holders[tuple(values)] = row_id
+            self.taken[(name, key)] = holders
+
+    def clash(self, table: SyncedTable, row: dict,
+              keys: tuple[tuple[str, ...], ...] | None = None) -> tuple[str, ...] | None:
+        """The columns of a unique key (of ``keys``, or all the table's) whose values
+        another row already holds, or None (NULLs never clash, as in SQL: 12345 orders
+        without a number)."""
+        for key in keys or unique_keys(table):
+            values = tuple(row.get(c) for c in key)
+            if any(v is None for v in values):
+                continue
+            holders = self.taken.get((table.name, key))
+            if holders is None or table.name in self.unsure:
+                self.write_pending()  # not looked up beforehand: ask the database
+                where = " AND ".join(f'"{c}" = :v{n}' for n, c in enumerate(key))
+                holder = self.conn.execute(statement(
+                    f'SELECT id FROM "{table.name}" WHERE {where} LIMIT 1'),
+                    {f"v{n}": v for n, v in enumerate(values)}).scalar()
+                if holder is None:
+                    continue
+                holder_id = holder
+            else:
+                holder_id = holders.get(values)
+            if holder_id is not None and holder_id != row["id"]:
+                return key
+        return None
+
+    def insert(self, table: SyncedTable, row: dict[str, Any]) -> None:
+        """Queue ``INSERT INTO table row`` (see :meth:`write_pending`); its unique values
+        are taken from now on."""
+        cols = tuple(row)
+        self.inserts[(table.name, cols)].append(
+            db_values(self.dialect, table, cols, [row[c] for c in cols]))
+        for key in unique_keys(table):
+            holders = self.taken.get((table.name, key))
+            if holders is not None:
+                values = tuple(row.get(c) for c in key)
+                if all(v is not None for v in values):
+                    holders[values] = row["id"]
 
     def row(self, table: SyncedTable, row_id: str) -> dict | None:
         key = (table.name, row_id)
@@ -91,20 +181,26 @@ class PushContext:
                              "r": dumps(result), "q": result.get("seq"), "at": clock.now()})
 
     def update(self, table: SyncedTable, row_id: str, values: dict[str, Any]) -> None:
-        """Queue ``UPDATE table SET values WHERE id = row_id`` (see :meth:`write_updates`)."""
+        """Queue ``UPDATE table SET values WHERE id = row_id`` (see :meth:`write_pending`)."""
         cols = tuple(values)
         params = db_values(self.dialect, table, cols, [values[c] for c in cols])
         self.updates[(table.name, cols)].append({**params, "row_id": row_id})
+        if any(set(key) & set(cols) for key in unique_keys(table)):
+            self.unsure.add(table.name)  # its unique values moved: ask the database
 
-    def write_updates(self) -> None:
-        """Send the queued UPDATEs: before anything reads the tables from the database
-        rather than from :attr:`rows`, and at the end."""
+    def write_pending(self) -> None:
+        """Send the queued INSERTs (parents first) and UPDATEs: before anything reads the
+        tables from the database rather than from :attr:`rows`, and at the end."""
+        for (name, cols) in sorted(self.inserts, key=lambda k: INSERT_ORDER[k[0]]):
+            self.conn.execute(statement(insert_sql(synced_table(name), cols)),
+                              self.inserts[(name, cols)])
+        self.inserts.clear()
         for (name, cols), params in self.updates.items():
-            self.conn.execute(text(update_sql(synced_table(name), cols)), params)
+            self.conn.execute(statement(update_sql(synced_table(name), cols)), params)
         self.updates.clear()
 
     def flush(self, pushed_through: int) -> None:
-        self.write_updates()
+        self.write_pending()
         conn = self.conn
         if self.feed:
             conn.execute(text(

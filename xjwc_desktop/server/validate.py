@@ -13,7 +13,6 @@ import math
 import re
 from typing import Any
 
-from xjwc_desktop.core.sync.codec import DATETIME_FORMAT
 from xjwc_desktop.core.sync.schema import (
     BLOB,
     BOOL,
@@ -32,6 +31,9 @@ INT_RANGE = (-(2**63), 2**63 - 1)
 STAMP_FIELDS = frozenset({"updated_at", "written_by"})
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ID = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+#: The wire form of a date-time (codec.DATETIME_FORMAT); whether it is a real one is then
+#: asked of ``fromisoformat``, ten times quicker than ``strptime`` with the same answer.
+WIRE_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 
 
 class Malformed(ValueError):
@@ -131,10 +133,10 @@ def _bad_value(kind: str, value: Any) -> str | None:
         if not isinstance(value, bool):
             return "应为是/否"
     elif kind == DATETIME:
-        if not isinstance(value, str) or len(value) != 26:
+        if not isinstance(value, str) or not WIRE_DATETIME.fullmatch(value):
             return "应为日期时间（YYYY-MM-DD HH:MM:SS.ffffff）"
         try:
-            dt.datetime.strptime(value, DATETIME_FORMAT)
+            dt.datetime.fromisoformat(value)
         except ValueError:
             return "不是真实的日期时间"
     elif kind == DATE:

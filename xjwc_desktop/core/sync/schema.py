@@ -7,7 +7,7 @@ applies changes table by table never inserts a row before the row it points to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, LargeBinary, Table
 
@@ -40,22 +40,22 @@ class SyncedTable:
     kinds: tuple[str, ...]
     table: Table
 
-    @property
+    @cached_property
     def kind_of(self) -> dict[str, str]:
         return dict(zip(self.columns, self.kinds, strict=True))
 
-    @property
+    @cached_property
     def lengths(self) -> dict[str, int]:
         """Characters each text column may hold (the model's, the same on every database)."""
         return {str(c.name): n for c in self.table.columns
                 if (n := max_length(c)) is not None}
 
-    @property
+    @cached_property
     def required(self) -> frozenset[str]:
         """Columns that may not be NULL."""
         return frozenset(str(c.name) for c in self.table.columns if not c.nullable)
 
-    @property
+    @cached_property
     def choices(self) -> dict[str, frozenset[str]]:
         """The codes an enum column may hold."""
         return {str(c.name): frozenset(c.type.enums) for c in self.table.columns
