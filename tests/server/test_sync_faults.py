@@ -7,12 +7,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
 
 from tests.server.fault_proxy import FaultProxy
 from tests.server.sync_helpers import (
+    POLL_S,
     ProcessServer,
     Workstation,
     bulk_cases,
@@ -161,6 +163,16 @@ class StallPull:
         return "forward"
 
 
+def waited_for_fifth_pull(stall: StallPull, thread: threading.Thread, box: dict) -> None:
+    """Until the sync asks for its fifth batch; if the sync ends (or fails) first, say how
+    (it failed once in about ten runs under load, only as "never came")."""
+    deadline = time.monotonic() + 120
+    while not stall.stalled.wait(POLL_S):
+        assert thread.is_alive(), (f"the sync ended after {stall.pulls} pulls without asking "
+                                   f"for the fifth: {box}")
+        assert time.monotonic() < deadline, f"the fifth pull never came ({stall.pulls} pulls)"
+
+
 def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
     token_a, token_b = enroll(server_url, "甲"), enroll(server_url, "乙")
     server = ProcessServer(server_url).start()
@@ -173,7 +185,7 @@ def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
         a.sync()
         reconnect(b, proxy.url, token_b)
         thread, box = run_in_thread(b.sync)
-        assert stall.stalled.wait(60), "the fifth pull never came"
+        waited_for_fifth_pull(stall, thread, box)
         server.kill()
         stall.go.set()
         thread.join(60)
