@@ -268,3 +268,35 @@ def test_a_description_over_the_text_limit_is_refused(office, tmp_path):
     assert len(lost) < 2 * LOST_TEXT
     ok = raw.update("cases", cid, {"description": "长" * TEXT_LIMIT})
     assert ok.json()["results"][0]["outcome"] != "refused"
+
+
+def test_a_new_row_the_database_refuses_is_set_aside_alone(office, tmp_path):
+    """A new row the checks let through but the database refuses (a note of a case the
+    server never had) is set aside in a conflict record; the note beside it in the same
+    push lands, and nothing of the refused row is counted or offered to other workstations."""
+    server, honest, raw, case_no = office
+    now = clock.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def note(case: str, words: str) -> dict:
+        row = {"id": uuid7(), "case_id": case, "author": "测试", "at": now, "text": words,
+               "created_at": now, "updated_at": now, "written_by": raw.workstation,
+               "deleted_at": None}
+        return {"tbl": "case_notes", "row_id": row["id"], "op": "insert", "row": row}
+
+    orphan, kept = note(uuid7(), "没有这个案件"), note(case_id(honest, case_no), "正常备注")
+    response = raw.push(orphan, kept)
+    assert response.status_code == 200, response.text
+    outcomes = [r["outcome"] for r in response.json()["results"]]
+    assert outcomes == ["set_aside", "applied"]
+    with server.db.engine.connect() as conn:
+        def one(sql: str, **params):
+            return conn.execute(text(sql), params).scalar()
+
+        assert one("SELECT count(*) FROM case_notes WHERE id = :i", i=kept["row_id"]) == 1
+        assert one("SELECT count(*) FROM case_notes WHERE id = :i", i=orphan["row_id"]) == 0
+        assert one("SELECT count(*) FROM sync_rows WHERE row_id = :i", i=orphan["row_id"]) == 0
+        assert one("SELECT total FROM sync_table_counts WHERE tbl = 'case_notes'") == \
+            one("SELECT count(*) FROM case_notes")
+        assert one("SELECT kind FROM sync_conflicts WHERE row_id = :i",
+                   i=orphan["row_id"]) == "set_aside"
+    still_syncing(server, honest, tmp_path, case_no)

@@ -149,7 +149,7 @@ def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[
         return {**result, **_write(ctx, table, change, server_row, mine, decision)}
     savepoint = ctx.conn.begin_nested()
     try:
-        outcome = _write(ctx, table, change, server_row, mine, decision)
+        outcome = _write(ctx, table, change, server_row, mine, decision, careful=True)
         ctx.write_pending()
         savepoint.commit()
     except IntegrityError as exc:
@@ -212,7 +212,7 @@ def _decide(table, change: dict, server_row: dict | None) -> merge.Decision:
 
 
 def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
-           mine: dict, decision: merge.Decision) -> dict[str, Any]:
+           mine: dict, decision: merge.Decision, *, careful: bool = False) -> dict[str, Any]:
     row_id = change["row_id"]
     if decision.insert:
         # Who wrote it is the server's to say: the workstation the device is bound to.
@@ -233,7 +233,7 @@ def _write(ctx: PushContext, table, change: dict, server_row: dict | None,
                 merge.DUPLICATE, list(clash), None, None, row, {"clash_with": list(clash)}),
                 None)
             return {"outcome": "set_aside", "drop_local": True}
-        ctx.insert(table, row)
+        ctx.insert(table, row, now=careful)
         ctx.count(table.name, total=1, deleted=int(row.get("deleted_at") is not None))
         after = row
     elif decision.apply:

@@ -63,8 +63,9 @@ class PushContext:
     # UPDATEs of the same columns of one table, sent together (most of a push is edits)
     updates: dict[tuple[str, tuple[str, ...]], list[dict]] = field(
         default_factory=lambda: defaultdict(list))
-    # INSERTs of the same columns of one table, sent together (a first push is all inserts)
-    inserts: dict[tuple[str, tuple[str, ...]], list[dict]] = field(
+    # table -> runs of INSERTs of the same columns, in the push's order, each run sent in
+    # one executemany (a first push is all inserts)
+    inserts: dict[str, list[tuple[tuple[str, ...], list[dict]]]] = field(
         default_factory=lambda: defaultdict(list))
     # (table, unique key) -> {values: id of the row holding them}, for the values this
     # push's inserts claim; tables whose unique values an update changed are asked again
@@ -104,10 +105,12 @@ class PushContext:
                     claimed[(change["tbl"], key)].add(values)
         for (name, key), wanted in claimed.items():
             holders: dict[tuple, str] = {}
-            # Looked up by the key's first column; the rest is compared here.
-            query = text(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[0]}" IN :v')\
+            # Looked up by the key's most varied column (external_no, not source; case_id,
+            # not seq); the rest is compared here.
+            by = max(range(len(key)), key=lambda i: len({v[i] for v in wanted}))
+            query = text(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :v')\
                 .bindparams(bindparam("v", expanding=True))
-            for part in chunks(sorted({v[0] for v in wanted}, key=str), IN_CHUNK):
+            for part in chunks(sorted({v[by] for v in wanted}, key=str), IN_CHUNK):
                 for row_id, *values in self.conn.execute(query, {"v": list(part)}):
                     if tuple(values) in wanted:
                         holders[tuple(values)] = row_id
@@ -138,12 +141,21 @@ class PushContext:
                 return key
         return None
 
-    def insert(self, table: SyncedTable, row: dict[str, Any]) -> None:
-        """Queue ``INSERT INTO table row`` (see :meth:`write_pending`); its unique values
-        are taken from now on."""
+    def insert(self, table: SyncedTable, row: dict[str, Any], *, now: bool = False) -> None:
+        """Queue ``INSERT INTO table row`` (see :meth:`write_pending`), or with ``now``
+        send it at once (the careful retry: a row that fails must fail before anything
+        counts it); its unique values are taken from then on."""
         cols = tuple(row)
-        self.inserts[(table.name, cols)].append(
-            db_values(self.dialect, table, cols, [row[c] for c in cols]))
+        params = db_values(self.dialect, table, cols, [row[c] for c in cols])
+        if now:
+            self.write_pending()
+            self.conn.execute(statement(insert_sql(table, cols)), params)
+        else:
+            runs = self.inserts[table.name]
+            if runs and runs[-1][0] == cols:
+                runs[-1][1].append(params)
+            else:
+                runs.append((cols, [params]))
         for key in unique_keys(table):
             holders = self.taken.get((table.name, key))
             if holders is not None:
@@ -191,13 +203,15 @@ class PushContext:
     def write_pending(self) -> None:
         """Send the queued INSERTs (parents first) and UPDATEs: before anything reads the
         tables from the database rather than from :attr:`rows`, and at the end."""
-        for (name, cols) in sorted(self.inserts, key=lambda k: INSERT_ORDER[k[0]]):
-            self.conn.execute(statement(insert_sql(synced_table(name), cols)),
-                              self.inserts[(name, cols)])
-        self.inserts.clear()
-        for (name, cols), params in self.updates.items():
+        inserts, updates = self.inserts, self.updates
+        # Emptied first: statements that fail are not sent again by the next call (the
+        # careful retry rolls back to its savepoint and goes on with the next change).
+        self.inserts, self.updates = defaultdict(list), defaultdict(list)
+        for name in sorted(inserts, key=INSERT_ORDER.__getitem__):
+            for cols, params in inserts[name]:  # in the push's order within a table
+                self.conn.execute(statement(insert_sql(synced_table(name), cols)), params)
+        for (name, cols), params in updates.items():
             self.conn.execute(statement(update_sql(synced_table(name), cols)), params)
-        self.updates.clear()
 
     def flush(self, pushed_through: int) -> None:
         self.write_pending()
