@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.model import Base
@@ -32,6 +32,7 @@ from xjwc_desktop.core.sync.rows import (
     read_rows,
     statement,
     update_sql,
+    with_ids,
 )
 from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
 from xjwc_desktop.server.devices import Device
@@ -108,10 +109,9 @@ class PushContext:
             # Looked up by the key's most varied column (external_no, not source; case_id,
             # not seq); the rest is compared here.
             by = max(range(len(key)), key=lambda i: len({v[i] for v in wanted}))
-            query = text(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :v')\
-                .bindparams(bindparam("v", expanding=True))
+            query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')
             for part in chunks(sorted({v[by] for v in wanted}, key=str), IN_CHUNK):
-                for row_id, *values in self.conn.execute(query, {"v": list(part)}):
+                for row_id, *values in self.conn.execute(query, {"ids": list(part)}):
                     if tuple(values) in wanted:
                         holders[tuple(values)] = row_id
             self.taken[(name, key)] = holders

@@ -38,7 +38,7 @@ def statement(sql: str) -> TextClause:
 def read_rows(conn: Connection, table: SyncedTable, ids: Sequence[str]) -> dict[str, list]:
     """``{id: wire row}`` of the rows of ``table`` with those ids (missing ids left out)."""
     out: dict[str, list] = {}
-    query = _by_ids(f'SELECT {quoted(table.columns)} FROM "{table.name}" WHERE id IN :ids')
+    query = with_ids(f'SELECT {quoted(table.columns)} FROM "{table.name}" WHERE id IN :ids')
     id_pos = table.columns.index("id")
     convert = wire_converter(table.kinds)
     for part in chunks(list(ids), IN_CHUNK):
@@ -48,7 +48,8 @@ def read_rows(conn: Connection, table: SyncedTable, ids: Sequence[str]) -> dict[
 
 
 @functools.lru_cache(maxsize=256)
-def _by_ids(sql: str) -> TextClause:
+def with_ids(sql: str) -> TextClause:
+    """``text(sql)`` whose ``:ids`` takes a list (``IN :ids``), made once per statement."""
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
