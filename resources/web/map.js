@@ -149,6 +149,8 @@
     });
   }
 
+  let maskWanted = 0;  // the newest mask version asked for (see loadMask)
+
   const api = {
     layerState: function () { return visibleState(); },
     setLayerVisible: function (key, on, quiet) {
@@ -191,10 +193,15 @@
     },
     discsDrawn: function () { return cases.pointStyle === "discs" ? cases.discsDrawn : 0; },
     discRadius: function () { return cases.discRadiusDrawn || 0; },
+    /* The filter's mask. The window serves the newest mask whatever version is asked for,
+       and answers can come back out of order: one asked for before a newer one is dropped,
+       or a quick change of filters could leave the map on an older one. */
     loadMask: function (version) {
       const t0 = performance.now();
+      maskWanted = Math.max(maskWanted, version);
       fetchData("case_mask.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
         .then(function (buf) {
+          if (version < maskWanted) return;  // a newer filter's mask is on its way
           const shown = cases.setMask(buf);
           if (shown < 0) return;  // for points not loaded yet: the reload applies its own
           refreshLegend();
@@ -211,7 +218,10 @@
     },
     reloadCases: function (version) {
       fetchData("cases.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
-        .then(function (buf) { cases.setData(buf); api.loadMask(version); }).catch(report);
+        .then(function (buf) {
+          cases.setData(buf);
+          api.loadMask(Math.max(version, maskWanted));  // a mask that came early was dropped
+        }).catch(report);
       return true;
     },
     patchCases: function (patch) {
