@@ -139,7 +139,8 @@ def test_a_mask_answered_late_never_replaces_a_newer_filter(qtbot, make_window, 
     wait_filtered(qtbot, window)  # the next filter's mask is what comes after
     versions = [version for version, _ in applied]
     assert newest - 1 not in versions, applied
-    assert versions == sorted(versions) and versions[-1] == ws.view.mask_version
+    assert versions == sorted(versions)
+    assert versions[-1] == ws.view.mask_version
     total = count(demo_db, "SELECT count(*) FROM cases")
     assert applied[-1][1] == total == run_js(qtbot, window, "caseCount")
 
