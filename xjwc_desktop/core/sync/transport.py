@@ -6,6 +6,7 @@ workstation's own data is safe: offline, not enrolled, not allowed, a version mi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import ssl
@@ -76,6 +77,14 @@ def _httpx():
     return httpx
 
 
+@functools.lru_cache(maxsize=8)
+def _tls_context(ca_cert: str | None, _mtime: int) -> ssl.SSLContext:
+    """One TLS context per CA file (and its version), made once per process: loading the
+    system's CAs holds the GIL for 100 ms, which a window syncing every few minutes felt
+    as a stall each time. A certificate file replaced on disk is loaded again."""
+    return ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
+
+
 class HttpTransport:
     """The office server at ``url`` (``http://`` or ``https://``), as device ``token``.
 
@@ -87,11 +96,11 @@ class HttpTransport:
         if not url.startswith(("http://", "https://")):
             raise SyncError(f"服务器地址“{url}”须以 http:// 或 https:// 开头。")
         self.url = url.rstrip("/")
-        verify: Any = True
-        if ca_cert:
-            if not Path(ca_cert).is_file():
-                raise SyncError(f"找不到证书文件“{ca_cert}”。")
-            verify = ssl.create_default_context(cafile=ca_cert)
+        if ca_cert and not Path(ca_cert).is_file():
+            raise SyncError(f"找不到证书文件“{ca_cert}”。")
+        verify: Any = False  # plain http: no TLS, nothing to verify (no redirect followed)
+        if self.url.startswith("https://"):
+            verify = _tls_context(ca_cert, Path(ca_cert).stat().st_mtime_ns if ca_cert else 0)
         self._client = _httpx().Client(
             base_url=self.url, verify=verify, trust_env=False,
             timeout=_httpx().Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
