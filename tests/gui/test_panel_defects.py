@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gui.conftest import settle
 
 
@@ -218,3 +220,39 @@ def test_work_asked_for_after_the_window_closed_is_not_started(demo_db):
     assert written.cancelled()
     assert ran == []
     assert tasks.idle
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_widget_held_by_a_task_is_let_go_on_the_gui_thread(qtbot, demo_db, fails):
+    """A write whose work holds a dialog (a closure over it) may outlive the dialog's last
+    other reference. The stability run once hung there: the writer thread let go of the
+    work last, so the QWidget was destroyed on that thread, and that waited for the GUI
+    thread, which was waiting for the writer to end. The GUI thread now keeps each task's
+    work until it has delivered the result, and lets it go itself (failure or not)."""
+    import threading
+
+    from PySide6.QtWidgets import QDialog
+
+    from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
+
+    tasks = QtTaskManager(demo_db)
+    started, go = threading.Event(), threading.Event()
+    gone_on = []
+    dialog = QDialog()
+    dialog.destroyed.connect(lambda: gone_on.append(threading.current_thread().name))
+
+    def operation(db, held=dialog):
+        started.set()
+        assert go.wait(60)
+        if fails:
+            raise ValueError("the write failed")
+
+    failures = []
+    tasks.write(operation, on_error=failures.append)
+    assert started.wait(60)
+    del dialog, operation  # from now on only the task holds the dialog
+    go.set()
+    qtbot.waitUntil(lambda: tasks.idle and bool(gone_on))
+    assert gone_on == [threading.main_thread().name]
+    assert len(failures) == int(fails)
+    tasks.shutdown()

@@ -15,12 +15,18 @@
   write's changes.
 
 Results come back to the GUI thread through a queued signal; a closed window drops them.
+Each job (its work, its callbacks and whatever they hold: a dialog, say) belongs to the GUI
+thread, which lets go of it after delivery; a pool's thread only borrows the work while it
+runs. A widget whose last reference went in a worker would be destroyed there, and a
+QWidget destroyed off the GUI thread waits for it (the window once hung closing).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,6 +53,7 @@ class _Job:
     initiator: object = None
     announce: bool = False
     owner: QObject | None = None  # its callbacks are dropped once this is deleted
+    work: Callable[[], Any] | None = None  # what a pool's thread runs
 
 
 class QtTaskManager(QObject):
@@ -58,7 +65,7 @@ class QtTaskManager(QObject):
     failed = Signal(str)
     #: The number of unfinished tasks changed (tests and the busy cursor watch it).
     pending_changed = Signal(int)
-    _finished = Signal(object, object, object)  # job, result, exception
+    _finished = Signal(object, object, object)  # job id, result, exception
 
     def __init__(self, db: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +74,8 @@ class QtTaskManager(QObject):
         self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="xjwc-reader")
         self._lane = ThreadPoolExecutor(1, thread_name_prefix="xjwc-sync")
         self._generations: dict[str, int] = {}
+        self._jobs: dict[int, _Job] = {}  # asked for, not yet delivered (GUI thread's)
+        self._ids = itertools.count(1)
         self._finished.connect(self._deliver)
         self.pending = 0
         self.writes = 0  # writes finished so far (tests wait on it)
@@ -94,9 +103,10 @@ class QtTaskManager(QObject):
         job = _Job(on_done, on_error, key=key, owner=owner)
         if key is not None:
             job.generation = self._generations[key] = self._generations.get(key, 0) + 1
+        generation = job.generation
 
         def run():
-            if key is not None and job.generation != self._generations.get(key):
+            if key is not None and generation != self._generations.get(key):
                 return None  # superseded before it started: not worth reading
             return query(self.db)
 
@@ -128,20 +138,32 @@ class QtTaskManager(QObject):
             return future
         self.pending += 1
         self.pending_changed.emit(self.pending)
-        future = pool.submit(work)
-        future.add_done_callback(lambda f: self._report(job, f))
-        return future
+        job.work = work
+        job_id = next(self._ids)
+        self._jobs[job_id] = job
+        return pool.submit(self._run, job_id)
 
-    def _report(self, job: _Job, future: Future) -> None:
-        exc = future.exception()
+    def _run(self, job_id: int) -> Any:
+        """On a pool's thread: run the job's work, borrowed from the GUI thread's table (the
+        reference goes when the call returns, before the result is sent), and send the
+        result or the failure to the GUI thread."""
+        result, exc = None, None
+        try:
+            result = self._jobs[job_id].work()
+        except BaseException as error:  # noqa: BLE001 - delivered, and re-raised for the future
+            exc = _without_frames(error)
         # If the window is gone its QObjects are too ("Signal source has been deleted").
         with contextlib.suppress(RuntimeError):
-            self._finished.emit(job, None if exc else future.result(), exc)
+            self._finished.emit(job_id, result, exc)
+        if exc is not None:
+            raise exc
+        return result
 
-    def _deliver(self, job: _Job, result: Any, exc: BaseException | None) -> None:
+    def _deliver(self, job_id: int, result: Any, exc: BaseException | None) -> None:
         self.pending -= 1
+        job = self._jobs.pop(job_id, None)  # (None: the window closed meanwhile)
         try:
-            if self.closed:
+            if self.closed or job is None:
                 return
             if job.key is not None and job.generation != self._generations.get(job.key):
                 return  # superseded: a newer read with this key is on its way
@@ -177,6 +199,24 @@ class QtTaskManager(QObject):
         self.closed = True
         for pool in (self._lane, self._writer, self._readers):
             pool.shutdown(wait=True, cancel_futures=True)
+        self._jobs.clear()  # work never started, or never delivered: let go of it here
+
+
+def _without_frames(error: BaseException) -> BaseException:
+    """The failure with its trace kept as text (a note, for the log) and its frames let go
+    of here: a frame keeps its function alive, and with it what the function holds."""
+    if not isinstance(error, XjwcError):
+        error.add_note("".join(traceback.format_exception(error)).rstrip())
+    seen: set[int] = set()
+    chain: list[BaseException | None] = [error]
+    while chain:
+        link = chain.pop()
+        if link is None or id(link) in seen:
+            continue
+        seen.add(id(link))
+        link.__traceback__ = None
+        chain += [link.__cause__, link.__context__]
+    return error
 
 
 def failure_message(exc: BaseException, prefix: str = "出错：") -> str:
