@@ -40,7 +40,7 @@ CHANGES_LISTED = 20_000  # more changed cases than this: the views reload everyt
 PUSH_BATCH = 1000
 # Rows a pull asks for at once. Parsing an answer holds the GIL (orjson: about 7 µs a row
 # here), so a window syncing in the background stalls while it parses: 20,000 rows stalled
-# it 150 ms; 5,000 keep it near 35 ms under load. A catch-up is as fast (the next batch
+# it 150 ms at load 4-5; 5,000 held it 33-56 ms. A catch-up is as fast (the next batch
 # downloads while one applies) and holds less memory (bench_catchup: 288 → 173 MB).
 PULL_BATCH = 5_000
 RETRIES = 3

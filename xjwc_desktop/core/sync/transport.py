@@ -81,8 +81,11 @@ def _httpx():
 def _tls_context(ca_cert: str | None, _mtime: int) -> ssl.SSLContext:
     """One TLS context per CA file (and its version), made once per process: loading the
     system's CAs holds the GIL for 100 ms, which a window syncing every few minutes felt
-    as a stall each time. A certificate file replaced on disk is loaded again."""
-    return ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
+    as a stall each time. A certificate file replaced on disk is loaded again. Without a CA
+    file, the authorities httpx trusts by default, as before the context was kept."""
+    if ca_cert:
+        return ssl.create_default_context(cafile=ca_cert)
+    return _httpx().create_ssl_context(trust_env=False)
 
 
 class HttpTransport:
