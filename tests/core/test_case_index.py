@@ -175,6 +175,41 @@ def test_apply_changes_follows_updates_inserts_and_deletions(demo_db) -> None:
     assert index.apply_changes([]).updated == 0
 
 
+def test_a_change_in_place_keeps_the_orders_it_cannot_have_changed(demo_db) -> None:
+    """A step changes a case's status: the report-time order (the list's default) is kept,
+    the status order and the SQL-sorted ones are dropped, and every order still equals SQL's."""
+    index = CaseIndex.load(demo_db.engine)
+    keys = ("reported_at", "status", "grid", "case_no")
+    kept = {key: index.orders.get(key) for key in keys}
+    flt = CaseFilter(sources=("hotline", "wechat", "district_grid"))
+    rowids = index.cols["rowid"][index.ordered(index.mask(flt), "reported_at")][:3].tolist()
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET status = CASE status WHEN 'closed' THEN "
+                             "'reported' ELSE 'closed' END WHERE rowid IN (?, ?, ?)",
+                             tuple(rowids))
+    change = index.apply_changes(rowids)
+    assert change.updated == 3
+    assert not change.positions_shifted
+    assert index.orders.cached("reported_at")
+    assert index.orders.cached("grid")
+    assert index.orders.get("reported_at") is kept["reported_at"]
+    assert not index.orders.cached("status")
+    assert not index.orders.cached("case_no")
+    for key in keys:
+        for descending in (False, True):
+            got = index.cols["rowid"][index.ordered(index.mask(flt), key, descending)]
+            with index.engine.connect() as conn:
+                assert got.tolist() == case_rowids(conn, flt, key, descending).tolist(), key
+    with demo_db.engine.begin() as conn:  # a later report time: that order goes too
+        conn.exec_driver_sql("UPDATE cases SET reported_at = '2030-01-01 08:00:00' "
+                             "WHERE rowid = ?", (rowids[-1],))
+    index.apply_changes(rowids[-1:])
+    assert not index.orders.cached("reported_at")
+    assert index.orders.cached("grid")
+    got = index.cols["rowid"][index.ordered(index.mask(flt), "reported_at", True)]
+    assert got[0] == rowids[-1]
+
+
 def test_a_new_department_means_a_full_refresh(demo_db) -> None:
     index = CaseIndex.load(demo_db.engine)
     rowid = int(index.cols["rowid"][5])

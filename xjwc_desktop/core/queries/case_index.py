@@ -54,6 +54,11 @@ class Reference:
         return list(dict.fromkeys(major for _code, _name, major in self.categories))
 
 
+def _same(old: np.ndarray, new: np.ndarray) -> bool:
+    """Equal values, NaN equal to NaN (a float column's "none")."""
+    return bool(np.array_equal(old, new, equal_nan=old.dtype.kind == "f"))
+
+
 def _case(column: str, values: list[str], default: int) -> tuple[str, list[str]]:
     whens = " ".join(f"WHEN ? THEN {i}" for i in range(len(values)))
     return f"CASE {column} {whens} ELSE {default} END", list(values)
@@ -425,6 +430,8 @@ class CaseIndex:
                 change.moved = bool(np.any(cols["lon"][at] != fresh["lon"][exists])
                                     or np.any(cols["lat"][at] != fresh["lat"][exists]))
             inserting = bool((~exists).any())
+            changed = {k for k in cols if not inserting and not gone.size
+                       and not _same(cols[k][at], fresh[k][exists])}
             for k in cols:
                 column = cols[k]  # in place when nothing shifts: a step costs microseconds
                 column[at] = fresh[k][exists]
@@ -436,10 +443,15 @@ class CaseIndex:
             self.cols = cols
             if not change.positions_shifted:
                 change.positions = at.astype(np.int64)
-            self._changed()
+            self._changed(None if change.positions_shifted else changed)
         return change
 
-    def _changed(self) -> None:
+    def _changed(self, columns: set[str] | None = None) -> None:
+        """The index changed: every sort order is stale, or (positions kept, ``columns``
+        given) only those sorting by a changed column."""
         self.version += 1
-        self.orders.clear()
+        if columns is None:
+            self.orders.clear()
+        else:
+            self.orders.forget(columns)
         self._text_cache.clear()

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from xjwc_desktop.core.queries.case_index import CaseIndex
 
 SQL_SORTED = {"case_no": "case_no", "address": "address", "description": "description"}
+#: The index column each in-memory order is computed from (the SQL-sorted ones have none).
+INDEX_COLUMN = {"status": "status", "source": "source", "zone": "zone", "category": "category",
+                "grid": "grid", "reported_at": "reported", "deadline_at": "deadline"}
 
 
 def _rank_of_text(labels: list[str]) -> np.ndarray:
@@ -35,6 +38,16 @@ class SortOrders:
 
     def clear(self) -> None:
         self._cache.clear()
+
+    def forget(self, columns: set[str]) -> None:
+        """Cases changed in place (no position moved) and these index columns with them:
+        drop the orders those columns sort by, and the SQL-sorted ones (their text is not
+        in the index to compare). The others stay valid: a step changes a case's status,
+        not its report time, so the list's default order survives it without a new sort
+        of a million positions."""
+        for key in list(self._cache):
+            if INDEX_COLUMN.get(key) in columns or key not in INDEX_COLUMN:
+                del self._cache[key]
 
     def cached(self, key: str) -> bool:
         """Whether ``key``'s order is ready (else :meth:`get` may take a second of SQL)."""
