@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import pytest
+from PySide6.QtCore import Qt
 
 from xjwc_desktop.core.operations import take_step
 from xjwc_desktop.core.queries.case_ref import CaseRef
@@ -242,3 +243,54 @@ def test_a_second_window_on_the_same_database_says_so_and_does_not_open(demo_db_
     finally:
         first.terminate()
         first.wait(timeout=60)
+
+
+def test_the_list_is_never_sorted_on_the_gui_thread_after_a_write(qtbot, make_window, demo_db,
+                                                                  monkeypatch):
+    """A step makes the status order stale and an intake makes a new index: at a million
+    cases each new sort is a stall of 100 ms or more (a second for a text column), so the
+    case source sorts on a reader before the list shows the new cases."""
+    import threading
+
+    from xjwc_desktop.core.operations import take_in
+    from xjwc_desktop.core.queries.case_list import COLUMNS, CaseFilter
+    from xjwc_desktop.core.queries.case_order import SortOrders
+
+    sorted_on: list[str] = []
+    compute = SortOrders._compute
+
+    def recording(self, key):
+        sorted_on.append(threading.current_thread().name)
+        return compute(self, key)
+
+    monkeypatch.setattr(SortOrders, "_compute", recording)
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    model = ws.case_list.model
+    status_column = next(i for i, c in enumerate(COLUMNS) if c.key == "status")
+    ws.case_list.view.sortByColumn(status_column, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: ws.tasks.idle and model.row_values(0) is not None)
+    ws.view.set_filter(CaseFilter(statuses=("reported", "registered")))
+    qtbot.waitUntil(lambda: ws.tasks.idle)
+    shown = model.rowCount()
+    rowid, case_id, lon, lat, category = one(
+        demo_db, "SELECT rowid, id, lon, lat, category_code FROM cases "
+                 "WHERE status = 'reported' ORDER BY rowid LIMIT 1")
+    sorted_on.clear()
+    index = ws.source.index
+    ws.tasks.write(lambda db: take_step(db, case_id, Action.REGISTER, Actor(Role.SUPERVISOR)))
+    qtbot.waitUntil(lambda: ws.tasks.idle and bool(sorted_on))
+    assert ws.source.index is index  # a step: the same index, changed in place …
+    qtbot.waitUntil(lambda: ws.tasks.idle and index.orders.cached("status"))
+    ws.tasks.write(lambda db: take_in(db, source="hotline", category=category, lon=lon,
+                                      lat=lat, description="新案件"))
+    qtbot.waitUntil(lambda: model.rowCount() == shown + 1)
+    qtbot.waitUntil(lambda: ws.tasks.idle)
+    assert ws.source.index is not index  # … an intake: a new index, sorted again
+    assert len(sorted_on) >= 2
+    assert "MainThread" not in sorted_on  # each time on a reader
+    new = ws.source.index
+    expected = new.cols["rowid"][new.ordered(ws.view.mask, "status", descending=False)]
+    assert model.rowids.tolist() == expected.tolist()
+    assert rowid in model.rowids.tolist()  # registered: still in the filter

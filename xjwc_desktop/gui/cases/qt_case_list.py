@@ -88,6 +88,11 @@ class QtCaseList(QWidget):
         view.events.current.connect(self._on_current)
         view.events.located.connect(self._on_current)
         self.source = source
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+
+    def _on_sort_indicator(self, section: int, _order) -> None:
+        """The case source sorts each new index by this column before handing it over."""
+        self.source.sort_key = COLUMNS[section].key
 
     def show_all(self) -> None:
         """显示全部: end the box; what it selected is let go with it."""

@@ -71,6 +71,9 @@ class QtCaseSource(QObject):
         self._lights: tuple[tuple, bytes] | None = None
         self._updating = False
         self._waiting: Changes = NOTHING
+        #: The order the list shows (it says when the operator sorts): a new index comes
+        #: with it sorted on the reader, never on the GUI thread.
+        self.sort_key = "reported_at"
         view.events.filter.connect(self._on_filter)
         tasks.operation_did_execute.connect(self._on_changes)
 
@@ -78,6 +81,7 @@ class QtCaseSource(QObject):
     def start(self, first_sort: str) -> None:
         """Load the index and what the list and the page need first, off the GUI thread."""
         display = self.display
+        self.sort_key = first_sort
 
         def load(db):
             index = CaseIndex.load(db.engine)
@@ -106,19 +110,27 @@ class QtCaseSource(QObject):
         index = self.index
         if index is None:
             return  # applied when the index arrives
-        if not flt.text.strip() or index.has_text(flt.text):
+        sort_key = self.sort_key
+        searching = bool(flt.text.strip()) and not index.has_text(flt.text)
+        if not searching and index.orders.cached(sort_key):
             self.tasks.supersede("mask")
             self.searching.emit(False)
             self.view.set_mask(index.mask(flt))
             return
-        self.searching.emit(True)
+        # A text search asks SQLite; an order a write made stale is a sort of every case:
+        # both on a reader.
+        self.searching.emit(searching)
+
+        def read(_db) -> np.ndarray:
+            index.orders.get(sort_key)
+            return index.mask(flt)
 
         def done(mask: np.ndarray) -> None:
             self.searching.emit(False)
             if index is self.index and flt == self.view.filter:
                 self.view.set_mask(mask)
 
-        self.tasks.read(lambda _db: index.mask(flt), done, key="mask", on_error=self._failed)
+        self.tasks.read(read, done, key="mask", on_error=self._failed)
 
     # -- writes --
     def _on_changes(self, changes: Changes, _initiator) -> None:
@@ -136,29 +148,41 @@ class QtCaseSource(QObject):
         if not ids and not everything:
             return  # children whose case is unknown: nothing in the index changes
         self._updating = True
+        flt, sort_key = self.view.filter, self.sort_key
 
         def read(db):
             if everything:
-                return PendingUpdate(np.zeros(0, dtype=np.int64), None,
-                                     CaseIndex.load(db.engine))
-            return index.fetch_update(case_ids=ids)
+                pending = PendingUpdate(np.zeros(0, dtype=np.int64), None,
+                                        CaseIndex.load(db.engine))
+            else:
+                pending = index.fetch_update(case_ids=ids)
+            if not index.shifts(pending):
+                return pending, None  # applied in place on the GUI thread: microseconds
+            # Cases came or went: the new index, its sort order and its mask are made
+            # here (a copy of a million rows, a sort, a filter: a stall on the GUI thread).
+            new, change = index.with_update(pending)
+            new.orders.get(sort_key)
+            return pending, (new, change, flt, new.mask(flt))
 
-        self.tasks.read(read, lambda pending: self._apply(index, pending, changes),
+        self.tasks.read(read, lambda got: self._apply(index, *got, changes),
                         on_error=self._update_failed)
 
-    def _apply(self, index: CaseIndex, pending, changes: Changes) -> None:
+    def _apply(self, index: CaseIndex, pending, made, changes: Changes) -> None:
         self._updating = False
         if index is not self.index:
             return
-        new, change = index.with_update(pending)
+        new, change, flt, mask = made or (*index.with_update(pending), None, None)
         self.index, self.reference = new, new.reference
         self._buffer = None
         self._lights = None
         self.updated.emit(CasesUpdated(new, change, changes))
-        if change.positions_shifted:
-            self._on_filter(self.view.filter)  # a new mask over the new positions
-        else:
+        if not change.positions_shifted:
             self._refilter(new)
+        elif mask is not None and flt == self.view.filter:
+            self.tasks.supersede("mask")
+            self.view.set_mask(mask)  # the filter over the new positions, made on the reader
+        else:
+            self._on_filter(self.view.filter)
         if self._waiting:
             self._fetch()
 
@@ -168,6 +192,11 @@ class QtCaseSource(QObject):
         if old is None or old.all() and flt == CaseFilter():
             return  # no filter: every case is listed whatever it became
         keep = self._held_positions(index)
+        sort_key = self.sort_key
+
+        def read(_db) -> np.ndarray:
+            index.orders.get(sort_key)  # the list sorts the new mask at once
+            return index.mask(flt)
 
         def done(mask: np.ndarray) -> None:
             if index is not self.index or flt != self.view.filter or mask.size != old.size:
@@ -177,7 +206,7 @@ class QtCaseSource(QObject):
             if not np.array_equal(mask, self.view.mask):
                 self.view.set_mask(mask, keep_subset=True)
 
-        self.tasks.read(lambda _db: index.mask(flt), done, key="mask", on_error=self._failed)
+        self.tasks.read(read, done, key="mask", on_error=self._failed)
 
     def _held_positions(self, index: CaseIndex) -> np.ndarray:
         rowids = list(self.view.selection)
