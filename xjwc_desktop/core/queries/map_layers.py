@@ -54,13 +54,15 @@ def display_coordinates(lon, lat, display: str) -> tuple[np.ndarray, np.ndarray]
     return convert(lon, lat, "wgs84", display)
 
 
-def case_majors(index: CaseIndex) -> np.ndarray:
-    """Each case's category major (大类) as an index into ``index.reference.majors``."""
+def case_majors(index: CaseIndex, positions: np.ndarray | None = None) -> np.ndarray:
+    """Each case's category major (大类) as an index into ``index.reference.majors``
+    (of the cases at ``positions`` only, when given: a patch of a few cases)."""
     majors = index.reference.majors
     lut = np.full(UNKNOWN + 1, 255, dtype=np.uint8)
     for i, (_code, _name, major) in enumerate(index.reference.categories):
         lut[i] = majors.index(major)
-    return lut[index.cols["category"]]
+    categories = index.cols["category"]
+    return lut[categories if positions is None else categories[positions]]
 
 
 def case_buffer(index: CaseIndex, display: str = "wgs84"

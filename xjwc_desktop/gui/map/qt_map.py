@@ -267,7 +267,7 @@ class QtMap(QObject):
         patch = {"positions": positions.tolist(),
                  "status": cols["status"][positions].tolist(),
                  "source": cols["source"][positions].tolist(),
-                 "category": map_layers.case_majors(index)[positions].tolist()}
+                 "category": map_layers.case_majors(index, positions).tolist()}
         if "handled" in cols:
             patch["light"] = traffic_lights(cols["status"][positions],
                                             cols["registered"][positions],
