@@ -62,8 +62,14 @@ case "${1:-}" in
     .venv/bin/ruff check .
     echo "== import-linter (the core imports no Qt)"
     .venv/bin/lint-imports
-    echo "== pytest"
-    exec .venv/bin/python -m pytest "$@"
+    # Two workers (XJWC_TEST_WORKERS=0: one process): tests/gui and tests/server stay
+    # together on one of them, in order (tests/conftest.py), the rest spread over both.
+    workers=${XJWC_TEST_WORKERS:-2}
+    echo "== pytest ($workers workers)"
+    if [ "$workers" = 0 ]; then
+      exec .venv/bin/python -m pytest "$@"
+    fi
+    exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"
     ;;
   stability)
     shift

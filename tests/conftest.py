@@ -54,6 +54,22 @@ def demo_db(demo_db_path):
     db.close()
 
 
+# The GUI and sync tests share one worker under ``pytest -n N --dist loadgroup`` (what
+# ``scripts/dev.sh test`` runs): one after another, as ``dev.sh stability`` checks them, while
+# the other workers take the core, CLI and security tests beside them.
+SERIAL_FOLDERS = ("gui", "server")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    here = Path(__file__).parent
+    for item in items:
+        parts = Path(item.path).relative_to(here).parts
+        if parts and parts[0] in SERIAL_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group("window"))
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SCRATCH, ignore_errors=True)
 
