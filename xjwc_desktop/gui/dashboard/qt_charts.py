@@ -58,9 +58,14 @@ class QtChartCanvas(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt API)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.white)
-        if self._qimage is not None:
-            painter.drawImage(0, 0, self._qimage)
+        try:
+            painter.fillRect(self.rect(), Qt.GlobalColor.white)
+            if self._qimage is not None:
+                painter.drawImage(0, 0, self._qimage)
+        finally:
+            # Ended here, not when Python lets go of it: anything holding this frame (a
+            # profiler, a traceback) would keep it painting past the backing store's end.
+            painter.end()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.button() == Qt.MouseButton.LeftButton:

@@ -13,7 +13,7 @@ from xjwc_desktop.gui.shell.qt_env import prepare_qt_environment
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei"]
 
 
-GUI_SWITCH_INTERVAL = 0.001  # seconds
+GUI_SWITCH_INTERVAL = 0.0001  # seconds
 
 
 def create_application(argv: list[str] | None = None, *, headless: bool = False):
@@ -26,8 +26,14 @@ def create_application(argv: list[str] | None = None, *, headless: bool = False)
     app.setOrganizationName("xjwc")
     app.setApplicationName("xjwc_desktop")
     # The GUI thread takes the GIL back from a busy worker (sync, export, index) after at
-    # most 1 ms instead of Python's 5 ms: each slot and paint needs it again, so under a
-    # Python-heavy read the window answered at a fifth of its rate (bench_responsiveness).
+    # most 0.1 ms instead of Python's 5 ms. A paint calls Python for every cell, header
+    # and row count (each call takes the GIL again), so one repaint of the case list
+    # while a reader ran Python waited for the GIL hundreds of times: at a million cases,
+    # with 1 ms, clicking through cases while another process imported stalled the window
+    # 193 ms, 0.2 ms gave 39-67, 0.1 ms 60-124 with the dashboard's refresh at 6 ms
+    # instead of 93-102 (py-spy: the GUI thread in Shiboken::GilState::acquire under
+    # QAbstractItemModel::index). Workers lose nothing measurable (the same sync took 2.0
+    # s against 2.1 s): the GIL is only handed over when the GUI thread asks for it.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     install_qt_translations(app)
     families = set(QFontDatabase.families())
