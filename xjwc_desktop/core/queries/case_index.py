@@ -430,8 +430,9 @@ class CaseIndex:
                 change.moved = bool(np.any(cols["lon"][at] != fresh["lon"][exists])
                                     or np.any(cols["lat"][at] != fresh["lat"][exists]))
             inserting = bool((~exists).any())
-            changed = {k for k in cols if not inserting and not gone.size
-                       and not _same(cols[k][at], fresh[k][exists])}
+            shifting = inserting or bool(gone.size)
+            changed = set() if shifting else {k for k in cols
+                                              if not _same(cols[k][at], fresh[k][exists])}
             for k in cols:
                 column = cols[k]  # in place when nothing shifts: a step costs microseconds
                 column[at] = fresh[k][exists]

@@ -66,29 +66,26 @@ class SortOrders:
             ZONE_CODES,
         )
 
-        index, cols = self._index, self._index.cols
+        index = self._index
         if key in SQL_SORTED:
             return self._sql_order(SQL_SORTED[key])
+        if key not in INDEX_COLUMN:
+            raise KeyError(f"no sort order for column {key!r}")
+        if key == "deadline_at":
+            index.ensure_timing()
+        values = index.cols[INDEX_COLUMN[key]]
+        # Coded columns sort by their text; "" (no zone) first, like NULL.
         if key == "status":
-            values = _rank_of_text(STATUS_CODES)[cols["status"]]
+            values = _rank_of_text(STATUS_CODES)[values]
         elif key == "source":
-            values = _rank_of_text(SOURCE_CODES)[cols["source"]]
-        elif key == "zone":  # "" (no zone) sorts first, like NULL
-            values = _rank_of_text(ZONE_CODES)[cols["zone"]]
+            values = _rank_of_text(SOURCE_CODES)[values]
+        elif key == "zone":
+            values = _rank_of_text(ZONE_CODES)[values]
         elif key == "category":
             names = [name for _code, name, _major in index.reference.categories]
             rank = np.full(UNKNOWN + 1, -1, dtype=np.int64)
             rank[: len(names)] = _rank_of_text(names)
-            values = rank[cols["category"]]
-        elif key == "grid":
-            values = cols["grid"]
-        elif key == "reported_at":
-            values = cols["reported"]
-        elif key == "deadline_at":
-            index.ensure_timing()
-            values = index.cols["deadline"]
-        else:
-            raise KeyError(f"no sort order for column {key!r}")
+            values = rank[values]
         return np.argsort(values, kind="stable")
 
     def _sql_order(self, column: str) -> np.ndarray:

@@ -121,16 +121,13 @@ class QtCaseSource(QObject):
         # both on a reader.
         self.searching.emit(searching)
 
-        def read(_db) -> np.ndarray:
-            index.orders.get(sort_key)
-            return index.mask(flt)
-
         def done(mask: np.ndarray) -> None:
             self.searching.emit(False)
             if index is self.index and flt == self.view.filter:
                 self.view.set_mask(mask)
 
-        self.tasks.read(read, done, key="mask", on_error=self._failed)
+        self.tasks.read(lambda _db: _sorted_mask(index, flt, sort_key), done, key="mask",
+                        on_error=self._failed)
 
     # -- writes --
     def _on_changes(self, changes: Changes, _initiator) -> None:
@@ -161,8 +158,7 @@ class QtCaseSource(QObject):
             # Cases came or went: the new index, its sort order and its mask are made
             # here (a copy of a million rows, a sort, a filter: a stall on the GUI thread).
             new, change = index.with_update(pending)
-            new.orders.get(sort_key)
-            return pending, (new, change, flt, new.mask(flt))
+            return pending, (new, change, flt, _sorted_mask(new, flt, sort_key))
 
         self.tasks.read(read, lambda got: self._apply(index, *got, changes),
                         on_error=self._update_failed)
@@ -194,10 +190,6 @@ class QtCaseSource(QObject):
         keep = self._held_positions(index)
         sort_key = self.sort_key
 
-        def read(_db) -> np.ndarray:
-            index.orders.get(sort_key)  # the list sorts the new mask at once
-            return index.mask(flt)
-
         def done(mask: np.ndarray) -> None:
             if index is not self.index or flt != self.view.filter or mask.size != old.size:
                 return
@@ -206,7 +198,8 @@ class QtCaseSource(QObject):
             if not np.array_equal(mask, self.view.mask):
                 self.view.set_mask(mask, keep_subset=True)
 
-        self.tasks.read(read, done, key="mask", on_error=self._failed)
+        self.tasks.read(lambda _db: _sorted_mask(index, flt, sort_key), done, key="mask",
+                        on_error=self._failed)
 
     def _held_positions(self, index: CaseIndex) -> np.ndarray:
         rowids = list(self.view.selection)
@@ -257,6 +250,13 @@ class QtCaseSource(QObject):
         if mask is None or mask.size != x.size:
             mask = np.ones(x.size, dtype=bool)
         return map_layers.positions_in_box(x, y, mask, box)
+
+
+def _sorted_mask(index: CaseIndex, flt: CaseFilter, sort_key: str) -> np.ndarray:
+    """On a reader: the filter's mask, with the list's order made ready beside it (a sort of
+    every case, or SQL for a text column) so the list shows the mask at once."""
+    index.orders.get(sort_key)
+    return index.mask(flt)
 
 
 def _read_reference(db) -> Reference:

@@ -26,14 +26,10 @@ def create_application(argv: list[str] | None = None, *, headless: bool = False)
     app.setOrganizationName("xjwc")
     app.setApplicationName("xjwc_desktop")
     # The GUI thread takes the GIL back from a busy worker (sync, export, index) after at
-    # most 0.1 ms instead of Python's 5 ms. A paint calls Python for every cell, header
-    # and row count (each call takes the GIL again), so one repaint of the case list
-    # while a reader ran Python waited for the GIL hundreds of times (py-spy: the GUI
-    # thread in Shiboken::GilState::acquire under QAbstractItemModel::index). At a million
-    # cases, clicking through cases while another process imported stalled the window 193
-    # ms with 1 ms, a median of 103 ms (37-124) with 0.1 ms; a sync's stall went from 97 to
-    # 77 ms (docs/dev/benchmarks.md, fifth pass). Workers lose nothing measurable: the GIL
-    # is only handed over when the GUI thread asks for it.
+    # most 0.1 ms instead of Python's 5 ms. A repaint calls Python for every cell, header
+    # and row count, each call taking the GIL again, so while a reader ran Python one
+    # repaint waited hundreds of times (figures: docs/dev/benchmarks.md, fifth pass).
+    # Workers lose nothing measurable: the GIL is handed over only when asked for.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     install_qt_translations(app)
     families = set(QFontDatabase.families())
