@@ -41,7 +41,7 @@ def _description(max_body: int) -> str:
         "新江湾城街道网格化管理中心的同步服务器。\n\n"
         "**Limits** (see docs/admin/server.md):\n\n"
         "- every route but /health needs `Authorization: Bearer <token>`, checked before the "
-        "body is read (401); after /v1/hello every request names the bound workstation in "
+        "body is parsed (401); after /v1/hello every request names the bound workstation in "
         f"`{WORKSTATION_HEADER}` (403 otherwise)\n"
         f"- request body: at most {max_body // 2**20} MB (413), arriving within "
         f"{BODY_TIMEOUT:.0f} s (408)\n"

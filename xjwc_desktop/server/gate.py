@@ -1,7 +1,9 @@
 """The door every request passes before the app: the device token first, then the body.
 
-An anonymous request is answered 401 from its headers alone, before a byte of its body is
-read; a body over the size limit (declared or streamed) is refused 413, and one that does
+An anonymous request is answered 401 from its headers alone and its body is never parsed.
+A small declared body (at most :data:`ANONYMOUS_DRAIN`) is read and dropped first, so that
+the 401 reaches the device (see :meth:`RequestGate._too_large`); a larger one is not read at
+all. A body over the size limit (declared or streamed) is refused 413, and one that does
 not arrive within the body timeout 408. Only then does the app (and its JSON parser) see
 the request. The device found is handed to the app, which does not look it up again.
 """
@@ -19,6 +21,10 @@ from xjwc_desktop.server import logs
 #: Paths open without a token: monitoring and the API's own description.
 OPEN_PATHS = frozenset({"/health", "/openapi.json"})
 BODY_TIMEOUT = 60.0  # seconds for a whole request body to arrive
+#: An anonymous body up to this size is drained before the 401 (a device with a wrong
+#: token then reads "401", not "connection reset"), within DRAIN_TIMEOUT seconds.
+ANONYMOUS_DRAIN = 64 * 1024
+DRAIN_TIMEOUT = 5.0
 
 
 class RequestGate:
@@ -42,6 +48,9 @@ class RequestGate:
                 logs.log("unauthenticated", logging.WARNING, path=scope["path"],
                          client=_client(scope),
                          reason="no token" if not token else "unknown or revoked token")
+                declared = headers.get(b"content-length", b"0")
+                if declared.isdigit() and 0 < int(declared) <= ANONYMOUS_DRAIN:
+                    await _drain(receive, None, DRAIN_TIMEOUT)
                 await _answer(send, 401, "未认证：缺少或无效的设备令牌。请由管理员登记本设备"
                                          "（xjwc server add-device）。",
                               [(b"www-authenticate", b"Bearer")])
@@ -90,15 +99,21 @@ class RequestGate:
         with unread data; TCP then resets the connection and the device may lose the 413
         it was sent, seeing only "connection closed" (as an HTTP server's lingering close
         avoids). Only an authenticated device gets here: an anonymous one is answered 401
-        from its headers alone.
+        from its headers alone (its body drained only when small).
         """
         logs.log("request too large", logging.WARNING, path=scope.get("path"),
                  client=_client(scope), limit=self.max_bytes)
-        with anyio.move_on_after(self.body_timeout):
-            while last is None or (last["type"] == "http.request" and last.get("more_body")):
-                last = await receive()
+        await _drain(receive, last, self.body_timeout)
         limit_mb = self.max_bytes / 2**20
         await _answer(send, 413, f"请求过大（上限 {limit_mb:g} MB），已拒绝。")
+
+
+async def _drain(receive: Receive, last: Message | None, timeout: float) -> None:
+    """Read and drop the rest of a request's body (after ``last``), for at most
+    ``timeout`` seconds: a socket closed with unread data resets the connection."""
+    with anyio.move_on_after(timeout):
+        while last is None or (last["type"] == "http.request" and last.get("more_body")):
+            last = await receive()
 
 
 def _client(scope: Scope) -> str | None:
