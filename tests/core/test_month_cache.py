@@ -50,6 +50,11 @@ def dirty(db) -> list[int]:
         return month_cache.dirty_months(conn)
 
 
+def dirty_in(db, table) -> list[int]:
+    with db.engine.connect() as conn:
+        return sorted(conn.execute(select(table.c.month)).scalars())
+
+
 def assert_cache_is_the_cases(db) -> None:
     """Every period's cached figures equal the direct ones, and so does every cached month."""
     for name, period in PERIODS.items():
@@ -177,15 +182,38 @@ def test_a_case_moved_to_another_month(db) -> None:
 
 
 def test_a_case_moved_on_the_map(db) -> None:
-    """Positions feed the hotspots' cells: moving a case marks its month."""
+    """Positions feed the hotspots' cells: moving a case marks its month for the places,
+    and only for them (no other figure reads a position)."""
     month_cache.prepare(db)
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE cases SET lon = lon + 0.003, lat = lat - 0.002 "
                              "WHERE reported_at LIKE '2015-06-1%'")
     assert dirty(db) == [201506]
+    assert dirty_in(db, month_cache.DIRTY) == []
+    assert dirty_in(db, month_cache.DIRTY_PLACES) == [201506]
     month_cache.prepare(db)
     with db.engine.connect() as conn:
         assert_places_are_the_cases(conn)
+
+
+def test_a_workflow_step_leaves_the_places_alone(db) -> None:
+    """A step changes a status, a department and dates, none of which a hotspot place
+    reads: its months are recounted for the figures, not for the places (the costliest
+    cache), and both stay equal to the cases."""
+    month_cache.prepare(db)
+    with db.engine.begin() as conn:
+        n = conn.exec_driver_sql(
+            "UPDATE cases SET status = 'closed', handled_at = registered_at, "
+            "department_id = NULL, rework_count = rework_count + 1 "
+            "WHERE reported_at LIKE '2015-05-2%' AND status != 'closed'").rowcount
+    assert n > 0
+    assert dirty_in(db, month_cache.DIRTY) != []
+    assert dirty_in(db, month_cache.DIRTY_PLACES) == []
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET category_code = 'C0101' "
+                             "WHERE reported_at LIKE '2015-05-2%'")
+    assert dirty_in(db, month_cache.DIRTY_PLACES) == [201505]
+    assert_cache_is_the_cases(db)
 
 
 def test_soft_deletion(db) -> None:
@@ -261,17 +289,25 @@ def test_the_triggers_watch_every_column_a_cached_figure_reads(db) -> None:
         for expression in expressions:
             read |= {node.name for node in visitors.iterate(expression)
                      if getattr(node, "table", None) is Case.__table__}
+    places = {"deleted_at"}
     for expression in place_cache.expressions(place_cache.street_raster()).values():
-        read |= {node.name for node in visitors.iterate(expression)
-                 if getattr(node, "table", None) is Case.__table__}
+        places |= {node.name for node in visitors.iterate(expression)
+                   if getattr(node, "table", None) is Case.__table__}
     with db.engine.connect() as conn:
         triggers = dict(conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND name LIKE 'cases_dashboard_%'").all())
-    assert set(triggers) == {"cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad"}
-    watched = re.search(r"UPDATE OF (.*?) ON cases", triggers["cases_dashboard_au"]).group(1)
-    assert read <= {c.strip() for c in watched.split(",")}
-    assert {"status", "reported_at", "registered_at", "department_id", "lon", "lat"} <= read
+            "AND (name LIKE 'cases_dashboard_%' OR name LIKE 'cases_places_%')").all())
+    assert set(triggers) == set(month_cache.TRIGGERS)
+
+    def watched(trigger: str) -> set[str]:
+        listed = re.search(r"UPDATE OF (.*?) ON cases", triggers[trigger]).group(1)
+        return {c.strip() for c in listed.split(",")}
+
+    assert read <= watched("cases_dashboard_au")
+    assert places <= watched("cases_places_au")
+    assert {"status", "reported_at", "registered_at", "department_id"} <= read
+    assert {"lon", "lat", "reported_at", "category_code"} <= places
+    assert "status" not in watched("cases_places_au")
 
 
 def test_an_upgraded_database_gets_its_cache_from_the_upgrade(demo_db_path) -> None:
@@ -287,9 +323,37 @@ def test_an_upgraded_database_gets_its_cache_from_the_upgrade(demo_db_path) -> N
     assert not con.execute("SELECT name FROM sqlite_master WHERE name LIKE 'dashboard%' "
                            "OR name LIKE 'cases_dashboard%'").fetchall()
     con.close()
-    db = open_database(demo_db_path)  # 0005 marks every month, 0007 counts them all
+    db = open_database(demo_db_path)  # 0005 marks every month, 0008 counts them all
     try:
         assert_built_with_the_data(db)
+    finally:
+        db.close()
+
+
+def test_an_upgrade_from_0007_keeps_what_is_counted_and_what_is_not(demo_db_path) -> None:
+    """A workstation already at 0007 has its caches counted: 0008 does not count them
+    again, and a month dirty before the upgrade is dirty for the figures and the places."""
+    from alembic import command
+
+    from xjwc_desktop.core.storage import migrate
+
+    db = open_database(demo_db_path)
+    with db.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0007")
+        conn.exec_driver_sql("UPDATE cases SET lon = lon + 0.001 "
+                             "WHERE reported_at LIKE '2015-06-1%'")
+        conn.exec_driver_sql("UPDATE dashboard_month_places SET cells = 'stale' "
+                             "WHERE month = 201503")
+    db.close()
+    db = open_database(demo_db_path)
+    try:
+        assert dirty_in(db, month_cache.DIRTY) == [201506]
+        assert dirty_in(db, month_cache.DIRTY_PLACES) == [201506]
+        with db.engine.begin() as conn:  # not counted again: March is as it was left
+            assert set(conn.exec_driver_sql("SELECT cells FROM dashboard_month_places "
+                                            "WHERE month = 201503").scalars()) == {"stale"}
+            conn.execute(month_cache.DIRTY_PLACES.insert().values(month=201503))
+        assert_cache_is_the_cases(db)  # June recounted for the places as well
     finally:
         db.close()
 

@@ -10,6 +10,7 @@ from xjwc_desktop.core.model.cases import (
 )
 from xjwc_desktop.core.model.dashboard_cache import (
     DashboardDirtyMonth,
+    DashboardDirtyPlaceMonth,
     DashboardMonthCategory,
     DashboardMonthCube,
     DashboardMonthDepartment,
@@ -53,6 +54,7 @@ __all__ = [
     "CensusRecord",
     "Compound",
     "DashboardDirtyMonth",
+    "DashboardDirtyPlaceMonth",
     "DashboardMonthCategory",
     "DashboardMonthCube",
     "DashboardMonthDepartment",

@@ -37,6 +37,15 @@ class DashboardDirtyMonth(Base):
     month: Mapped[int] = _month()
 
 
+class DashboardDirtyPlaceMonth(Base):
+    """A month whose hotspot places no longer match the cases (written by triggers that watch
+    only what places read, so a workflow step does not recount them: migration 0008)."""
+
+    __tablename__ = "dashboard_dirty_place_months"
+
+    month: Mapped[int] = _month()
+
+
 class DashboardMonthCube(Base):
     """Cases reported per month × source × patrol zone × status."""
 

@@ -9,8 +9,11 @@ How it stays correct: triggers on ``cases`` (migration 0005, SQLite only) add th
 write touches — the old and the new month of 受理 (``reported_at``) and of 立案
 (``registered_at``), the two dates figures are keyed by — to ``dashboard_dirty_months``, for
 every insert, every delete and every update of a column a figure reads (soft deletion
-included). They fire whoever writes: the ORM, raw SQL, imports, the sync engine. Before the
-dashboard reads, :func:`prepare` recomputes just the dirty months, in one transaction.
+included). They fire whoever writes: the ORM, raw SQL, imports, the sync engine. The hotspot
+places (:mod:`.place_cache`) have their own dirty months (migration 0008), marked only when
+what they read changes (the 受理 date, position, category, grid, deletion): a workflow step
+does not recount them. Before the dashboard reads, :func:`prepare` recomputes just the dirty
+months, in one transaction.
 Figures that depend on "now" (overdue) are never cached.
 """
 
@@ -32,13 +35,14 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from xjwc_desktop.core.metrics.groups import month_range
-from xjwc_desktop.core.model import DashboardDirtyMonth
+from xjwc_desktop.core.model import DashboardDirtyMonth, DashboardDirtyPlaceMonth
 from xjwc_desktop.core.reporting import place_cache
 from xjwc_desktop.core.reporting.aggregates import (
     AGGREGATES,
@@ -50,9 +54,10 @@ from xjwc_desktop.core.reporting.aggregates import (
 )
 from xjwc_desktop.core.reporting.periods import month_end, month_period
 from xjwc_desktop.core.stats import Period
-from xjwc_desktop.core.storage.database import connection_of
+from xjwc_desktop.core.storage.database import connection_of, writing
 
 DIRTY = DashboardDirtyMonth.__table__
+DIRTY_PLACES = DashboardDirtyPlaceMonth.__table__
 READERS = 2  # connections reading at once: the machines have two cores
 PARALLEL_FROM = 4  # dirty months from which counting on several readers pays
 _CHUNK = 500  # months per IN (...) list
@@ -84,11 +89,14 @@ def usable(conn: Connection) -> bool:
 
 
 def dirty_months(conn: Connection) -> list[int]:
-    return sorted(conn.execute(select(DIRTY.c.month)).scalars())
+    """The months some cache must recount (the figures', the places' or both)."""
+    return sorted({*conn.execute(select(DIRTY.c.month)).scalars(),
+                   *conn.execute(select(DIRTY_PLACES.c.month)).scalars()})
 
 
 def refresh(conn: Connection, readers: Engine | None = None) -> list[int]:
-    """Recompute every dirty month in the caller's transaction; returns those months.
+    """Recompute every dirty month in the caller's transaction (the figures' dirty months
+    for the figures, the places' for the places); returns those months.
 
     With ``readers`` (an engine on the same file) and many months to do, the months are
     counted on :data:`READERS` connections at once while ``conn`` holds the write lock and
@@ -98,19 +106,21 @@ def refresh(conn: Connection, readers: Engine | None = None) -> list[int]:
     # The first statement writes, so the transaction holds SQLite's write lock before it
     # reads the dirty list: no write can land between reading the list and clearing it.
     months = sorted(conn.execute(delete(DIRTY).returning(DIRTY.c.month)).scalars())
-    if not months:
-        return months
+    place_months = sorted(conn.execute(delete(DIRTY_PLACES)
+                                       .returning(DIRTY_PLACES.c.month)).scalars())
     for i in range(0, len(months), _CHUNK):
         for aggregate in AGGREGATES:
             table = aggregate.table
             conn.execute(delete(table).where(table.c.month.in_(months[i:i + _CHUNK])))
     jobs = [(aggregate, month) for month in months for aggregate in AGGREGATES]
-    if readers is None or len(months) < PARALLEL_FROM:
+    if readers is None or len(months) + len(place_months) < PARALLEL_FROM:
         for aggregate, month in jobs:
             conn.execute(insert(aggregate.table).from_select(_columns(aggregate),
                                                               _month_query(aggregate, month)))
-        place_cache.replace_months(conn, months, place_cache.month_rows(conn, months))
-        return months
+        if place_months:
+            place_cache.replace_months(conn, place_months,
+                                       place_cache.month_rows(conn, place_months))
+        return sorted({*months, *place_months})
 
     def count(job: tuple[Aggregate, int]) -> tuple[Aggregate, list]:
         with readers.connect() as reader:
@@ -118,13 +128,14 @@ def refresh(conn: Connection, readers: Engine | None = None) -> list[int]:
 
     def places() -> list[dict]:
         with readers.connect() as reader:
-            return place_cache.month_rows(reader, months)
+            return place_cache.month_rows(reader, place_months)
 
     with ThreadPoolExecutor(READERS, thread_name_prefix="xjwc-month-cache") as pool:
-        place_rows = pool.submit(places)
+        place_rows = pool.submit(places) if place_months else None
         _write_counts(conn, pool.map(count, jobs))
-        place_cache.replace_months(conn, months, place_rows.result())
-    return months
+        if place_rows is not None:
+            place_cache.replace_months(conn, place_months, place_rows.result())
+    return sorted({*months, *place_months})
 
 
 def _write_counts(conn: Connection, results) -> None:
@@ -168,6 +179,7 @@ def rebuild(target: Any) -> None:
 
 def _rebuild_on(conn: Connection, readers: Engine | None) -> None:
     conn.execute(delete(DIRTY))  # first a write: the transaction holds the write lock
+    conn.execute(delete(DIRTY_PLACES))
     for aggregate in AGGREGATES:
         conn.execute(delete(aggregate.table))
     if readers is None:
@@ -218,14 +230,16 @@ def mark_all(conn: Connection) -> list[int]:
     for table in (*(a.table for a in AGGREGATES), place_cache.TABLE):
         months.update(conn.execute(select(table.c.month).distinct()).scalars())
     if months:
-        conn.execute(insert(DIRTY).prefix_with("OR IGNORE"),
-                     [{"month": m} for m in sorted(months)])
+        for dirty in (DIRTY, DIRTY_PLACES):
+            conn.execute(insert(dirty).prefix_with("OR IGNORE"),
+                         [{"month": m} for m in sorted(months)])
     return sorted(months)
 
 
 # The month of a stored date, as the triggers of migration 0005 compute it.
 _MONTH_SQL = "CAST(substr({0}, 1, 4) AS INTEGER) * 100 + CAST(substr({0}, 6, 2) AS INTEGER)"
-TRIGGERS = ("cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad")
+TRIGGERS = ("cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad",
+            "cases_places_ai", "cases_places_au", "cases_places_ad")
 
 
 def mark_cases(conn: Connection, ids: list[str]) -> None:
@@ -233,9 +247,10 @@ def mark_cases(conn: Connection, ids: list[str]) -> None:
     the triggers do row by row, for a bulk write that runs without them — called before
     the write (the old months) and after it (the new ones)."""
     ids_json = orjson.dumps(ids).decode()
-    for column in ("reported_at", "registered_at"):
+    for dirty, column in ((DIRTY, "reported_at"), (DIRTY, "registered_at"),
+                          (DIRTY_PLACES, "reported_at")):
         conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO dashboard_dirty_months (month) "
+            f"INSERT OR IGNORE INTO {dirty.name} (month) "
             f"SELECT DISTINCT {_MONTH_SQL.format(column)} FROM cases "
             f"WHERE id IN (SELECT value FROM json_each(?)) AND {column} IS NOT NULL",
             (ids_json,))
@@ -255,15 +270,15 @@ def prepare(target: Any) -> bool:
             if engine.dialect.name != "sqlite":
                 return False
             with engine.connect() as conn:
-                if not conn.execute(select(exists().select_from(DIRTY))).scalar():
+                if not _any_dirty(conn):
                     return True
-            with engine.begin() as conn:
+            with writing(engine) as conn:  # through the process's write gate, in turn
                 refresh(conn, reader_engine(engine))
             return True
         with connection_of(target) as conn:
             if not usable(conn):
                 return False
-            if conn.execute(select(exists().select_from(DIRTY))).scalar():
+            if _any_dirty(conn):
                 with conn.begin_nested():
                     refresh(conn)
             return True
@@ -271,6 +286,11 @@ def prepare(target: Any) -> bool:
         if _busy(exc):
             return False
         raise
+
+
+def _any_dirty(conn: Connection) -> bool:
+    return bool(conn.execute(select(or_(exists().select_from(DIRTY),
+                                        exists().select_from(DIRTY_PLACES)))).scalar())
 
 
 def _busy(exc: OperationalError) -> bool:

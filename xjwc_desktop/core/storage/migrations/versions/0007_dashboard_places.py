@@ -7,9 +7,9 @@ Create Date: 2026-12-04
 ``dashboard_month_places`` holds, per month and category, the cases per hotspot cell and
 per unit grid (``core/reporting/place_cache.py``), kept by the dirty months of 0005 like the
 other month caches; its cells follow the cases' positions, so the update trigger of 0005 now
-watches ``lon`` and ``lat`` too. On SQLite the upgrade then counts every cache in full (one
-GROUP BY per figure, seconds at a million cases), so the first dashboard after an upgrade
-does not wait.
+watches ``lon`` and ``lat`` too. The caches are counted in full by 0008, which gives the
+places their own dirty months: counting here would run today's counting code against a
+schema that lacks 0008's table.
 """
 
 import sqlalchemy as sa
@@ -35,9 +35,6 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         _watch(bind, "AFTER UPDATE OF ", "AFTER UPDATE OF lon, lat, ")
-        from xjwc_desktop.core.reporting import month_cache
-
-        month_cache.rebuild(bind)
 
 
 def _watch(bind, old: str, new: str) -> None:
