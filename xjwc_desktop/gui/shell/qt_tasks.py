@@ -8,6 +8,8 @@
   figures, the map's registers) run on two threads in read transactions, never on the GUI
   thread. A read given a ``key`` is superseded by the next read with the same key: when
   the operator clicks through ten cases, only the last one's result is shown.
+- **Upkeep.** After a write that touched cases has been announced, the writer recounts the
+  dashboard's months it dirtied (``core/operations/upkeep.py``), so the dashboard only reads.
 - **The sync lane.** A sync waits on the network for seconds; it runs on a thread of its
   own so neither the window nor the writer waits with it. Its write transactions pass
   through the database's write gate like the writer's (``core/storage/sqlite_setup.py``),
@@ -37,6 +39,7 @@ from PySide6.QtCore import QObject, Signal
 
 from xjwc_desktop.core.changes import Changes, changes_of
 from xjwc_desktop.core.errors import XjwcError
+from xjwc_desktop.core.operations.upkeep import after_write
 from xjwc_desktop.core.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -172,6 +175,7 @@ class QtTaskManager(QObject):
                 changes = changes_of(result)
                 if changes:
                     self.operation_did_execute.emit(changes, job.initiator)
+                    self._follow_up(changes)
             if job.owner is not None and not shiboken6.isValid(job.owner):
                 return  # who asked is gone (a closed dialog): nobody to tell
             if exc is not None:
@@ -180,6 +184,12 @@ class QtTaskManager(QObject):
                 job.on_done(result)
         finally:
             self.pending_changed.emit(self.pending)
+
+    def _follow_up(self, changes: Changes) -> None:
+        """After a write has been announced, what it leaves to do (the dashboard's months
+        it dirtied) runs on the writer, in turn with the writes, announcing nothing."""
+        if changes.touches_cases:
+            self._submit(self._writer, lambda: after_write(self.db, changes), _Job(None, None))
 
     def _fail(self, job: _Job, exc: BaseException) -> None:
         if job.on_error is not None:
