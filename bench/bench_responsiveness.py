@@ -17,6 +17,11 @@ A probe timer ticks every 5 ms on the GUI thread; the longest gap between two ti
    did before). The dashboard's refresh after the step is timed beside it.
 
     .venv/bin/python bench/bench_responsiveness.py [--workdir DIR] [--cases 1000000]
+        [--only abcd2] [--runs N] [--why]
+
+``--only`` picks figures (``--only d2``: the dashboard's stall and the step), ``--runs``
+repeats them in the same window, ``--why`` prints where the GUI thread was during its stalls
+and what the other threads ran meanwhile.
 
 The databases are made once in the work folder and reused (a 1M demo takes a minute).
 """
@@ -93,31 +98,47 @@ class StallProbe:
         return f"{max(self.worst, 0) * 1000:.0f} ms"
 
     def watch(self) -> None:
-        """``--why``: a thread samples the GUI thread's stack whenever it is away for more
-        than 25 ms, and prints where, so a stall can be found and fixed."""
+        """``--why``: a thread samples the stacks whenever the GUI thread is away for more
+        than 25 ms, and prints where the GUI thread was and what the other threads of the
+        process ran meanwhile (the GIL's holder among them), so a stall can be found."""
         import collections
         import threading
         import traceback
 
         main = threading.main_thread().ident
         self.sites: collections.Counter = collections.Counter()
+        me = threading.get_ident()
+
+        def where(frame, depth: int) -> str:
+            stack = traceback.extract_stack(frame)[-depth:]
+            return " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
+                              for f in reversed(stack))
 
         def sample() -> None:
+            names = {}
             while True:
                 time.sleep(0.01)
                 if time.perf_counter() - self.last > 0.025:
-                    frame = sys._current_frames().get(main)
+                    frames = sys._current_frames()
+                    frame = frames.pop(main, None)
                     if frame is not None:
-                        stack = traceback.extract_stack(frame)[-6:]
-                        self.sites[" < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
-                                              for f in reversed(stack))] += 1
+                        self.sites["GUI " + where(frame, 6)] += 1
+                    for ident, other in frames.items():
+                        if ident == me:
+                            continue
+                        if ident not in names:
+                            names = {t.ident: t.name for t in threading.enumerate()}
+                        top = where(other, 3)
+                        if "wait" in top.split(" < ")[0] or "_worker" in top.split(" < ")[0]:
+                            continue  # an idle worker
+                        self.sites[f"  {names.get(ident, ident)}: {top}"] += 1
 
         threading.Thread(target=sample, daemon=True).start()
 
     def why_lines(self) -> list[str]:
         sites = getattr(self, "sites", None) or {}
         return [f"      {n * 10:>5} ms  {site}" for site, n in
-                sorted(sites.items(), key=lambda kv: -kv[1])[:6]]
+                sorted(sites.items(), key=lambda kv: -kv[1])[:12]]
 
 
 def run_until(app, predicate, timeout: float = 600.0) -> float:
@@ -247,11 +268,10 @@ def open_window(app, path: Path, token: str, url: str):
 
 
 # -- 1. stalls --------------------------------------------------------------------------------
-def stalls(app, probe, window, db, stations) -> None:
+def stall_sync(app, probe, window, db, stations) -> None:
+    """a. a sync pulling 20,000 changed cases"""
     ws = window.workspace
-    print("1. Longest GUI stall (target ≤ 50 ms), baseline: the same on the GUI thread")
     other_path, other_transport, _ = stations["他处"]
-    # a. a sync pulling 20,000 changed cases
     edit_cases(other_path, other_transport, 20_000, 0)
     controller = ws.sync.controller
     syncs = controller.syncs
@@ -269,7 +289,10 @@ def stalls(app, probe, window, db, stations) -> None:
     line(f"a. sync pulling 20,000 changed cases ({seconds:.1f} s)", ours, f"baseline {base}",
          why)
 
-    # b. another process imports 10,000 orders while the operator clicks through cases
+
+def stall_import(app, probe, window, db, stations) -> None:
+    """b. another process imports 10,000 orders while the operator clicks through cases"""
+    ws = window.workspace
     orders = Path(tempfile.mkdtemp()) / "orders.xlsx"
     load_bench("bench_exchange").make_orders(orders, 10_000)
     rowids = [int(r) for r in ws.case_list.model.rowids[:400]]
@@ -291,7 +314,10 @@ def stalls(app, probe, window, db, stations) -> None:
     line(f"b. import of 10,000 rows by another process ({ours_clicks} cases shown)", ours,
          f"baseline {base} ({base_clicks} shown)", why)
 
-    # c. an export of 100,000 cases
+
+def stall_export(app, probe, window, db, stations) -> None:
+    """c. an export of 100,000 cases"""
+    ws = window.workspace
     from xjwc_desktop.core.exchange import export_cases
     from xjwc_desktop.core.queries.case_list import CaseFilter
 
@@ -320,7 +346,10 @@ def stalls(app, probe, window, db, stations) -> None:
     ws.view.set_filter(CaseFilter())
     run_until(app, lambda: ws.tasks.idle)
 
-    # d. the dashboard refreshing (all periods)
+
+def stall_dashboard(app, probe, window, db, stations) -> None:
+    """d. the dashboard refreshing (all periods)"""
+    ws = window.workspace
     from xjwc_desktop.core.reporting import dashboard_figures
     from xjwc_desktop.core.stats import Period
 
@@ -339,6 +368,9 @@ def stalls(app, probe, window, db, stations) -> None:
     line(f"d. dashboard refresh, all periods ({seconds:.2f} s)", ours, f"baseline {base}", why)
     window.show_view(0)
     run_until(app, lambda: ws.tasks.idle)
+
+
+STALLS = {"a": stall_sync, "b": stall_import, "c": stall_export, "d": stall_dashboard}
 
 
 def hundred_thousand(db):
@@ -464,6 +496,11 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/xjwc-bench-responsiveness")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--why", action="store_true", help="print where the GUI stalled")
+    parser.add_argument("--only", default="abcd2",
+                        help="the figures to measure: letters of 1a–1d, 2 for the step "
+                             "(default all: abcd2)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="measure the chosen figures this many times in the same window")
     args = parser.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -478,8 +515,17 @@ def main() -> None:
     if args.why:
         probe.watch()
     try:
-        stalls(app, probe, window, db, stations)
-        step_figures(app, window, db)
+        for run in range(args.runs):
+            if args.runs > 1:
+                print(f"-- run {run + 1} of {args.runs}; load average {os.getloadavg()}")
+            if set(args.only) & set(STALLS):
+                print("1. Longest GUI stall (target ≤ 50 ms), baseline: the same on the GUI "
+                      "thread")
+            for letter, measure in STALLS.items():
+                if letter in args.only:
+                    measure(app, probe, window, db, stations)
+            if "2" in args.only:
+                step_figures(app, window, db)
     finally:
         window.close()
         db.close()
