@@ -6,17 +6,19 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_snapshot import CaseSnapshot
+from xjwc_desktop.gui.shell.qt_tables import fill_rows
 
 HISTORY_COLUMNS = ["时间", "环节", "办理人", "处置部门", "说明"]
 
 
+def _cell(_column: int, text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)  # items are plain text, never markup
+    item.setToolTip(text)
+    return item
+
+
 def fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, text in enumerate(values):
-            item = QTableWidgetItem(text)  # items are plain text, never markup
-            item.setToolTip(text)
-            table.setItem(r, c, item)
+    fill_rows(table, rows, _cell)
     table.resizeRowsToContents()
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries.case_index import Reference
 from xjwc_desktop.gui.cases.qt_category_box import category_box
+from xjwc_desktop.gui.shell.qt_tables import fill_rows
 
 
 def _table(headers: list[str], parent: QWidget) -> QTableWidget:
@@ -39,26 +40,15 @@ def _table(headers: list[str], parent: QWidget) -> QTableWidget:
     return table
 
 
+def _cell(column: int, text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if column and text.replace(".", "", 1).isdigit():  # counts and densities: to the right
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    """Replace the rows. The columns fit their contents once, at the end: with the header
-    fitting them as each cell is set, every cell measured every cell of its column again
-    (a refresh of the dashboard spent 25–75 ms here, on the GUI thread)."""
-    header = table.horizontalHeader()
-    modes = [header.sectionResizeMode(c) for c in range(table.columnCount())]
-    for c in range(table.columnCount()):
-        header.setSectionResizeMode(c, QHeaderView.ResizeMode.Fixed)
-    try:
-        table.setRowCount(len(rows))
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if c and value.replace(".", "", 1).isdigit():
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(r, c, item)
-    finally:
-        for c, mode in enumerate(modes):
-            header.setSectionResizeMode(c, mode)
+    fill_rows(table, rows, _cell)
 
 
 class QtHotspotTables(QWidget):
