@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +28,7 @@ from xjwc_desktop.core.sync.conflict_text import ConflictText
 from xjwc_desktop.core.sync.conflicts import CHOICES, ConflictView, list_conflicts
 from xjwc_desktop.core.workflow import Actor, Role
 from xjwc_desktop.core.workspace.case_view import CaseView
-from xjwc_desktop.gui.shell.qt_tables import list_of_rows
+from xjwc_desktop.gui.shell.qt_tables import fill_rows, list_of_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync import failure_message
 from xjwc_desktop.gui.sync.qt_sync_status import when
@@ -116,14 +115,11 @@ class QtConflictPanel(QWidget):
         self.views, self.words = got
         words = self.words
         self.loaded = True
-        self.table.setRowCount(len(self.views))
-        for r, view in enumerate(self.views):
-            cells = (when(view.created_at), f"{tr(view.table_label)} {view.label or view.row_id}",
-                     tr(view.kind_label), words.fields(view), words.values(view, view.kept),
-                     words.values(view, view.lost), view.lost_device or "")
-            for c, text in enumerate(cells):
-                # Plain text only: a QTableWidgetItem never interprets its text as HTML.
-                self.table.setItem(r, c, QTableWidgetItem(text))
+        # Plain text only: a QTableWidgetItem never interprets its text as HTML.
+        fill_rows(self.table, [
+            [when(view.created_at), f"{tr(view.table_label)} {view.label or view.row_id}",
+             tr(view.kind_label), words.fields(view), words.values(view, view.kept),
+             words.values(view, view.lost), view.lost_device or ""] for view in self.views])
         self.table.resizeColumnsToContents()
         for c in range(len(COLUMNS)):
             self.table.setColumnWidth(c, min(self.table.columnWidth(c), 260))
