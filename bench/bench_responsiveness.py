@@ -107,7 +107,6 @@ class StallProbe:
 
         main = threading.main_thread().ident
         self.sites: collections.Counter = collections.Counter()
-        me = threading.get_ident()
 
         def where(frame, depth: int) -> str:
             stack = traceback.extract_stack(frame)[-depth:]
@@ -115,7 +114,7 @@ class StallProbe:
                               for f in reversed(stack))
 
         def sample() -> None:
-            names = {}
+            names, me = {}, threading.get_ident()
             while True:
                 time.sleep(0.01)
                 if time.perf_counter() - self.last > 0.025:
@@ -416,6 +415,11 @@ def _click_on_gui_thread(app, window, db, rowids, finished) -> int:
 # -- 2. a step --------------------------------------------------------------------------------
 def step_figures(app, window, db) -> None:
     print("2. A step clicked → row, map point, detail and history updated (target ≤ 150 ms)")
+    ws = window.workspace
+    window.show_view(1)  # the dashboard built (it is built when first shown)
+    run_until(app, lambda: ws.dashboard.dashboard is not None and ws.tasks.idle)
+    window.show_view(0)
+    run_until(app, lambda: ws.tasks.idle)
     with db.reading() as conn:
         targets = [r for (r,) in conn.exec_driver_sql(
             "SELECT rowid FROM cases WHERE status = 'reported' ORDER BY reported_at DESC "
