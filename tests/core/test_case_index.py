@@ -227,9 +227,15 @@ def test_a_new_department_means_a_full_refresh(demo_db) -> None:
         len(sql_positions(index, CaseFilter(departments=("chengguan",))))
 
 
-def test_the_helper_process_reads_the_same_records(engine, monkeypatch) -> None:
-    from xjwc_desktop.core.queries import case_loader
+@pytest.mark.parametrize("chunk", [1 << 16, 1000])
+def test_the_helper_process_reads_the_same_records(engine, monkeypatch, chunk) -> None:
+    """Read alone or half in a helper process, in one range or in many (small ranges: the
+    conversions of each value hold the GIL briefly), the records and texts are the same."""
+    from xjwc_desktop.core.queries import case_index, case_loader, case_text
     from xjwc_desktop.core.queries.case_index import read_columns
+
+    monkeypatch.setattr(case_index, "_CHUNK_ROWIDS", chunk)
+    monkeypatch.setattr(case_text, "_CHUNK_ROWIDS", chunk)
 
     with engine.connect() as conn:
         ref = CaseIndex.load(engine).reference
@@ -244,12 +250,21 @@ def test_the_helper_process_reads_the_same_records(engine, monkeypatch) -> None:
 
         monkeypatch.setattr(case_loader, "MIN_ROWIDS_FOR_HELPER", 0)
         monkeypatch.setattr(case_loader, "_start_helper", counting_start)
+        monkeypatch.setattr(case_loader, "MIN_ROWIDS_FOR_HELPER", 10 ** 12)
+        texts_alone = case_text.load_block(conn)
+        monkeypatch.setattr(case_loader, "MIN_ROWIDS_FOR_HELPER", 0)
         shared = read_columns(conn, ref)
         assert len(started) == 1
         assert started[0] is not None
         assert started[0].returncode == 0
         for key in alone:
             assert np.array_equal(alone[key], shared[key]), key
+        texts_shared = case_text.load_block(conn)
+        assert len(started) == 2
+        assert started[1].returncode == 0
+        for name in ("rowids", "units", "starts"):
+            assert np.array_equal(getattr(texts_alone, name), getattr(texts_shared, name)), name
+        assert np.array_equal(texts_shared.rowids, alone["rowid"])
         # A helper that cannot start, or fails, leaves the reading to this process.
         monkeypatch.setattr(case_loader.sys, "executable", "/nonexistent/python")
         fallback = read_columns(conn, ref)

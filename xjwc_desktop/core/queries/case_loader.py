@@ -4,9 +4,14 @@ SQLite formats the records (see :mod:`case_index` and :mod:`case_text`); that wo
 CPU-bound and, inside one process, serialised by SQLite's global memory mutex, so a second
 *thread* makes it slower. A second *process* has its own: reading half of the rowid range
 there halves the wait on a two-core machine (about 1.6 s → 0.9 s for a million cases). The
-helper runs the very same query on a read-only connection and writes the values of its one
-result row to its stdout. If it cannot be started (a frozen build, a sandbox), the range is
-read here instead: same result, slower.
+helper runs the very same query on a read-only connection, once per rowid range of its half,
+and writes the values of each one-row result to its stdout. If it cannot be started (a
+frozen build, a sandbox), its ranges are read here instead: same result, slower.
+
+Ranges are small (a few tens of thousands of rowids): every value read becomes a Python
+string, and turning one into bytes, numbers or UTF-16 holds the GIL for as long as it takes.
+A value of half a million cases held it for 100–300 ms at a time, and the window, which needs
+the GIL for every paint, stood still meanwhile; a value of 65,536 rowids takes a few ms.
 """
 
 from __future__ import annotations
@@ -25,17 +30,18 @@ _HELPER = """
 import json, sqlite3, sys
 job = json.loads(sys.stdin.read())
 conn = sqlite3.connect(job["uri"], uri=True)
+out = sys.stdout.buffer
 try:
-    row = conn.execute(job["sql"], job["params"]).fetchone()
+    for lo, hi in job["ranges"]:
+        row = conn.execute(job["sql"], [*job["params"], lo, hi]).fetchone()
+        for value in row:
+            if value is None:
+                out.write(b"N")
+            else:
+                data = str(value).encode("utf-8", "surrogatepass")
+                out.write(b"S" + len(data).to_bytes(8, "little") + data)
 finally:
     conn.close()
-out = sys.stdout.buffer
-for value in row:
-    if value is None:
-        out.write(b"N")
-    else:
-        data = str(value).encode("utf-8", "surrogatepass")
-        out.write(b"S" + len(data).to_bytes(8, "little") + data)
 """
 MIN_ROWIDS_FOR_HELPER = 200_000  # below this, starting a process costs more than it saves
 
@@ -64,7 +70,8 @@ def fetch_range_rows(conn: Connection, sql: str, params: list,
     """The one result row of ``sql`` over each rowid range, in order, with the range it
     covers (a range may be split in two).
 
-    The last range of a large read goes to a helper process while this one reads the rest.
+    The ranges of the second half of a large read go to a helper process while this one
+    reads the first half.
     """
     def here(lo: int, hi: int) -> Row:
         return tuple(conn.exec_driver_sql(sql, (*params, lo, hi)).one())
@@ -74,42 +81,49 @@ def fetch_range_rows(conn: Connection, sql: str, params: list,
     helper: subprocess.Popen | None = None
     if uri and span >= MIN_ROWIDS_FOR_HELPER:
         split = (ranges[0][0] + ranges[-1][1]) // 2
-        ranges = [(lo, min(hi, split)) for lo, hi in ranges if lo <= split] + \
-            [(max(lo, split + 1), hi) for lo, hi in ranges if hi > split]
-        helper = _start_helper(uri, sql, [*params, *ranges[-1]])
-        if helper is not None:
-            last = ranges.pop()
+        first = [(lo, min(hi, split)) for lo, hi in ranges if lo <= split]
+        second = [(max(lo, split + 1), hi) for lo, hi in ranges if hi > split]
+        helper = _start_helper(uri, sql, params, second)
+        ranges = first if helper is not None else first + second
     rows = [((lo, hi), here(lo, hi)) for lo, hi in ranges]
     if helper is not None:
-        rows.append((last, _finish_helper(helper, lambda: here(*last))))
+        rows.extend(zip(second, _finish_helper(
+            helper, len(second), lambda: [here(lo, hi) for lo, hi in second]), strict=True))
     return rows
 
 
-def _start_helper(uri: str, sql: str, params: list) -> subprocess.Popen | None:
+def _start_helper(uri: str, sql: str, params: list,
+                  ranges: list[tuple[int, int]]) -> subprocess.Popen | None:
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _HELPER],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)
-        proc.stdin.write(json.dumps({"uri": uri, "sql": sql, "params": params}).encode())
+        proc.stdin.write(json.dumps({"uri": uri, "sql": sql, "params": params,
+                                     "ranges": ranges}).encode())
         proc.stdin.close()
         return proc
     except OSError:
         return None
 
 
-def _finish_helper(proc: subprocess.Popen, fallback: Callable[[], Row]) -> Row:
-    out = proc.stdout.read()
+def _finish_helper(proc: subprocess.Popen, count: int,
+                   fallback: Callable[[], list[Row]]) -> list[Row]:
+    """The ``count`` rows the helper wrote (read here by ``fallback`` if it failed)."""
+    out = memoryview(proc.stdout.read())
     proc.stdout.close()
     if proc.wait() != 0:
         return fallback()
     values: list[str | None] = []
     at = 0
     while at < len(out):
-        if out[at:at + 1] == b"N":
+        if out[at] == ord("N"):
             values.append(None)
             at += 1
             continue
         size = int.from_bytes(out[at + 1:at + 9], "little")
-        values.append(out[at + 9:at + 9 + size].decode("utf-8", "surrogatepass"))
+        values.append(str(out[at + 9:at + 9 + size], "utf-8", "surrogatepass"))
         at += 9 + size
-    return tuple(values)
+    if count == 0 or len(values) % count:
+        return fallback()
+    width = len(values) // count
+    return [tuple(values[i:i + width]) for i in range(0, len(values), width)]
