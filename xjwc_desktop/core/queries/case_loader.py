@@ -8,10 +8,11 @@ helper runs the very same query on a read-only connection, once per rowid range 
 and writes the values of each one-row result to its stdout. If it cannot be started (a
 frozen build, a sandbox), its ranges are read here instead: same result, slower.
 
-Ranges are small (a few tens of thousands of rowids): every value read becomes a Python
-string, and turning one into bytes, numbers or UTF-16 holds the GIL for as long as it takes.
-A value of half a million cases held it for 100–300 ms at a time, and the window, which needs
-the GIL for every paint, stood still meanwhile; a value of 65,536 rowids takes a few ms.
+Every value read becomes a Python string, and turning one into bytes, numbers or UTF-16
+holds the GIL for as long as that takes; the window needs the GIL for every paint. So the
+callers keep each conversion small: the search texts are read 65,536 rowids per range
+(encoding half a million cases' texts at once held the GIL for 100–300 ms), and the index's
+hex, read half a million rowids per range, is converted a slice at a time.
 """
 
 from __future__ import annotations
