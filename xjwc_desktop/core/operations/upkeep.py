@@ -10,9 +10,12 @@ a plain read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xjwc_desktop.core.changes import Changes
-from xjwc_desktop.core.reporting import month_cache
-from xjwc_desktop.core.storage.database import Database
+
+if TYPE_CHECKING:
+    from xjwc_desktop.core.storage.database import Database
 
 
 def after_write(db: Database, changes: Changes) -> None:
@@ -20,4 +23,8 @@ def after_write(db: Database, changes: Changes) -> None:
     touched no case). Another process holding the write lock is no error: the months stay
     marked and the next reader counts them."""
     if changes.touches_cases:
+        # Imported with the first write, not at start-up (the window's task manager imports
+        # this module): the cache's code brings the reporting aggregates and the map data.
+        from xjwc_desktop.core.reporting import month_cache
+
         month_cache.prepare(db)

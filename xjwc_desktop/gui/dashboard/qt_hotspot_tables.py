@@ -47,10 +47,6 @@ def _cell(column: int, text: str) -> QTableWidgetItem:
     return item
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    fill_rows(table, rows, _cell)
-
-
 class QtHotspotTables(QWidget):
     """``grid_chosen(dict)``: a hotspot row was double-clicked; the dict is the CaseFilter
     keyword arguments of its unit grid in the period. ``categories_changed(tuple)``: the
@@ -89,18 +85,18 @@ class QtHotspotTables(QWidget):
         p = found["period"]
         self._dates = {k: dt.date.fromisoformat(p[src]) for k, src in
                        (("date_from", "from"), ("date_to", "to")) if p.get(src)}
-        _fill(self.hotspots, [
+        fill_rows(self.hotspots, [
             [str(c["rank"]), c["name"], c["grid_code"], str(c["cases"]),
              f"{c['peak_per_hectare']:.2f}",
              "、".join(f"{t['name']} {t['count']}" for t in c["top_categories"])]
-            for c in found["clusters"]])
+            for c in found["clusters"]], _cell)
 
     def show_coverage(self, coverage: dict) -> None:
         self.coverage_note.setText(tr("公益自行车站点覆盖（{r:g} 米，{d}）：未覆盖 {n} 个").format(
             r=coverage["radius_m"], d=coverage["distance"], n=len(coverage["gaps"])))
-        _fill(self.coverage, [
+        fill_rows(self.coverage, [
             [c["name"], c["nearest_station"] or "—", f"{c['distance_m']:.0f}",
-             tr("是") if c["covered"] else tr("否")] for c in coverage["compounds"]])
+             tr("是") if c["covered"] else tr("否")] for c in coverage["compounds"]], _cell)
         for r, c in enumerate(coverage["compounds"]):
             if not c["covered"]:
                 for col in range(self.coverage.columnCount()):

@@ -186,10 +186,10 @@ class QtTaskManager(QObject):
             self.pending_changed.emit(self.pending)
 
     def _follow_up(self, changes: Changes) -> None:
-        """After a write has been announced, what it leaves to do (the dashboard's months
-        it dirtied) runs on the writer, in turn with the writes, announcing nothing."""
-        if changes.touches_cases:
-            self._submit(self._writer, lambda: after_write(self.db, changes), _Job(None, None))
+        """After a write has been announced, what it leaves to do (the core decides: the
+        dashboard's months it dirtied) runs on the writer, in turn with the writes,
+        announcing nothing."""
+        self._submit(self._writer, lambda: after_write(self.db, changes), _Job(None, None))
 
     def _fail(self, job: _Job, exc: BaseException) -> None:
         if job.on_error is not None:
