@@ -210,6 +210,52 @@ def test_a_change_in_place_keeps_the_orders_it_cannot_have_changed(demo_db) -> N
     assert got[0] == rowids[-1]
 
 
+def test_an_update_planned_on_a_reader_applies_what_the_plain_one_does(demo_db) -> None:
+    """The window works out an in-place update on a reader (``plan``) and only assigns it on
+    the GUI thread; the result is the plain update's, and a plan made before another change
+    of the index is not used (it would assign stale positions)."""
+    planned, plain = CaseIndex.load(demo_db.engine), CaseIndex.load(demo_db.engine)
+    ids = planned.cols["rowid"]
+    rowids = [int(ids[i]) for i in (3, 40, 41, 500)]
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET status = 'suspended' WHERE rowid IN (?, ?)",
+                             tuple(rowids[:2]))
+        conn.exec_driver_sql("UPDATE cases SET lon = lon + 0.001 WHERE rowid = ?",
+                             (rowids[2],))
+    update = planned.fetch_update(rowids=rowids)
+    assert planned.plan(update) is False  # nothing shifts
+    assert update.in_place is not None
+    assert {"status", "lon"} <= update.in_place.changed
+    assert "rowid" not in update.in_place.changed
+    got_index, got = planned.with_update(update)
+    want_index, want = plain.with_update(plain.fetch_update(rowids=rowids))
+    assert got_index is planned
+    assert want_index is plain
+    assert (got.updated, got.moved, got.positions.tolist()) == \
+        (want.updated, want.moved, want.positions.tolist())
+    for key, values in plain.cols.items():
+        assert np.array_equal(values, planned.cols[key], equal_nan=True), key
+    assert got.moved
+    assert not got.positions_shifted
+
+    # A plan made, then a case before it deleted (positions shift): the plan is not used.
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET status = 'suspended' WHERE rowid = ?",
+                             (rowids[3],))
+    stale = planned.fetch_update(rowids=rowids[3:])
+    planned.plan(stale)
+    gone = int(ids[100])
+    with demo_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET deleted_at = '2016-01-01' WHERE rowid = ?",
+                             (gone,))
+    planned.apply_changes([gone])
+    assert not stale.in_place.fits(planned)
+    planned.with_update(stale)
+    fresh = CaseIndex.load(demo_db.engine)
+    for key, values in fresh.cols.items():
+        assert np.array_equal(values, planned.cols[key], equal_nan=True), key
+
+
 def test_a_new_department_means_a_full_refresh(demo_db) -> None:
     index = CaseIndex.load(demo_db.engine)
     rowid = int(index.cols["rowid"][5])

@@ -179,6 +179,23 @@ class IndexChange:
         return bool(self.inserted or self.deleted or self.reloaded)
 
 
+@dataclass(frozen=True)
+class InPlace:
+    """An update that moves no position, worked out on a reader (:meth:`CaseIndex.plan`):
+    all the GUI thread has left to do is assign the changed columns at these positions."""
+
+    version: int  # the index's version it was worked out against
+    columns: frozenset[str]  # the index's columns then
+    at: np.ndarray  # positions of the fresh rows
+    changed: frozenset[str]  # columns whose values differ
+    moved: bool  # lon or lat changed
+
+    def fits(self, index: CaseIndex) -> bool:
+        """Still valid: nothing changed the index since (one update is applied at a time,
+        but a reader may have added the timing columns meanwhile)."""
+        return self.version == index.version and self.columns == frozenset(index.cols)
+
+
 @dataclass
 class PendingUpdate:
     """Rows read for an update (:meth:`CaseIndex.fetch_update`), not yet applied."""
@@ -186,6 +203,7 @@ class PendingUpdate:
     rowids: np.ndarray
     fresh: dict[str, np.ndarray] | None  # None: reload everything
     reloaded: CaseIndex | None = None
+    in_place: InPlace | None = None  # worked out on a reader by CaseIndex.plan
 
 
 @dataclass
@@ -396,11 +414,30 @@ class CaseIndex:
         return bool(np.any((pos >= 0) & ~live) or np.any(self.positions_of(
             update.fresh["rowid"]) < 0))
 
+    def plan(self, update: PendingUpdate) -> bool:
+        """On a reader: whether applying ``update`` shifts positions; if it does not, work
+        out what changes (``update.in_place``), so that applying it on the GUI thread is a
+        few column assignments. For 20,000 cases of a million the comparisons and binary
+        searches take 10–20 ms, which the GUI thread no longer spends."""
+        if self.shifts(update):
+            return True
+        fresh = update.fresh
+        if fresh is None:
+            return False
+        with self._lock:
+            cols = self.cols
+            at = self.positions_of(fresh["rowid"])
+            changed = frozenset(k for k in cols if k in fresh and not _same(cols[k][at], fresh[k]))
+            update.in_place = InPlace(self.version, frozenset(cols), at, changed,
+                                      bool({"lon", "lat"} & changed))
+        return False
+
     def with_update(self, update: PendingUpdate) -> tuple[CaseIndex, IndexChange]:
         """Apply ``update``: in place when no position shifts (the views' positions stay
         valid), else on a new index, so a view still holding this one stays consistent
         until it is handed the new one."""
-        if not self.shifts(update):
+        planned = update.in_place is not None and update.in_place.fits(self)
+        if planned or not self.shifts(update):
             return self, self.apply_update(update)
         if update.reloaded is not None:
             return update.reloaded, IndexChange(updated=int(update.rowids.size), reloaded=True)
@@ -419,6 +456,15 @@ class CaseIndex:
         change = IndexChange()
         fresh = update.fresh
         if fresh is None:
+            return change
+        planned = update.in_place
+        if planned is not None and planned.fits(self):
+            with self._lock:
+                for k in planned.changed:
+                    self.cols[k][planned.at] = fresh[k]
+                change.updated, change.moved = int(planned.at.size), planned.moved
+                change.positions = planned.at.astype(np.int64)
+                self._changed(set(planned.changed))
             return change
         rowids = update.rowids
         with self._lock:

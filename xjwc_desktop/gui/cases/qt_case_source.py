@@ -153,8 +153,8 @@ class QtCaseSource(QObject):
                                         CaseIndex.load(db.engine))
             else:
                 pending = index.fetch_update(case_ids=ids)
-            if not index.shifts(pending):
-                return pending, None  # applied in place on the GUI thread: microseconds
+            if not index.plan(pending):
+                return pending, None  # worked out here; assigned on the GUI thread
             # Cases came or went: the new index, its sort order and its mask are made
             # here (a copy of a million rows, a sort, a filter: a stall on the GUI thread).
             new, change = index.with_update(pending)
