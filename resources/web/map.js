@@ -150,6 +150,9 @@
   }
 
   let maskWanted = 0;  // the newest mask version asked for (see loadMask)
+  /* How many times the window had sent all points when it last did (reloadCases, or the
+     page's start): a patch made before that carries positions of the old points. */
+  let pointsSent = 0;
 
   const api = {
     layerState: function () { return visibleState(); },
@@ -216,7 +219,8 @@
         .then(function (buf) { cases.setLights(buf); }).catch(report);
       return true;
     },
-    reloadCases: function (version) {
+    reloadCases: function (version, reloads) {
+      pointsSent = reloads;
       fetchData("cases.bin?v=" + version).then(function (r) { return r.arrayBuffer(); })
         .then(function (buf) {
           cases.setData(buf);
@@ -228,6 +232,23 @@
       const n = cases.patch(patch);
       refreshLegend();
       return n;
+    },
+    /* A patch too large for a call (a sync's thousands of cases), as a buffer
+       (core/queries/map_layers.py). */
+    loadPatch: function (number) {
+      fetchData("case_patch/" + number).then(function (r) { return r.arrayBuffer(); })
+        .then(function (buf) {
+          const head = new Uint32Array(buf, 0, 3);
+          const count = head[0];
+          if (head[2] !== pointsSent) return;  // the points were sent again since
+          let off = 12;
+          const patch = { positions: new Int32Array(buf, off, count) };
+          off += 4 * count;
+          ["status", "source", "category"].concat(head[1] & 1 ? ["light"] : [])
+            .forEach(function (k) { patch[k] = new Uint8Array(buf, off, count); off += count; });
+          api.patchCases(patch);
+        }).catch(report);
+      return true;
     },
     select: function (rowids) {
       const found = [];
@@ -345,6 +366,7 @@
       bridge = channel.objects.bridge;
       bridge.initialState(function (text) {
         const initial = JSON.parse(text || "{}");
+        pointsSent = initial.reloads || 0;
         loadData().then(function (ms) { return whenSized(ms); }).then(function (ms) {
           // The view first, the layers after: each layer then draws once, at the right zoom.
           if (initial.view) api.setView(initial.view.lat, initial.view.lon, initial.view.zoom);

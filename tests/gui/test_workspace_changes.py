@@ -95,6 +95,45 @@ def test_a_step_keeps_the_selection_and_patches_the_map(qtbot, make_window, demo
     assert snap.case_no in ws.case_panel.header.text()
 
 
+def test_thousands_of_cases_written_in_place_reach_the_map_as_one_patch(qtbot, make_window,
+                                                                        demo_db):
+    """A sync that changes thousands of cases where they are: the page fetches their new
+    classes as one buffer, never the points again, and the list keeps its selection."""
+    from xjwc_desktop.core.changes import Changes
+    from xjwc_desktop.core.queries.map_layers import STATUS_ORDER
+    from xjwc_desktop.gui.map.qt_map import INLINE_PATCH
+
+    window = make_window()
+    ws = window.workspace
+    settle(qtbot, window)
+    shown, = one(demo_db, "SELECT rowid FROM cases ORDER BY reported_at DESC LIMIT 1")
+    row = ws.case_list.model.row_of(shown)
+    ws.case_list.view.selectRow(row)
+    settle(qtbot, window)
+    with demo_db.reading() as conn:
+        picked = conn.exec_driver_sql(
+            "SELECT rowid, id FROM cases WHERE status = 'closed' AND deleted_at IS NULL "
+            "ORDER BY rowid LIMIT ?", (INLINE_PATCH + 500,)).fetchall()
+    assert len(picked) == INLINE_PATCH + 500
+    with demo_db.write() as session:
+        session.connection().exec_driver_sql(
+            "UPDATE cases SET status = 'suspended' WHERE rowid IN "
+            "(SELECT value FROM json_each(?))", (str([r for r, _ in picked]),))
+    reloads, patches = ws.map.reloads, ws.map.patches
+    with qtbot.waitSignal(ws.map.patched) as patched:
+        ws.tasks.announce(Changes.of_cases(changed=[i for _, i in picked]))
+    assert patched.args == [len(picked)]
+    suspended = STATUS_ORDER.index("suspended")
+    for rowid in (picked[0][0], picked[len(picked) // 2][0], picked[-1][0]):
+        qtbot.waitUntil(lambda r=rowid: page_status(qtbot, window, r) == suspended)
+    settle(qtbot, window)
+    assert (ws.map.reloads, ws.map.patches) == (reloads, patches + len(picked))
+    assert ws.map.view.scheme_handler.served.count(
+        f"data/case_patch/{ws.map._patch_numbers}") == 1
+    assert ws.case_list.selected_rows().tolist() == [row]
+    assert ws.view.selection == (shown,)
+
+
 def test_intake_and_duplicate_linking_show_one_case_everywhere(qtbot, make_window, demo_db,
                                                                frozen_clock):
     from xjwc_desktop.gui.cases.qt_new_case import QtNewCaseDialog

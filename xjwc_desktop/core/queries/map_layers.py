@@ -15,6 +15,17 @@ category majors of the index (255: unknown). A filter change then sends only a m
 (``uint8[n]``, 1 = shown); the deadline lights (:mod:`case_lights`, ``uint8[n]``) come
 separately when that style is chosen, since they need more columns read.
 
+Cases written in place (nothing moved, none came or went) travel as a *patch*: a few as JSON
+in the call itself, thousands (a sync) as one more buffer, made on a reader:
+
+    uint32 count | uint32 flags (bit 0: lights) | uint32 reloads
+    int32 position[count]
+    uint8 status[count] | uint8 source[count] | uint8 major[count] | uint8 light[count]?
+
+``reloads`` is the number of times the window had sent the page all points when the patch
+was made: a page that has been sent them since ignores the patch (its positions may be
+those of the old points, and the new points carry the new values anyway).
+
 Positions are projected in the *display* coordinate system: WGS84 normally, GCJ-02 when the
 basemap tiles are GCJ-02 (Amap-style), so our data lands on the right spot of those tiles.
 """
@@ -81,6 +92,34 @@ def case_buffer(index: CaseIndex, display: str = "wgs84"
         case_majors(index).tobytes(),
     ]
     return b"".join(parts), x, y
+
+
+def case_patch(index: CaseIndex, positions: np.ndarray, now: dt.datetime
+               ) -> dict[str, np.ndarray]:
+    """What the page redraws of the cases at ``positions``: their classes, and their lights
+    when the index has the timing columns (no coordinates: a patch moves nothing)."""
+    from xjwc_desktop.core.queries.case_lights import traffic_lights
+
+    cols = index.cols
+    patch = {"positions": np.asarray(positions, dtype=np.int64),
+             "status": cols["status"][positions].astype(np.uint8),
+             "source": cols["source"][positions].astype(np.uint8),
+             "category": case_majors(index, positions)}
+    if "handled" in cols:
+        patch["light"] = traffic_lights(cols["status"][positions], cols["registered"][positions],
+                                        cols["handled"][positions], cols["deadline"][positions],
+                                        now).astype(np.uint8)
+    return patch
+
+
+def patch_buffer(patch: dict[str, np.ndarray], reloads: int) -> bytes:
+    """A :func:`case_patch` packed for the page (module docstring)."""
+    count = int(patch["positions"].size)
+    parts = [np.array([count, int("light" in patch), reloads], dtype="<u4").tobytes(),
+             patch["positions"].astype("<i4").tobytes()]
+    parts += [patch[k].astype(np.uint8).tobytes()
+              for k in ("status", "source", "category", "light") if k in patch]
+    return b"".join(parts)
 
 
 def lights_buffer(index: CaseIndex, now: dt.datetime) -> bytes:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from xjwc_desktop.core import clock
@@ -25,7 +24,6 @@ from xjwc_desktop.core.geo.chinese_crs import convert
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries import map_layers
 from xjwc_desktop.core.queries.case_index import Reference
-from xjwc_desktop.core.queries.case_lights import traffic_lights
 from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.queries.tile_sources import MBTiles, TileSource
 from xjwc_desktop.core.workspace.case_view import CaseView
@@ -43,7 +41,7 @@ from xjwc_desktop.gui.shell.qt_settings import (
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 MAX_RINGED = 5000  # selections beyond this are not all ringed on the map
-MAX_PATCH = 5000  # more changed cases than this: the page reloads the points
+INLINE_PATCH = 2000  # more changed cases than this: the page fetches the patch as a buffer
 BINARY = "application/octet-stream"
 GEOJSON = "application/geo+json"
 REGISTERS = {"illegal_structures": map_layers.illegal_structures_geojson,
@@ -73,6 +71,8 @@ class QtMap(QObject):
         self.patches = 0  # cases patched so far (benchmarks read it)
         self.reloads = 0  # times the page was sent all points again
         self._mbtiles: MBTiles | None = None
+        self._patches: dict[int, tuple] = {}  # patches the page will fetch, by number
+        self._patch_numbers = 0
         self._waiting_for_index: list = []
         self._reference: Reference | None = None  # the page's categories (read at start)
         self._reselect = False
@@ -129,6 +129,7 @@ class QtMap(QObject):
         for key, query in REGISTERS.items():
             handler.add_async_route(f"data/{key}.geojson", self._register(query), GEOJSON)
         handler.add_async_prefix("tiles/", self._serve_tile)
+        handler.add_async_prefix("data/case_patch/", self._serve_patch)
 
     def _when_indexed(self, then) -> None:
         if self.source.index is None:
@@ -155,6 +156,21 @@ class QtMap(QObject):
         if index is self.source.index and display == self.source.display:
             self.source.keep_buffer(index, display, data, x, y)
         reply(data)
+
+    def _serve_patch(self, rest: str, reply) -> None:
+        """A large patch (see :func:`map_layers.case_patch`), made on a reader from the
+        index as it is then: a later in-place write only makes its values newer."""
+        try:
+            index, positions, reloads = self._patches.pop(int(rest))
+        except (KeyError, ValueError):
+            reply(None)
+            return
+        if index is not self.source.index:
+            reloads = 0xFFFFFFFF  # the points were sent again meanwhile: the page drops it
+        now = clock.now()
+        self.tasks.read(lambda _db: map_layers.patch_buffer(
+                            map_layers.case_patch(index, positions, now), reloads),
+                        lambda data: reply((data, BINARY)), on_error=lambda _e: reply(None))
 
     def _serve_lights(self, reply) -> None:
         def make() -> None:
@@ -197,7 +213,7 @@ class QtMap(QObject):
         else:
             view = None
         return {"layers": self.settings.get_layers(), "style": self.case_style,
-                "mode": self.case_mode, "view": view}
+                "mode": self.case_mode, "view": view, "reloads": self.reloads}
 
     # -- the page speaks --
     def _on_ready(self, n: int, ms: float) -> None:
@@ -251,29 +267,22 @@ class QtMap(QObject):
 
     def _on_updated(self, update: CasesUpdated) -> None:
         change = update.change
-        if change.positions_shifted or change.moved or change.positions.size > MAX_PATCH:
+        count = int(change.positions.size)
+        if change.positions_shifted or change.moved:
             self.reloads += 1
             self._reselect = True
-            self.call("reloadCases", self.cases.mask_version)
+            self.call("reloadCases", self.cases.mask_version, self.reloads)
             return
-        if change.positions.size:
-            self.call("patchCases", self.patch_of(update.index, change.positions))
-            self.patches += int(change.positions.size)
-            self.patched.emit(int(change.positions.size))
-
-    def patch_of(self, index, positions: np.ndarray) -> dict:
-        """What the page redraws of these cases: their classes and lights (no positions)."""
-        cols = index.cols
-        patch = {"positions": positions.tolist(),
-                 "status": cols["status"][positions].tolist(),
-                 "source": cols["source"][positions].tolist(),
-                 "category": map_layers.case_majors(index, positions).tolist()}
-        if "handled" in cols:
-            patch["light"] = traffic_lights(cols["status"][positions],
-                                            cols["registered"][positions],
-                                            cols["handled"][positions],
-                                            cols["deadline"][positions], clock.now()).tolist()
-        return patch
+        if count > INLINE_PATCH:  # a sync's thousands: the page fetches them as a buffer
+            self._patch_numbers += 1
+            self._patches[self._patch_numbers] = (update.index, change.positions, self.reloads)
+            self.call("loadPatch", self._patch_numbers)
+        elif count:
+            patch = map_layers.case_patch(update.index, change.positions, clock.now())
+            self.call("patchCases", {k: v.tolist() for k, v in patch.items()})
+        if count:
+            self.patches += count
+            self.patched.emit(count)
 
     def locate(self, lon: float, lat: float, zoom: float = 18) -> None:
         """Centre the map on a WGS84 position (a register's row, say)."""
