@@ -95,6 +95,9 @@ class QtCaseTableModel(QAbstractTableModel):
         if self._index is None or not len(positions):
             return
         rowids = self._index.cols["rowid"][np.asarray(positions, dtype=np.int64)]
+        if rowids.size > len(self._cache):  # a sync's thousands: look up the few cached
+            cached = np.fromiter(self._cache, dtype=np.int64, count=len(self._cache))
+            rowids = cached[np.isin(cached, rowids)]
         for rowid in rowids.tolist():
             self._cache.pop(int(rowid), None)
         rows = self.rows_of_positions(positions)
