@@ -76,3 +76,41 @@ def test_a_write_that_touches_no_case_leaves_the_writer_alone(qtbot, demo_db,
     finally:
         tasks.shutdown()
     assert threads == []
+
+
+def test_the_recount_waits_for_the_reads_the_views_asked_for(qtbot, demo_db,
+                                                             monkeypatch) -> None:
+    """The views hear a write and read what it changed; only then does the writer recount
+    the dashboard's months (after a sync the recount takes seconds of Python, which would
+    compete with the window taking the changes in)."""
+    from xjwc_desktop.core.operations import take_step
+    from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
+
+    with demo_db.reading() as conn:
+        case_id = conn.execute(select(Case.id).where(Case.status == CaseStatus.REPORTED)
+                               .limit(1)).scalar_one()
+    order: list[str] = []
+    recounting = threading.Event()
+    real = month_cache.prepare
+
+    def prepare(target):
+        order.append("recount")
+        recounting.set()
+        return real(target)
+
+    monkeypatch.setattr(month_cache, "prepare", prepare)
+    tasks = QtTaskManager(demo_db)
+
+    def slow_read(_db):
+        # Were the recount started beside this read, it would be seen here; it is not.
+        recounting.wait(1.0)
+        order.append("read")
+
+    tasks.operation_did_execute.connect(lambda _c, _i: tasks.read(slow_read, None))
+    try:
+        tasks.write(lambda db: take_step(db, case_id, Action.REGISTER, Actor(Role.SUPERVISOR)))
+        qtbot.waitUntil(lambda: tasks.idle and tasks.writes == 1, timeout=30_000)
+    finally:
+        tasks.shutdown()
+    assert order == ["read", "recount"]
+    assert dirty(demo_db) == ([], [])

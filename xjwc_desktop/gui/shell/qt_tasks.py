@@ -8,8 +8,12 @@
   figures, the map's registers) run on two threads in read transactions, never on the GUI
   thread. A read given a ``key`` is superseded by the next read with the same key: when
   the operator clicks through ten cases, only the last one's result is shown.
-- **Upkeep.** After a write that touched cases has been announced, the writer recounts the
-  dashboard's months it dirtied (``core/operations/upkeep.py``), so the dashboard only reads.
+- **Upkeep.** After a write that touched cases has been announced and the reads the views
+  asked for on hearing it have come back, the writer recounts the dashboard's months it
+  dirtied (``core/operations/upkeep.py``), so the dashboard only reads. Waiting for those
+  reads keeps the recount (seconds of Python after a sync of many months) from competing
+  with the window taking the changes in; it is only a cache, which the dashboard's own read
+  brings up to date if it comes first.
 - **The sync lane.** A sync waits on the network for seconds; it runs on a thread of its
   own so neither the window nor the writer waits with it. Its write transactions pass
   through the database's write gate like the writer's (``core/storage/sqlite_setup.py``),
@@ -37,7 +41,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from xjwc_desktop.core.changes import Changes, changes_of
+from xjwc_desktop.core.changes import NOTHING, Changes, changes_of
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.operations.upkeep import after_write
 from xjwc_desktop.core.storage.database import Database
@@ -56,6 +60,7 @@ class _Job:
     initiator: object = None
     announce: bool = False
     owner: QObject | None = None  # its callbacks are dropped once this is deleted
+    reading: bool = False  # a read (the upkeep waits for these)
     work: Callable[[], Any] | None = None  # what a pool's thread runs
 
 
@@ -81,6 +86,8 @@ class QtTaskManager(QObject):
         self._ids = itertools.count(1)
         self._finished.connect(self._deliver)
         self.pending = 0
+        self._reads = 0  # reads asked for, not yet delivered
+        self._upkeep: Changes = NOTHING  # announced changes the upkeep has yet to follow
         self.writes = 0  # writes finished so far (tests wait on it)
         self.closed = False
 
@@ -103,7 +110,7 @@ class QtTaskManager(QObject):
              owner: QObject | None = None) -> Future:
         """Run ``query(db)`` on the read pool; ``on_done(result)`` on the GUI thread unless a
         newer read with the same ``key`` was asked for meanwhile, or ``owner`` was deleted."""
-        job = _Job(on_done, on_error, key=key, owner=owner)
+        job = _Job(on_done, on_error, key=key, owner=owner, reading=True)
         if key is not None:
             job.generation = self._generations[key] = self._generations.get(key, 0) + 1
         generation = job.generation
@@ -140,6 +147,7 @@ class QtTaskManager(QObject):
             future.cancel()
             return future
         self.pending += 1
+        self._reads += job.reading
         self.pending_changed.emit(self.pending)
         job.work = work
         job_id = next(self._ids)
@@ -165,6 +173,8 @@ class QtTaskManager(QObject):
     def _deliver(self, job_id: int, result: Any, exc: BaseException | None) -> None:
         self.pending -= 1
         job = self._jobs.pop(job_id, None)  # (None: the window closed meanwhile)
+        if job is not None:
+            self._reads -= job.reading
         try:
             if self.closed or job is None:
                 return
@@ -183,12 +193,19 @@ class QtTaskManager(QObject):
             elif job.on_done is not None:
                 job.on_done(result)
         finally:
+            self._start_upkeep()
             self.pending_changed.emit(self.pending)
 
     def _follow_up(self, changes: Changes) -> None:
         """After a write has been announced, what it leaves to do (the core decides: the
         dashboard's months it dirtied) runs on the writer, in turn with the writes,
-        announcing nothing."""
+        announcing nothing, once the views' reads are in (see the module docstring)."""
+        self._upkeep = self._upkeep | changes
+
+    def _start_upkeep(self) -> None:
+        if not self._upkeep or self._reads or self.closed:
+            return
+        changes, self._upkeep = self._upkeep, NOTHING
         self._submit(self._writer, lambda: after_write(self.db, changes), _Job(None, None))
 
     def _fail(self, job: _Job, exc: BaseException) -> None:
