@@ -25,9 +25,9 @@ def watch_prepare(monkeypatch) -> list[str]:
     threads: list[str] = []
     real = month_cache.prepare
 
-    def prepare(target):
+    def prepare(target, **options):
         threads.append(threading.current_thread().name)
-        return real(target)
+        return real(target, **options)
 
     monkeypatch.setattr(month_cache, "prepare", prepare)
     return threads
@@ -93,10 +93,10 @@ def test_the_recount_waits_for_the_reads_the_views_asked_for(qtbot, demo_db,
     recounting = threading.Event()
     real = month_cache.prepare
 
-    def prepare(target):
+    def prepare(target, **options):
         order.append("recount")
         recounting.set()
-        return real(target)
+        return real(target, **options)
 
     monkeypatch.setattr(month_cache, "prepare", prepare)
     tasks = QtTaskManager(demo_db)

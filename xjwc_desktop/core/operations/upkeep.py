@@ -27,4 +27,4 @@ def after_write(db: Database, changes: Changes) -> None:
         # this module): the cache's code brings the reporting aggregates and the map data.
         from xjwc_desktop.core.reporting import month_cache
 
-        month_cache.prepare(db)
+        month_cache.prepare(db, parallel=False)  # one core: the window keeps the other

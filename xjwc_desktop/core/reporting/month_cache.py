@@ -260,10 +260,15 @@ def _as_datetime(value) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def prepare(target: Any) -> bool:
+def prepare(target: Any, *, parallel: bool = True) -> bool:
     """Bring the cache up to date for a read through ``target`` (a Database, Engine,
     Session or Connection). False when it cannot serve this read — not SQLite, or the
-    database is locked by a long write — and the figures must be counted directly."""
+    database is locked by a long write — and the figures must be counted directly.
+
+    ``parallel=False`` counts on the one writing connection, each figure's month by one
+    ``INSERT … SELECT`` inside SQLite: slower, but one core and hardly any Python, for
+    upkeep in the background while the operator works (a read waiting for its figures
+    wants both cores)."""
     engine = _engine_of(target)
     try:
         if engine is not None:
@@ -273,7 +278,7 @@ def prepare(target: Any) -> bool:
                 if not _any_dirty(conn):
                     return True
             with writing(engine) as conn:  # through the process's write gate, in turn
-                refresh(conn, reader_engine(engine))
+                refresh(conn, reader_engine(engine) if parallel else None)
             return True
         with connection_of(target) as conn:
             if not usable(conn):

@@ -8,10 +8,10 @@
   figures, the map's registers) run on two threads in read transactions, never on the GUI
   thread. A read given a ``key`` is superseded by the next read with the same key: when
   the operator clicks through ten cases, only the last one's result is shown.
-- **Upkeep.** After a write that touched cases has been announced and the reads the views
-  asked for on hearing it have come back, the writer recounts the dashboard's months it
-  dirtied (``core/operations/upkeep.py``), so the dashboard only reads. Waiting for those
-  reads keeps the recount (seconds of Python after a sync of many months) from competing
+- **Upkeep.** After a write that touched cases has been announced, once the reads the views
+  asked for on hearing it have come back and no sync is running, the writer recounts the
+  dashboard's months it dirtied (``core/operations/upkeep.py``), so the dashboard only
+  reads. Waiting keeps the recount (seconds after a sync of many months) from competing
   with the window taking the changes in; it is only a cache, which the dashboard's own read
   brings up to date if it comes first.
 - **The sync lane.** A sync waits on the network for seconds; it runs on a thread of its
@@ -60,7 +60,7 @@ class _Job:
     initiator: object = None
     announce: bool = False
     owner: QObject | None = None  # its callbacks are dropped once this is deleted
-    reading: bool = False  # a read (the upkeep waits for these)
+    defers_upkeep: bool = False  # a read or a sync: the upkeep waits for these
     work: Callable[[], Any] | None = None  # what a pool's thread runs
 
 
@@ -86,7 +86,7 @@ class QtTaskManager(QObject):
         self._ids = itertools.count(1)
         self._finished.connect(self._deliver)
         self.pending = 0
-        self._reads = 0  # reads asked for, not yet delivered
+        self._deferring = 0  # reads and syncs asked for, not yet delivered
         self._upkeep: Changes = NOTHING  # announced changes the upkeep has yet to follow
         self.writes = 0  # writes finished so far (tests wait on it)
         self.closed = False
@@ -110,7 +110,7 @@ class QtTaskManager(QObject):
              owner: QObject | None = None) -> Future:
         """Run ``query(db)`` on the read pool; ``on_done(result)`` on the GUI thread unless a
         newer read with the same ``key`` was asked for meanwhile, or ``owner`` was deleted."""
-        job = _Job(on_done, on_error, key=key, owner=owner, reading=True)
+        job = _Job(on_done, on_error, key=key, owner=owner, defers_upkeep=True)
         if key is not None:
             job.generation = self._generations[key] = self._generations.get(key, 0) + 1
         generation = job.generation
@@ -128,7 +128,8 @@ class QtTaskManager(QObject):
         """Run long network-bound ``work()`` (a sync) on the sync lane; its result's changes
         are announced like a write's."""
         return self._submit(self._lane, work,
-                            _Job(on_done, on_error, initiator=initiator, announce=True))
+                            _Job(on_done, on_error, initiator=initiator, announce=True,
+                                 defers_upkeep=True))
 
     def supersede(self, key: str) -> None:
         """Drop whatever reads with ``key`` are still running (their results are stale)."""
@@ -147,7 +148,7 @@ class QtTaskManager(QObject):
             future.cancel()
             return future
         self.pending += 1
-        self._reads += job.reading
+        self._deferring += job.defers_upkeep
         self.pending_changed.emit(self.pending)
         job.work = work
         job_id = next(self._ids)
@@ -174,7 +175,7 @@ class QtTaskManager(QObject):
         self.pending -= 1
         job = self._jobs.pop(job_id, None)  # (None: the window closed meanwhile)
         if job is not None:
-            self._reads -= job.reading
+            self._deferring -= job.defers_upkeep
         try:
             if self.closed or job is None:
                 return
@@ -203,7 +204,7 @@ class QtTaskManager(QObject):
         self._upkeep = self._upkeep | changes
 
     def _start_upkeep(self) -> None:
-        if not self._upkeep or self._reads or self.closed:
+        if not self._upkeep or self._deferring or self.closed:
             return
         changes, self._upkeep = self._upkeep, NOTHING
         self._submit(self._writer, lambda: after_write(self.db, changes), _Job(None, None))
