@@ -91,6 +91,7 @@ class StallProbe:
         self.last, self.worst = time.perf_counter(), 0.0
         if getattr(self, "sites", None) is not None:
             self.sites.clear()
+            self.sched[:] = [0.0, 0.0, 0]
 
     def ms(self) -> str:
         """The longest stall since :meth:`reset` (with ``--why``: and where it was)."""
@@ -107,17 +108,38 @@ class StallProbe:
 
         main = threading.main_thread().ident
         self.sites: collections.Counter = collections.Counter()
+        self.sched = [0.0, 0.0, 0]  # while stalled: ms on a CPU, ms waiting for one, ms seen
 
         def where(frame, depth: int) -> str:
             stack = traceback.extract_stack(frame)[-depth:]
             return " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
                               for f in reversed(stack))
 
+        stat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
+
+        def schedstat() -> tuple[int, int]:
+            """The GUI thread's time on a CPU and waiting for one (ns, Linux)."""
+            try:
+                ran, waited, _slices = stat.read_text().split()
+                return int(ran), int(waited)
+            except (OSError, ValueError):
+                return 0, 0
+
         def sample() -> None:
             names, me = {}, threading.get_ident()
+            before = schedstat()
             while True:
                 time.sleep(0.01)
-                if time.perf_counter() - self.last > 0.025:
+                now_stat = schedstat()
+                stalled = time.perf_counter() - self.last > 0.025
+                if stalled:
+                    # Where the GUI thread's time went while it was away: on a CPU (its own
+                    # work), waiting for a CPU (the machine), or neither (blocked: the GIL).
+                    self.sched[0] += (now_stat[0] - before[0]) / 1e6
+                    self.sched[1] += (now_stat[1] - before[1]) / 1e6
+                    self.sched[2] += 10
+                before = now_stat
+                if stalled:
                     frames = sys._current_frames()
                     frame = frames.pop(main, None)
                     if frame is not None:
@@ -136,8 +158,14 @@ class StallProbe:
 
     def why_lines(self) -> list[str]:
         sites = getattr(self, "sites", None) or {}
-        return [f"      {n * 10:>5} ms  {site}" for site, n in
-                sorted(sites.items(), key=lambda kv: -kv[1])[:12]]
+        lines = [f"      {n * 10:>5} ms  {site}" for site, n in
+                 sorted(sites.items(), key=lambda kv: -kv[1])[:12]]
+        if sites and self.sched[2]:
+            ran, waited, seen = self.sched
+            lines.append(f"      of {seen} ms stalled, the GUI thread ran {ran:.0f} ms, waited "
+                         f"for a CPU {waited:.0f} ms, was blocked {seen - ran - waited:.0f} ms "
+                         "(the GIL, a lock)")
+        return lines
 
 
 def run_until(app, predicate, timeout: float = 600.0) -> float:
