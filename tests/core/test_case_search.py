@@ -178,3 +178,25 @@ def test_writes_landing_while_the_texts_load_are_not_lost(demo_db) -> None:
         index.apply_changes([rowid])
     for q in ["改写", "第1次", "第9次", "第10次", "第11次", "第3次"]:
         assert ours(index, q) == sql_positions(index, q), q
+
+
+def test_closing_stops_a_load_and_leaves_no_connection_open(demo_db, monkeypatch) -> None:
+    """A window closing while the texts load: the load stops (its helper process too) and
+    no connection stays open on the file, so it is closed as it was found; searches after
+    that still answer, through SQL."""
+    from xjwc_desktop.core.queries import case_loader, case_text
+
+    monkeypatch.setattr(case_text, "_CHUNK_ROWIDS", 1)  # thousands of queries: a long load
+    monkeypatch.setattr(case_loader, "MIN_ROWIDS_FOR_HELPER", 0)  # with its helper process
+    index = CaseIndex.load(demo_db.engine)
+    index.prefetch_text()
+    loader = index.texts._loader
+    assert loader is not None
+    index.texts.close()
+    assert not loader.is_alive()
+    assert not index.texts.loaded
+    assert demo_db.engine.pool.checkedout() == 0
+    index.texts.prefetch()
+    assert index.texts._loader is None  # nothing starts again
+    for q in ["路", "XJW2015"]:
+        assert ours(index, q) == sql_positions(index, q), q

@@ -49,6 +49,14 @@ MIN_ROWIDS_FOR_HELPER = 200_000  # below this, starting a process costs more tha
 Row = tuple[str | None, ...]
 
 
+class LoadStopped(Exception):
+    """A read was told to stop (its window is closing); its helper is gone too."""
+
+
+def _never() -> bool:
+    return False
+
+
 def readonly_uri(conn: Connection) -> str | None:
     """A read-only SQLite URI for the database behind ``conn`` (None: not a file)."""
     database = conn.engine.url.database
@@ -67,19 +75,28 @@ def fetch_ranges(conn: Connection, sql: str, params: list,
 
 
 def fetch_range_rows(conn: Connection, sql: str, params: list,
-                     ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], Row]]:
+                     ranges: list[tuple[int, int]], stop: Callable[[], bool] = _never,
+                     ) -> list[tuple[tuple[int, int], Row]]:
     """The one result row of ``sql`` over each rowid range, in order, with the range it
     covers (a range may be split in two).
 
     The ranges of the second half of a large read go to a helper process while this one
-    reads the first half.
+    reads the first half. ``stop()`` is asked before each range: once it says so, the
+    helper is ended and :class:`LoadStopped` raised, so no connection stays open on the
+    file (a window closing while the search texts load leaves the database as it found it).
     """
+    helper: subprocess.Popen | None = None
+
     def here(lo: int, hi: int) -> Row:
+        if stop():
+            if helper is not None:
+                helper.kill()
+                helper.communicate()
+            raise LoadStopped
         return tuple(conn.exec_driver_sql(sql, (*params, lo, hi)).one())
 
     uri = readonly_uri(conn)
     span = ranges[-1][1] - ranges[0][0] if ranges else 0
-    helper: subprocess.Popen | None = None
     if uri and span >= MIN_ROWIDS_FOR_HELPER:
         split = (ranges[0][0] + ranges[-1][1]) // 2
         first = [(lo, min(hi, split)) for lo, hi in ranges if lo <= split]

@@ -42,6 +42,7 @@ class TextSearch:
         self._written: dict[int, tuple[int, tuple[str, ...] | None]] = {}
         self._written_block: TextBlock | None = None
         self._hidden: np.ndarray | None = None  # base cases superseded by re-read ones
+        self._closed = threading.Event()  # set by close(): no more loading
 
     @property
     def loaded(self) -> bool:
@@ -52,6 +53,15 @@ class TextSearch:
         with self._lock:
             self._wanted = True
             self._start_locked()
+
+    def close(self) -> None:
+        """Stop a load in progress and start none again; returns once no connection of it
+        is open (its window is closing: the database is then left as it was found)."""
+        self._closed.set()
+        with self._lock:
+            loader, self._loader = self._loader, None
+        if loader is not None:
+            loader.join()
 
     def invalidate(self) -> None:
         """Forget everything (many rows changed): the next search loads the texts again."""
@@ -120,7 +130,8 @@ class TextSearch:
             return self._base is not None
 
     def _start_locked(self) -> threading.Thread | None:
-        if self._loader is None and self._base is None and not self._failed:
+        if (self._loader is None and self._base is None and not self._failed
+                and not self._closed.is_set()):
             self._seq += 1
             self._loader = threading.Thread(target=self._load, name="xjwc-case-texts",
                                             args=(self._generation, self._seq), daemon=True)
@@ -130,8 +141,10 @@ class TextSearch:
     def _load(self, generation: int, seq: int) -> None:
         try:
             with self.engine.connect() as conn:
-                block = load_block(conn) if like_semantics(conn) else None
+                block = load_block(conn, self._closed.is_set) if like_semantics(conn) \
+                    else None
         except Exception:  # noqa: BLE001 - the search falls back to SQL, never wrong
+            # (LoadStopped among them: the window is closing)
             block = None
         with self._lock:
             if generation != self._generation:

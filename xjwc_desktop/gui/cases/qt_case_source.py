@@ -99,6 +99,12 @@ class QtCaseSource(QObject):
         index.prefetch_text()  # keyword search: its texts load in the background
         self._on_filter(self.view.filter)
 
+    def shutdown(self) -> None:
+        """The window is closing: stop loading the search texts (a million cases' take a
+        second or two), so the database closes with no connection left on it."""
+        if self.index is not None:
+            self.index.texts.close()
+
     def load_reference(self, on_done: Callable[[Reference], None]) -> None:
         self.tasks.read(lambda db: _read_reference(db), on_done)
 

@@ -105,4 +105,5 @@ class QtWorkspace(QObject):
         """Before the window goes: stop the timers, let running work end, free the page."""
         self.sync.shutdown()
         self.tasks.shutdown()
+        self.source.shutdown()
         self.map.dispose()
