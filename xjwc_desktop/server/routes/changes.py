@@ -26,12 +26,13 @@ from xjwc_desktop.server.push import (
 from xjwc_desktop.server.routes.deps import (
     REFUSALS,
     DeviceDep,
+    OrjsonRoute,
     ServerDep,
     json_response,
     refuse,
 )
 
-router = APIRouter()
+router = APIRouter(route_class=OrjsonRoute)
 
 PUSH_DESCRIPTION = (
     f"At most {MAX_CHANGES:,} changes, applied once each in the device's order. Each change "

@@ -10,9 +10,15 @@ from fastapi import APIRouter, HTTPException, Query
 from xjwc_desktop.core.sync.messages import Check, CheckAnswer, DigestAnswer, RowsRequest, TableRows
 from xjwc_desktop.core.sync.schema import is_synced
 from xjwc_desktop.server import feed
-from xjwc_desktop.server.routes.deps import REFUSALS, DeviceDep, ServerDep, json_response
+from xjwc_desktop.server.routes.deps import (
+    REFUSALS,
+    DeviceDep,
+    OrjsonRoute,
+    ServerDep,
+    json_response,
+)
 
-router = APIRouter()
+router = APIRouter(route_class=OrjsonRoute)
 
 
 def _known(tables) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from xjwc_desktop.core.sync.messages import Refusal
 from xjwc_desktop.core.sync.transport import WORKSTATION_HEADER
@@ -24,6 +27,34 @@ REFUSALS = {401: {"model": Refusal, "description": "no, unknown or revoked token
 def json_response(data, status: int = 200) -> Response:
     """JSON by orjson, as it is (the bulky answers skip a second pass through models)."""
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+class _OrjsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                # What orjson refuses and the standard parser takes (NaN, Infinity, lone
+                # surrogates, integers over 64 bits) is read as before, so such a change is
+                # still refused one by one with its reason, not the whole push.
+                self._json = json.loads(body)
+        return self._json
+
+
+class OrjsonRoute(APIRoute):
+    """A route whose JSON body is parsed by orjson: the standard parser took an eighth of
+    the office server's time under 20 pushing workstations (a push of 200 edits is
+    300 KB)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def parse_with_orjson(request: Request) -> Response:
+            return await handler(_OrjsonRequest(request.scope, request.receive))
+
+        return parse_with_orjson
 
 
 def client_of(request: Request) -> str | None:
