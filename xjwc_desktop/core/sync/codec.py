@@ -28,6 +28,10 @@ def to_wire(kind: str, value: Any) -> Any:
         return None
     if kind == DATETIME:
         if isinstance(value, dt.datetime):
+            # isoformat is several times faster (every date-time PostgreSQL returns passes
+            # here); strftime's %Y does not pad a year before 1000, and an offset is dropped
+            if value.year >= 1000 and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
             return value.strftime(DATETIME_FORMAT)
         return value if len(value) == 26 else _normalise_datetime(value)
     if kind == BOOL:

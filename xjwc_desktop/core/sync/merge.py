@@ -70,10 +70,8 @@ def _content(table: SyncedTable) -> list[str]:
 
 def _merge_groups(table: SyncedTable, server: dict, base: dict, after: dict,
                   changed: set[str], decision: Decision) -> None:
-    for group in table.groups():
+    for group in table.groups_touching(changed):
         touched = group & changed
-        if not touched:
-            continue
         cols = sorted(group)
         srv = {c: server.get(c) for c in cols}
         mine = {c: after.get(c) for c in cols}

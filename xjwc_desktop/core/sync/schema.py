@@ -63,10 +63,24 @@ class SyncedTable:
 
     def groups(self) -> list[frozenset[str]]:
         """Sets of columns that merge together: the workflow unit, then one per column."""
+        return list(self._groups)
+
+    @cached_property
+    def _groups(self) -> tuple[frozenset[str], ...]:
         rest = [c for c in self.columns if c not in BOOKKEEPING]
         if self.name == Case.__tablename__:
-            return [CASE_WORKFLOW] + [frozenset({c}) for c in rest if c not in CASE_WORKFLOW]
-        return [frozenset({c}) for c in rest]
+            return (CASE_WORKFLOW, *(frozenset({c}) for c in rest if c not in CASE_WORKFLOW))
+        return tuple(frozenset({c}) for c in rest)
+
+    @cached_property
+    def _group_index(self) -> dict[str, int]:
+        return {c: n for n, group in enumerate(self._groups) for c in group}
+
+    def groups_touching(self, columns) -> list[frozenset[str]]:
+        """The groups holding any of ``columns``, in the order of :meth:`groups` (a push
+        of 200 one-field edits of cases looked at 40 groups per edit)."""
+        index = self._group_index
+        return [self._groups[n] for n in sorted({index[c] for c in columns if c in index})]
 
 
 def _kind(column) -> str:
