@@ -25,6 +25,10 @@ from xjwc_desktop.core.storage.reference import install_reference_data
 from xjwc_desktop.core.sync.schema import synced_tables
 from xjwc_desktop.core.workflow.attachments import files_folder
 
+#: PostgreSQL connections kept open (ten more may be opened at a peak): about the
+#: number of workstations that sync at the same moment in a street office.
+PG_POOL = 20
+
 
 @dataclass
 class ServerDatabase:
@@ -67,8 +71,11 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None,
         default_dir = Path(f"{parsed.database}.snapshots")
         files_dir_default = files_folder(Path(parsed.database))
     elif parsed.get_backend_name() == "postgresql":
+        # Pushes of different devices run side by side (sequencer.py): with SQLAlchemy's
+        # default pool (5 + 10 overflow) the 16th waited for a connection and every
+        # overflow connection was opened and closed again per request.
         engine = create_engine(parsed.set(drivername="postgresql+psycopg"),
-                               pool_pre_ping=True)
+                               pool_pre_ping=True, pool_size=PG_POOL, max_overflow=10)
         _migrate_postgresql(engine, url)
         name = parsed.database or "xjwc"
         default_dir = Path.home() / ".cache" / "xjwc_desktop" / "snapshots" / name
