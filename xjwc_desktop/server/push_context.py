@@ -31,17 +31,12 @@ from xjwc_desktop.core.sync.rows import (
     quoted,
     read_rows,
     statement,
-    update_sql,
     with_ids,
 )
 from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
+from xjwc_desktop.server import bulk
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
-
-
-def _columns(rows: list[dict], keys) -> dict[str, list]:
-    """Rows of parameters as one list per key (the arrays an ``unnest`` takes)."""
-    return {k: [row[k] for row in rows] for k in keys}
 
 #: Tables in the order their rows may go in (a table after those its foreign keys name).
 INSERT_ORDER = {t.name: n for n, t in enumerate(Base.metadata.sorted_tables)}
@@ -212,18 +207,23 @@ class PushContext:
         # Emptied first: statements that fail are not sent again by the next call (the
         # careful retry rolls back to its savepoint and goes on with the next change).
         self.inserts, self.updates = defaultdict(list), defaultdict(list)
+        sqlite = self.dialect == "sqlite"
         for name in sorted(inserts, key=INSERT_ORDER.__getitem__):
             for cols, params in inserts[name]:  # in the push's order within a table
-                self.conn.execute(statement(insert_sql(synced_table(name), cols)), params)
+                sql = insert_sql(synced_table(name), cols)
+                if sqlite:
+                    bulk.executemany(self.conn, sql, params)
+                else:
+                    self.conn.execute(statement(sql), params)
         for (name, cols), params in updates.items():
-            self.conn.execute(statement(update_sql(synced_table(name), cols)), params)
+            bulk.update_rows(self.conn, synced_table(name), cols, params)
 
     def flush(self, pushed_through: int) -> None:
         """Write the push's feed rows, applied change ids, counts and the device's place.
 
         On PostgreSQL this runs in the ordered section every push passes in turn
         (sequencer.py), so it is kept to a few statements: the feed rows and the change
-        ids each go as one ``INSERT … SELECT FROM unnest(arrays)`` (an ``executemany`` of
+        ids each go as one ``INSERT … SELECT FROM json_to_recordset`` (an ``executemany`` of
         200 rows cost the server's Python more than the database its work)."""
         self.write_pending()
         conn = self.conn
@@ -235,24 +235,22 @@ class PushContext:
             if postgres:
                 conn.execute(statement(
                     "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
-                    "SELECT * FROM unnest(CAST(:t AS text[]), CAST(:r AS text[]), "
-                    "CAST(:s AS bigint[]), CAST(:d AS text[]), CAST(:v AS boolean[]))"
-                    + upsert), _columns(feed, "trsdv"))
+                    "SELECT t, r, s, d, v FROM json_to_recordset(CAST(:rows AS json)) "
+                    "AS x(t text, r text, s bigint, d text, v boolean)" + upsert),
+                    {"rows": bulk.as_json(feed)})
             else:
-                conn.execute(statement(
-                    "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
-                    "VALUES (:t, :r, :s, :d, :v)" + upsert), feed)
+                bulk.executemany(conn, "INSERT INTO sync_rows (tbl, row_id, seq, device_id, "
+                                 "verbatim) VALUES (:t, :r, :s, :d, :v)" + upsert, feed)
         if self.applied and postgres:
             conn.execute(statement(
                 "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
-                "received_at) SELECT * FROM unnest(CAST(:c AS text[]), CAST(:d AS text[]), "
-                "CAST(:s AS bigint[]), CAST(:r AS text[]), CAST(:q AS bigint[]), "
-                "CAST(:at AS timestamp[]))"), _columns(self.applied, ("c", "d", "s", "r", "q",
-                                                                       "at")))
+                "received_at) SELECT c, d, s, r, q, at FROM json_to_recordset(CAST(:rows AS "
+                "json)) AS x(c text, d text, s bigint, r text, q bigint, at timestamp)"),
+                {"rows": bulk.as_json(self.applied)})
         elif self.applied:
-            conn.execute(statement(
-                "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
-                "received_at) VALUES (:c, :d, :s, :r, :q, :at)"), self.applied)
+            bulk.executemany(conn, "INSERT INTO sync_changes (change_id, device_id, "
+                             "device_seq, result, seq, received_at) "
+                             "VALUES (:c, :d, :s, :r, :q, :at)", self.applied)
         for tbl, (total, deleted) in self.counts.items():
             if total or deleted:
                 conn.execute(text(
