@@ -64,6 +64,9 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
     not foresee), the whole attempt is taken back and the push is applied again with a
     savepoint around each change, so only that one is set aside.
     """
+    # The schema checks read only the change: made before the write transaction, they do
+    # not lengthen SQLite's single writer or hold PostgreSQL's locks.
+    problems = [validate.problem(c) for c in changes]
     with push_transaction(engine, device, changes) as order:
         conn = order.conn
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
@@ -75,7 +78,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
             ctx = PushContext(conn, device, conn.dialect.name, first_seq, server_id)
             ctx.preload([c for c in changes if c["id"] not in known])
             results, last = [], through
-            for change in changes:
+            for change, malformed in zip(changes, problems, strict=True):
                 if change["id"] in known:
                     results.append({**known[change["id"]], "duplicate": True})
                     continue
@@ -87,7 +90,7 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
                     raise PushRefused(
                         f"修改序号 {change['seq']} 比本设备已上传的第 {last} 条超前太多"
                         f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。", "seq")
-                result = _apply_one(ctx, change, careful)
+                result = _apply_one(ctx, change, careful, malformed)
                 ctx.record(change, result)
                 last = change["seq"]
                 results.append(result)
@@ -116,10 +119,10 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool) -> dict[str, Any]:
+def _apply_one(ctx: PushContext, change: dict[str, Any], careful: bool,
+               malformed: str | None) -> dict[str, Any]:
     tbl, row_id, op = change["tbl"], change["row_id"], change["op"]
     result: dict[str, Any] = {"id": change["id"], "tbl": tbl, "row_id": row_id}
-    malformed = validate.problem(change)
     if not is_synced(tbl) or op not in ("insert", "update", "delete"):
         return {**result, "outcome": "refused", "drop_local": False, "reason": malformed}
     table = synced_table(tbl)
