@@ -242,18 +242,18 @@ TRIGGERS = ("cases_dashboard_ai", "cases_dashboard_au", "cases_dashboard_ad",
             "cases_places_ai", "cases_places_au", "cases_places_ad")
 
 
-def mark_cases(conn: Connection, ids: list[str]) -> None:
-    """Mark the months of the cases ``ids`` as they are now (their 受理 and 立案 dates): what
-    the triggers do row by row, for a bulk write that runs without them — called before
-    the write (the old months) and after it (the new ones)."""
-    ids_json = orjson.dumps(ids).decode()
-    for dirty, column in ((DIRTY, "reported_at"), (DIRTY, "registered_at"),
-                          (DIRTY_PLACES, "reported_at")):
+def mark_months_of(conn: Connection, dirty: str, dates) -> None:
+    """Mark the months of the stored dates ``dates`` (texts, NULLs skipped) in the dirty
+    table ``dirty``, as the triggers compute them: for a bulk write that ran without the
+    triggers. Only the first seven characters decide a month, so each distinct one is
+    sent once."""
+    if dirty not in (DIRTY.name, DIRTY_PLACES.name):
+        raise ValueError(dirty)
+    heads = sorted({d[:7] for d in dates if d is not None})
+    if heads:
         conn.exec_driver_sql(
-            f"INSERT OR IGNORE INTO {dirty.name} (month) "
-            f"SELECT DISTINCT {_MONTH_SQL.format(column)} FROM cases "
-            f"WHERE id IN (SELECT value FROM json_each(?)) AND {column} IS NOT NULL",
-            (ids_json,))
+            f"INSERT OR IGNORE INTO {dirty} (month) SELECT DISTINCT "
+            f"{_MONTH_SQL.format('value')} FROM json_each(?)", (orjson.dumps(heads).decode(),))
 
 
 def _as_datetime(value) -> dt.datetime:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+import orjson
 from sqlalchemy import Connection, text
 
 
@@ -65,7 +66,7 @@ def bulk_insert(conn: Connection, table: str, rows: int) -> Iterator[None]:
     updated row by row by its trigger between those inserts, costs three times what
     filling it at the end does. Both are undone before the transaction commits (the
     trigger is dropped and recreated inside it, so no other connection ever sees it
-    missing). Used by imports and by the sync engine's pulls.
+    missing). Used by imports (the sync engine sets every trigger aside: sync/bulk_triggers).
     """
     previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB, for this insert only
@@ -85,3 +86,23 @@ def bulk_insert(conn: Connection, table: str, rows: int) -> Iterator[None]:
             conn.exec_driver_sql(trigger)
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
+
+
+def index_cases(conn: Connection, ids: Sequence[str]) -> None:
+    """Put the cases ``ids`` into the R*Tree (what ``cases_rtree_ai`` does row by row), for
+    a bulk write that ran without the trigger."""
+    if ids:
+        conn.exec_driver_sql(
+            "INSERT INTO case_rtree SELECT rowid, lon, lon, lat, lat FROM cases "
+            "WHERE id IN (SELECT value FROM json_each(?))", (orjson.dumps(list(ids)).decode(),))
+
+
+def reindex_cases(conn: Connection, ids: Sequence[str]) -> None:
+    """Move the R*Tree entries of the cases ``ids`` to their positions now (what
+    ``cases_rtree_au`` does row by row)."""
+    if ids:
+        conn.exec_driver_sql(
+            "UPDATE case_rtree SET (min_lon, max_lon, min_lat, max_lat) = "
+            "(SELECT lon, lon, lat, lat FROM cases WHERE rowid = case_rtree.id) "
+            "WHERE id IN (SELECT rowid FROM cases WHERE id IN (SELECT value FROM json_each(?)))",
+            (orjson.dumps(list(ids)).decode(),))

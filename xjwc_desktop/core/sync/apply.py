@@ -18,7 +18,7 @@ import contextlib
 import gc
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -26,13 +26,10 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from xjwc_desktop.core.errors import XjwcError
-from xjwc_desktop.core.reporting import month_cache
-from xjwc_desktop.core.storage.spatial import bulk_insert
+from xjwc_desktop.core.sync import bulk_triggers
 from xjwc_desktop.core.sync.codec import to_sqlite
 from xjwc_desktop.core.sync.rows import chunks, quoted
 from xjwc_desktop.core.sync.schema import BLOB, synced_table
-
-BULK_MARKS_FROM = 1_000  # cases in a batch from which months are marked set-wise
 
 
 class PendingLocalChanges(XjwcError):
@@ -61,16 +58,42 @@ def _pending_among(conn: Connection, table: str, ids_json: str) -> bool:
         "(SELECT value FROM json_each(?)) LIMIT 1", (table, ids_json)).first() is not None
 
 
-def apply_tables(conn: Connection, tables: list[dict[str, Any]]) -> dict[str, list[str]]:
+def apply_tables(conn: Connection, tables: list[dict[str, Any]], *,
+                 retry_in_place: bool = True) -> dict[str, list[str]]:
     """Upsert the rows of a pull batch (``[{name, columns, rows}]``, parents first).
 
     Returns the ids written per table. Raises :class:`PendingLocalChanges` (the caller's
-    transaction must roll back) when a row has local changes still to push.
+    transaction must roll back) when a row has local changes still to push. A table whose
+    rows break a constraint (unique values swapped within the batch) is retried row by row
+    inside a savepoint; with ``retry_in_place=False`` there is no savepoint and the
+    IntegrityError goes to the caller, who takes back the transaction and applies the batch
+    again (see :func:`apply_batch`): a savepoint makes SQLite copy every page the batch
+    touches to a sub-journal first.
     """
     written: dict[str, list[str]] = {}
     with _no_cycle_collector():
         for part in tables:
-            _apply_table(conn, part, written)
+            _apply_table(conn, part, written, retry_in_place)
+    return written
+
+
+def apply_batch(engine: Engine, tables: list[dict[str, Any]],
+                then: Callable[[Connection], None] | None = None) -> dict[str, list[str]]:
+    """:func:`apply_tables` in one transaction of its own, with ``then(conn)`` (the pull
+    saves its cursor there). First without savepoints; a batch that breaks a constraint is
+    taken back whole and applied again with its rows retried one by one."""
+    try:
+        with applying(engine) as conn:
+            written = apply_tables(conn, tables, retry_in_place=False)
+            if then is not None:
+                then(conn)
+        return written
+    except (IntegrityError, sqlite3.IntegrityError):
+        pass
+    with applying(engine) as conn:
+        written = apply_tables(conn, tables)
+        if then is not None:
+            then(conn)
     return written
 
 
@@ -87,7 +110,8 @@ def _no_cycle_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list[str]]) -> None:
+def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list[str]],
+                 retry_in_place: bool) -> None:
     """Upsert one table of a batch (see :func:`apply_tables`)."""
     table = synced_table(part["name"])
     columns = part["columns"]
@@ -107,46 +131,42 @@ def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list
                 for row in part["rows"]]
     else:
         rows = part["rows"]
-    try:
-        # In a savepoint: a failure takes back the rows and the triggers' removal
-        # alike, and the rows are tried again one by one below.
-        with conn.begin_nested(), bulk_insert(conn, table.name, len(rows)), \
-                _months_in_bulk(conn, table.name, ids):
-            _write_rows(conn, table.name, columns, rows, ids_json)
-    except (IntegrityError, sqlite3.IntegrityError):  # ours, or the driver's own
-        _apply_one_by_one(conn, table.name, columns, rows)
+    if not retry_in_place:
+        with _large_cache(conn), \
+                bulk_triggers.set_aside(conn, table.name, columns, len(rows)) as batch:
+            _write_rows(conn, table.name, columns, rows, ids_json, batch)
+    else:
+        try:
+            # In a savepoint: a failure takes back the rows and the triggers' work alike,
+            # and the rows are tried again one by one below.
+            with conn.begin_nested(), _large_cache(conn), \
+                    bulk_triggers.set_aside(conn, table.name, columns, len(rows)) as batch:
+                _write_rows(conn, table.name, columns, rows, ids_json, batch)
+        except (IntegrityError, sqlite3.IntegrityError):  # ours, or the driver's own
+            _apply_one_by_one(conn, table.name, columns, rows)
     written.setdefault(table.name, []).extend(ids)
 
 
 @contextlib.contextmanager
-def _months_in_bulk(conn: Connection, table: str, ids: list[str]) -> Iterator[None]:
-    """For a large batch of cases: the dashboard's month marks set-wise (the months of the
-    rows before and after), not by the triggers row by row (six statements per edited row).
-    The triggers are dropped and recreated inside the caller's transaction."""
-    if table != "cases" or len(ids) < BULK_MARKS_FROM:
+def _large_cache(conn: Connection) -> Iterator[None]:
+    """A larger page cache for a batch: its rows touch pages all over a dozen indexes, and
+    with SQLite's default 2 MB cache most of the time went to reading them again."""
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB, for this batch only
+    try:
         yield
-        return
-    marks = ", ".join(f"'{t}'" for t in month_cache.TRIGGERS)
-    saved = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = "
-                                 f"'trigger' AND name IN ({marks})").all()
-    if len(saved) != len(month_cache.TRIGGERS):
-        yield
-        return
-    month_cache.mark_cases(conn, ids)
-    for name, _sql in saved:
-        conn.exec_driver_sql(f"DROP TRIGGER {name}")
-    yield
-    month_cache.mark_cases(conn, ids)
-    for _name, sql in saved:
-        conn.exec_driver_sql(sql)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _write_rows(conn: Connection, name: str, columns: list[str], rows: list,
-                ids_json: str | None = None) -> None:
+                ids_json: str | None = None,
+                batch: bulk_triggers.BatchWrite | None = None) -> None:
     """New rows are inserted; rows this workstation has get only the columns that differ.
 
     Setting every column of an existing row would rewrite every index of the table (a
     dozen for cases) and fire every column trigger; an edit of one text touches none.
+    ``batch``, if given, is told what was written (the table's triggers are set aside).
     """
     id_pos = columns.index("id")
     if ids_json is None:
@@ -167,6 +187,10 @@ def _write_rows(conn: Connection, name: str, columns: list[str], rows: list,
         changed = tuple(i for i, (a, b) in enumerate(zip(row, old, strict=True)) if a != b)
         if changed:
             updates[changed].append(tuple(row[i] for i in changed) + (row[id_pos],))
+            if batch is not None:
+                batch.updated.setdefault(changed, []).append((old, row))
+    if batch is not None:
+        batch.inserted = inserts
     if inserts:
         marks = ", ".join("?" * len(columns))
         driver.executemany(f'INSERT INTO "{name}" ({quoted(columns)}) VALUES ({marks})',

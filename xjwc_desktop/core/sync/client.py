@@ -25,7 +25,12 @@ from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import Database, writing
 from xjwc_desktop.core.sync import files, outbox, state
-from xjwc_desktop.core.sync.apply import PendingLocalChanges, apply_tables, applying, delete_rows
+from xjwc_desktop.core.sync.apply import (
+    PendingLocalChanges,
+    apply_batch,
+    applying,
+    delete_rows,
+)
 from xjwc_desktop.core.sync.check import Checker
 from xjwc_desktop.core.sync.transport import (
     PROTOCOL,
@@ -279,10 +284,8 @@ class SyncClient:
     def _apply_batch(self, batch: dict, report: SyncReport) -> dict[str, list[str]]:
         for _attempt in range(RETRIES):
             try:
-                with applying(self.db.engine) as conn:
-                    written = apply_tables(conn, batch["tables"])
-                    state.put(conn, "cursor", batch["cursor"])
-                return written
+                return apply_batch(self.db.engine, batch["tables"],
+                                   lambda conn: state.put(conn, "cursor", batch["cursor"]))
             except PendingLocalChanges:
                 # Someone wrote while we pulled: let the server judge that first.
                 self._push(report)
@@ -292,8 +295,7 @@ class SyncClient:
         """Apply rows fetched by the check (outside the feed; the cursor stays)."""
         for _attempt in range(RETRIES):
             try:
-                with applying(self.db.engine) as conn:
-                    return apply_tables(conn, [part]).get(part["name"], [])
+                return apply_batch(self.db.engine, [part]).get(part["name"], [])
             except PendingLocalChanges:
                 self._push(SyncReport())
         raise SyncError("核对时本机一直有新的修改，请稍后再同步一次。")
