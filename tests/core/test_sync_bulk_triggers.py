@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from xjwc_desktop.core.storage.database import open_database
 from xjwc_desktop.core.sync import bulk_triggers
-from xjwc_desktop.core.sync.apply import apply_batch, apply_tables, applying
+from xjwc_desktop.core.sync.apply import apply_batch, apply_tables, applying, checkpoint
 from xjwc_desktop.core.sync.rows import iter_all_rows, table_digests
 from xjwc_desktop.core.sync.schema import synced_table, synced_tables
 
@@ -189,3 +189,17 @@ def test_a_trigger_not_known_keeps_its_table_row_by_row(pair, monkeypatch):
         cases = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
     assert seen == 150
     assert in_rtree == cases
+
+
+def test_a_pull_batch_lets_the_log_grow_and_leaves_the_setting_as_it_was(pair):
+    _per_row, db = pair
+    apply_batch(db.engine, a_batch(wire_cases(db)), wal_pages=50_000)
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    checkpoint(db.engine)
+    with db.engine.connect() as conn:
+        busy, log, copied = conn.connection.driver_connection.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0
+    assert log == copied

@@ -37,11 +37,17 @@ class PendingLocalChanges(XjwcError):
 
 
 @contextlib.contextmanager
-def applying(engine: Engine) -> Iterator[Connection]:
-    """A connection in one transaction with the outbox triggers quiet and foreign keys off."""
+def applying(engine: Engine, *, wal_pages: int | None = None) -> Iterator[Connection]:
+    """A connection in one transaction with the outbox triggers quiet and foreign keys off.
+
+    ``wal_pages``: the write-ahead log may grow to this many pages before this commit
+    copies it into the database (SQLite's default is 1,000), see :func:`apply_batch`."""
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         raw.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
+        if wal_pages is not None:
+            previous = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            raw.execute(f"PRAGMA wal_autocheckpoint = {int(wal_pages)}")
         conn.execution_options(immediate=True)
         try:
             with conn.begin():
@@ -50,6 +56,15 @@ def applying(engine: Engine) -> Iterator[Connection]:
                 conn.execute(text("DELETE FROM sync_applying"))
         finally:
             raw.execute("PRAGMA foreign_keys = ON")
+            if wal_pages is not None:
+                raw.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the write-ahead log into the database now, as far as no reader needs it (after
+    a catch-up whose batches let it grow: the next ordinary write would pay for it)."""
+    with engine.connect() as conn:
+        conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _pending_among(conn: Connection, table: str, ids_json: str) -> bool:
@@ -78,19 +93,25 @@ def apply_tables(conn: Connection, tables: list[dict[str, Any]], *,
 
 
 def apply_batch(engine: Engine, tables: list[dict[str, Any]],
-                then: Callable[[Connection], None] | None = None) -> dict[str, list[str]]:
+                then: Callable[[Connection], None] | None = None, *,
+                wal_pages: int | None = None) -> dict[str, list[str]]:
     """:func:`apply_tables` in one transaction of its own, with ``then(conn)`` (the pull
     saves its cursor there). First without savepoints; a batch that breaks a constraint is
-    taken back whole and applied again with its rows retried one by one."""
+    taken back whole and applied again with its rows retried one by one.
+
+    ``wal_pages`` (see :func:`applying`): a catch-up's batches each rewrite the same index
+    pages; copying the log into the database after every batch (each writes more than
+    SQLite's 1,000 pages) copied and synced them again each time. Committed batches are
+    as durable either way: the log is the database until it is copied."""
     try:
-        with applying(engine) as conn:
+        with applying(engine, wal_pages=wal_pages) as conn:
             written = apply_tables(conn, tables, retry_in_place=False)
             if then is not None:
                 then(conn)
         return written
     except (IntegrityError, sqlite3.IntegrityError):
         pass
-    with applying(engine) as conn:
+    with applying(engine, wal_pages=wal_pages) as conn:
         written = apply_tables(conn, tables)
         if then is not None:
             then(conn)

@@ -29,6 +29,7 @@ from xjwc_desktop.core.sync.apply import (
     PendingLocalChanges,
     apply_batch,
     applying,
+    checkpoint,
     delete_rows,
 )
 from xjwc_desktop.core.sync.check import Checker
@@ -48,6 +49,9 @@ PUSH_BATCH = 1000
 # it 150 ms at load 4-5; 5,000 held it 33-56 ms. A catch-up is as fast (the next batch
 # downloads while one applies) and holds less memory (bench_catchup: 288 → 173 MB).
 PULL_BATCH = 5_000
+# Pages the write-ahead log may hold during a pull before a commit copies it into the
+# database (SQLite's default: 1,000, fewer than one catch-up batch writes): 80 MB.
+PULL_WAL_PAGES = 20_000
 RETRIES = 3
 RESUMED = ("本机数据库是从较早的备份恢复的（服务器已收到本设备至第 {expected} 条修改）："
            "本机尚未上传的 {waiting} 条修改已重新编号并上传，服务器上较新的数据随后下载。")
@@ -268,6 +272,8 @@ class SyncClient:
                     report.pulled += len(ids)
                 self.progress(report.pulled, 0, f"已下载 {report.pulled:,} 条记录")
                 if not batch["more"]:
+                    if report.pulled > self.pull_batch:
+                        checkpoint(self.db.engine)
                     self.fetch_photos(pulled.get("case_attachments", ()))
                     return pulled
 
@@ -285,7 +291,8 @@ class SyncClient:
         for _attempt in range(RETRIES):
             try:
                 return apply_batch(self.db.engine, batch["tables"],
-                                   lambda conn: state.put(conn, "cursor", batch["cursor"]))
+                                   lambda conn: state.put(conn, "cursor", batch["cursor"]),
+                                   wal_pages=PULL_WAL_PAGES)
             except PendingLocalChanges:
                 # Someone wrote while we pulled: let the server judge that first.
                 self._push(report)
