@@ -26,15 +26,19 @@ def pull(engine: Engine, device_id: str | None, since: int, limit: int) -> dict[
     limit = max(1, min(limit, MAX_PULL))
     with engine.connect() as conn:
         upper = latest_seq(conn)
-        feed = conn.execute(text(
-            "SELECT tbl, row_id, seq FROM sync_rows WHERE seq > :since AND seq <= :upper "
+        result = conn.execute(text(
+            "SELECT tbl, seq FROM sync_rows WHERE seq > :since AND seq <= :upper "
             "AND NOT (coalesce(device_id, '') = :dev AND verbatim = :t) "
             "ORDER BY seq LIMIT :n"),
             {"since": since, "upper": upper, "dev": device_id or "", "t": True,
-             "n": limit}).fetchall()
+             "n": limit})
+        try:
+            feed = result.cursor.fetchall()  # plain tuples (tbl, seq): see _feed_rows
+        finally:
+            result.close()
         more = len(feed) == limit
-        cursor = feed[-1].seq if more else max(upper, since)
-        present = {f.tbl for f in feed}
+        cursor = feed[-1][1] if more else max(upper, since)
+        present = {tbl for tbl, _seq in feed}
         tables = []
         for table in synced_tables():
             if table.name in present:
