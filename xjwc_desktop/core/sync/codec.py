@@ -98,15 +98,27 @@ def row_to_wire(kinds: Sequence[str], raw: Sequence[Any]) -> list[Any]:
 
 def wire_converter(kinds: Sequence[str]):
     """A fast ``raw row -> wire row`` for one table: only the columns whose driver value
-    can differ from the wire form are touched (texts and integers pass as they are)."""
-    touched = [(i, k) for i, k in enumerate(kinds) if k in (DATETIME, BOOL, REAL, BLOB, DATE)]
+    can differ from the wire form are touched (texts and integers pass as they are), and
+    the common case of each kind is passed over without a call: a date-time already in
+    its 26-character text, a real already a float. One loop per kind: a catch-up converts
+    every row it serves, and the kind tests of one loop for all cost half the time."""
+    datetimes = tuple(i for i, k in enumerate(kinds) if k == DATETIME)
+    reals = tuple(i for i, k in enumerate(kinds) if k == REAL)
+    others = tuple((i, k) for i, k in enumerate(kinds) if k in (BOOL, BLOB, DATE))
 
     def convert(raw: Sequence[Any]) -> list[Any]:
         row = list(raw)
-        for i, kind in touched:
+        for i in datetimes:
             value = row[i]
-            if value is not None and not (kind == DATETIME and type(value) is str
-                                          and len(value) == 26):
+            if value is not None and (type(value) is not str or len(value) != 26):
+                row[i] = to_wire(DATETIME, value)
+        for i in reals:
+            value = row[i]
+            if type(value) is not float and value is not None:
+                row[i] = to_wire(REAL, value)
+        for i, kind in others:
+            value = row[i]
+            if value is not None:
                 row[i] = to_wire(kind, value)
         return row
 
