@@ -145,7 +145,8 @@ def set_aside(conn: Connection, table: str, columns: Sequence[str],
     (a small batch, a table with a trigger not known here, a database not SQLite): then
     they fire row by row as for any write.
     """
-    triggers = table_triggers(conn, table) if rows >= BULK_FROM else []
+    sqlite = conn.dialect.name == "sqlite"
+    triggers = table_triggers(conn, table) if sqlite and rows >= BULK_FROM else []
     if not triggers or not can_set_aside(triggers):
         yield None
         return
