@@ -203,3 +203,14 @@ def test_a_pull_batch_lets_the_log_grow_and_leaves_the_setting_as_it_was(pair):
             "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0
     assert log == copied
+
+
+def test_an_update_trigger_without_a_column_list_watches_every_column():
+    write = bulk_triggers.BatchWrite(["id", "a", "b"])
+    write.updated = {(1,): [(("x", 1, 2), ("x", 5, 2))], (2,): [(("y", 3, 4), ("y", 3, 6))]}
+    assert write.updated_ids(None) == ["x", "y"]
+    assert write.updated_ids(frozenset({"b"})) == ["y"]
+    assert write.updated_values("a", None) == {1, 5, 3}
+    assert bulk_triggers._watched("CREATE TRIGGER t AFTER UPDATE ON c BEGIN SELECT 1; END") is None
+    assert bulk_triggers._watched(
+        'CREATE TRIGGER t AFTER UPDATE OF lon, "lat" ON c BEGIN SELECT 1; END') == {"lon", "lat"}

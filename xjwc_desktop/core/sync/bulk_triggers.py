@@ -52,23 +52,24 @@ class BatchWrite:
         pos = self.columns.index(column)
         return {row[pos] for row in self.inserted}
 
-    def updated_values(self, column: str, watching: frozenset[str]) -> set:
+    def updated_values(self, column: str, watching: frozenset[str] | None) -> set:
         """Old and new values of ``column`` in the updated rows whose UPDATE set one of
-        ``watching`` (when ``AFTER UPDATE OF`` fires)."""
+        ``watching`` (when ``AFTER UPDATE OF`` fires; None: any column, ``AFTER UPDATE``)."""
         pos = self.columns.index(column)
         values: set = set()
-        for changed, pairs in self.updated.items():
-            if watching.intersection(self.columns[i] for i in changed):
-                for old, new in pairs:
-                    values.add(old[pos])
-                    values.add(new[pos])
+        for old, new in self._updated_pairs(watching):
+            values.add(old[pos])
+            values.add(new[pos])
         return values
 
-    def updated_ids(self, watching: frozenset[str]) -> list[str]:
+    def updated_ids(self, watching: frozenset[str] | None) -> list[str]:
         pos = self.columns.index("id")
-        return [new[pos] for changed, pairs in self.updated.items()
-                if watching.intersection(self.columns[i] for i in changed)
-                for _old, new in pairs]
+        return [new[pos] for _old, new in self._updated_pairs(watching)]
+
+    def _updated_pairs(self, watching: frozenset[str] | None) -> Iterator[tuple]:
+        for changed, pairs in self.updated.items():
+            if watching is None or watching.intersection(self.columns[i] for i in changed):
+                yield from pairs
 
 
 def _marks(dirty: str, dates: tuple[str, ...]):
@@ -86,10 +87,11 @@ def _marks(dirty: str, dates: tuple[str, ...]):
     return on_insert, on_update
 
 
-def _watched(sql: str) -> frozenset[str]:
+def _watched(sql: str) -> frozenset[str] | None:
+    """The columns of ``AFTER UPDATE OF ...``; None for a trigger on any update."""
     found = _UPDATE_OF.search(sql)
-    if found is None:  # AFTER UPDATE of any column
-        raise ValueError(f"no column list in {sql[:60]!r}")
+    if found is None:
+        return None
     return frozenset(c.strip().strip('"') for c in found.group(1).split(","))
 
 
