@@ -68,28 +68,30 @@ def month_rows(conn: Connection, months: list[int] | None = None) -> list[dict]:
     live = [e["live"]]
     where_sets = [live] if months is None else [
         [*live, *_month_period(m).clause(Case.reported_at)] for m in months]
-    cells: dict[tuple[int, str], list[int]] = defaultdict(list)
     grids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     # One GROUP BY gives both: a case counts in its cell if it lies on the raster (CAST
     # truncates toward zero, so the west and south edges are tested apart) and in its grid.
     inside = and_(Case.lon >= raster.lon0, Case.lat >= raster.lat0)
-    cell_of: dict[tuple[int, str, int, int], int] = defaultdict(int)
+    cells_of: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
     for where in where_sets:
         for m, code, x, y, on_raster, grid, n in conn.execute(
                 select(month, category, ix, iy, inside, Case.grid_code, func.count())
                 .where(*where).group_by(month, category, ix, iy, inside, Case.grid_code)):
             key = (int(m), code)
             if on_raster and 0 <= x < raster.width and 0 <= y < raster.height:
-                cell_of[(*key, int(x) * raster.height + int(y))] += int(n)
+                cell = int(x) * raster.height + int(y)
+                counts = cells_of[key]
+                counts[cell] = counts.get(cell, 0) + int(n)
             if grid is not None:
                 grids[key][grid] = grids[key].get(grid, 0) + int(n)
-    for (m, code, cell), n in sorted(cell_of.items()):
-        cells[(m, code)].extend((cell, n))
     sig = signature(raster)
+    # Each month and category sorted apart: one sort of every cell of every month would be
+    # one C call holding the GIL for 100 ms and more, and the window waits for the GIL.
     return [{"month": m, "category_code": code, "raster": sig,
-             "cells": orjson.dumps(cells.get((m, code), [])).decode(),
+             "cells": orjson.dumps([v for item in sorted(cells_of.get((m, code), {}).items())
+                                    for v in item]).decode(),
              "grids": orjson.dumps(grids.get((m, code), {})).decode()}
-            for m, code in sorted(set(cells) | set(grids))]
+            for m, code in sorted(set(cells_of) | set(grids))]
 
 
 def _month_period(month: int) -> Period:
