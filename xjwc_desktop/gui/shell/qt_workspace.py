@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.queries.case_ref import CaseRef
@@ -32,6 +32,7 @@ from xjwc_desktop.gui.map.qt_layer_panel import QtLayerPanel
 from xjwc_desktop.gui.map.qt_map import QtMap
 from xjwc_desktop.gui.map.qt_map_places import QtMapPlaces
 from xjwc_desktop.gui.registers.qt_register_tables import QtRegisterTables
+from xjwc_desktop.gui.shell.qt_collector import QtCycleCollector
 from xjwc_desktop.gui.shell.qt_settings import ROLE, QtSettingsStore
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync_commands import QtSyncCommands
@@ -45,6 +46,8 @@ class QtWorkspace(QObject):
         self.db, self.settings = db, settings
         # -- the models --
         self.tasks = QtTaskManager(db, self)
+        # Full collections on this thread, when no background work runs.
+        self.collector = QtCycleCollector(self, busy=lambda: not self.tasks.idle)
         role = settings.get_choice(ROLE, [r.value for r in Role])
         self.view = CaseView(Role(role))
         self.source = QtCaseSource(self.tasks, self.view, self)
@@ -97,6 +100,8 @@ class QtWorkspace(QObject):
                            for s in (reported.min(), reported.max()))
             self.filters.set_date_span(first.date(), last.date())
         self.filters.setEnabled(True)
+        # Start-up is over once the views have taken the cases in: set its objects aside.
+        QTimer.singleShot(0, self.collector.freeze_start_up)
 
     def _remember_role(self, role: Role) -> None:
         self.settings.set(ROLE, role.value)
@@ -106,4 +111,5 @@ class QtWorkspace(QObject):
         self.sync.shutdown()
         self.tasks.shutdown()
         self.source.shutdown()
+        self.collector.stop()
         self.map.dispose()
