@@ -92,6 +92,7 @@ class StallProbe:
         if getattr(self, "sites", None) is not None:
             self.sites.clear()
             self.sched[:] = [0.0, 0.0, 0]
+            self.gc_pauses.clear()
 
     def ms(self) -> str:
         """The longest stall since :meth:`reset` (with ``--why``: and where it was)."""
@@ -116,6 +117,24 @@ class StallProbe:
                               for f in reversed(stack))
 
         stat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
+        import gc
+
+        self.gc_pauses: list[tuple[float, int, str]] = []  # ms, generation, thread
+        started: dict[int, float] = {}
+
+        def on_gc(phase: str, info: dict) -> None:
+            # A collection holds the GIL throughout: every thread, the window's included,
+            # waits for it.
+            me = threading.get_ident()
+            if phase == "start":
+                started[me] = time.perf_counter()
+            elif me in started:
+                ms = (time.perf_counter() - started.pop(me)) * 1000
+                if ms > 10:
+                    self.gc_pauses.append((ms, info["generation"],
+                                           threading.current_thread().name))
+
+        gc.callbacks.append(on_gc)
 
         def schedstat() -> tuple[int, int]:
             """The GUI thread's time on a CPU and waiting for one (ns, Linux)."""
@@ -160,6 +179,9 @@ class StallProbe:
         sites = getattr(self, "sites", None) or {}
         lines = [f"      {n * 10:>5} ms  {site}" for site, n in
                  sorted(sites.items(), key=lambda kv: -kv[1])[:12]]
+        for ms, generation, thread in sorted(getattr(self, "gc_pauses", []), reverse=True)[:3]:
+            lines.append(f"      {ms:>5.0f} ms  garbage collection of generation {generation} "
+                         f"in {thread} (every thread waits)")
         if sites and self.sched[2]:
             ran, waited, seen = self.sched
             lines.append(f"      of {seen} ms stalled, the GUI thread ran {ran:.0f} ms, waited "
