@@ -53,10 +53,6 @@ class LoadStopped(Exception):
     """A read was told to stop (its window is closing); its helper is gone too."""
 
 
-def _never() -> bool:
-    return False
-
-
 def readonly_uri(conn: Connection) -> str | None:
     """A read-only SQLite URI for the database behind ``conn`` (None: not a file)."""
     database = conn.engine.url.database
@@ -75,20 +71,20 @@ def fetch_ranges(conn: Connection, sql: str, params: list,
 
 
 def fetch_range_rows(conn: Connection, sql: str, params: list,
-                     ranges: list[tuple[int, int]], stop: Callable[[], bool] = _never,
+                     ranges: list[tuple[int, int]], stop: Callable[[], bool] | None = None,
                      ) -> list[tuple[tuple[int, int], Row]]:
     """The one result row of ``sql`` over each rowid range, in order, with the range it
     covers (a range may be split in two).
 
     The ranges of the second half of a large read go to a helper process while this one
-    reads the first half. ``stop()`` is asked before each range: once it says so, the
+    reads the first half. ``stop()``, if given, is asked before each range: once it says so, the
     helper is ended and :class:`LoadStopped` raised, so no connection stays open on the
     file (a window closing while the search texts load leaves the database as it found it).
     """
     helper: subprocess.Popen | None = None
 
     def here(lo: int, hi: int) -> Row:
-        if stop():
+        if stop is not None and stop():
             if helper is not None:
                 helper.kill()
                 helper.communicate()

@@ -175,7 +175,7 @@ class TextBlock:
         return np.logical_or.reduceat(match, self.starts)
 
 
-def load_block(conn: Connection, stop: Callable[[], bool] = lambda: False) -> TextBlock:
+def load_block(conn: Connection, stop: Callable[[], bool] | None = None) -> TextBlock:
     """The texts of every live case (about a second for a million, on both cores); raises
     :class:`LoadStopped` once ``stop()`` says so."""
     top = conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
