@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
-from xjwc_desktop.core.queries.case_index import (
-    SOURCE_CODES,
-    STATUS_CODES,
-    UNKNOWN,
-    ZONE_CODES,
-    CaseIndex,
-)
+from xjwc_desktop.core.queries.case_columns import SOURCE_CODES, STATUS_CODES, UNKNOWN, ZONE_CODES
+from xjwc_desktop.core.queries.case_index import CaseIndex
 from xjwc_desktop.core.queries.case_list import COLUMNS, CaseFilter, case_rowids
 
 FILTERS = [
@@ -277,10 +272,10 @@ def test_a_new_department_means_a_full_refresh(demo_db) -> None:
 def test_the_helper_process_reads_the_same_records(engine, monkeypatch, chunk) -> None:
     """Read alone or half in a helper process, in one range or in many (small ranges: the
     conversions of each value hold the GIL briefly), the records and texts are the same."""
-    from xjwc_desktop.core.queries import case_index, case_loader, case_text
-    from xjwc_desktop.core.queries.case_index import read_columns
+    from xjwc_desktop.core.queries import case_columns, case_loader, case_text
+    from xjwc_desktop.core.queries.case_columns import read_columns
 
-    monkeypatch.setattr(case_index, "_CHUNK_ROWIDS", chunk)
+    monkeypatch.setattr(case_columns, "_CHUNK_ROWIDS", chunk)
     monkeypatch.setattr(case_text, "_CHUNK_ROWIDS", chunk)
 
     with engine.connect() as conn:

@@ -7,7 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from xjwc_desktop.core.queries.case_index import STATUS_CODES, CaseIndex
+from xjwc_desktop.core.queries.case_columns import STATUS_CODES
+from xjwc_desktop.core.queries.case_index import CaseIndex
 from xjwc_desktop.core.queries.case_lights import (
     LIGHT_GREEN,
     LIGHT_NONE,

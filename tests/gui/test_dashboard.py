@@ -20,7 +20,7 @@ NOW = dt.datetime(2015, 11, 2, 10, 0)
 
 @pytest.fixture
 def dashboard(qtbot, demo_db):
-    from xjwc_desktop.core.queries.case_index import load_reference
+    from xjwc_desktop.core.queries.case_columns import load_reference
     from xjwc_desktop.core.reporting import latest_period
     from xjwc_desktop.gui.dashboard.qt_dashboard import QtDashboard
     from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager

@@ -48,7 +48,7 @@ def grid_prefix_mask(grid: np.ndarray, prefix: str) -> np.ndarray:
 
 def filter_mask(index: CaseIndex, flt: CaseFilter) -> np.ndarray:
     """The cases of ``index`` passing every part of ``flt`` except its text."""
-    from xjwc_desktop.core.queries.case_index import (
+    from xjwc_desktop.core.queries.case_columns import (
         SOURCE_CODES,
         STATUS_CODES,
         UNKNOWN,

@@ -59,7 +59,7 @@ class SortOrders:
         return self._cache[key]
 
     def _compute(self, key: str) -> np.ndarray:
-        from xjwc_desktop.core.queries.case_index import (
+        from xjwc_desktop.core.queries.case_columns import (
             SOURCE_CODES,
             STATUS_CODES,
             UNKNOWN,

@@ -40,7 +40,8 @@ from sqlalchemy import Connection
 
 from xjwc_desktop.core.geo.chinese_crs import convert, transform_geojson
 from xjwc_desktop.core.model import CaseSource, CaseStatus, StructureStatus
-from xjwc_desktop.core.queries.case_index import UNKNOWN, CaseIndex
+from xjwc_desktop.core.queries.case_columns import UNKNOWN
+from xjwc_desktop.core.queries.case_index import CaseIndex
 
 STATUS_ORDER = [s.value for s in CaseStatus]
 SOURCE_ORDER = [s.value for s in CaseSource]
@@ -98,17 +99,14 @@ def case_patch(index: CaseIndex, positions: np.ndarray, now: dt.datetime
                ) -> dict[str, np.ndarray]:
     """What the page redraws of the cases at ``positions``: their classes, and their lights
     when the index has the timing columns (no coordinates: a patch moves nothing)."""
-    from xjwc_desktop.core.queries.case_lights import traffic_lights
-
     cols = index.cols
     patch = {"positions": np.asarray(positions, dtype=np.int64),
              "status": cols["status"][positions].astype(np.uint8),
              "source": cols["source"][positions].astype(np.uint8),
              "category": case_majors(index, positions)}
-    if "handled" in cols:
-        patch["light"] = traffic_lights(cols["status"][positions], cols["registered"][positions],
-                                        cols["handled"][positions], cols["deadline"][positions],
-                                        now).astype(np.uint8)
+    lights = index.lights_at(positions, now)
+    if lights is not None:
+        patch["light"] = lights.astype(np.uint8)
     return patch
 
 

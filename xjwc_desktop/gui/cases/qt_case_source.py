@@ -29,13 +29,8 @@ from PySide6.QtCore import QObject, Signal
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import NOTHING, Changes
 from xjwc_desktop.core.queries import map_layers
-from xjwc_desktop.core.queries.case_index import (
-    CaseIndex,
-    IndexChange,
-    PendingUpdate,
-    Reference,
-    load_reference,
-)
+from xjwc_desktop.core.queries.case_columns import Reference, load_reference
+from xjwc_desktop.core.queries.case_index import CaseIndex, IndexChange, PendingUpdate
 from xjwc_desktop.core.queries.case_list import CaseFilter
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.core.queries.case_columns import Reference
 
 
 def fill_category_box(box: QComboBox, reference: Reference | None) -> None:

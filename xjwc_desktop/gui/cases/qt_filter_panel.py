@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.model import CaseSource, CaseStatus, ZoneCode
-from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.core.queries.case_columns import Reference
 from xjwc_desktop.core.queries.case_list import CaseFilter
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_category_box import category_box, fill_category_box

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import Changes
 from xjwc_desktop.core.i18n import language, tr
-from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.core.queries.case_columns import Reference
 from xjwc_desktop.core.reporting import KPI_TILES, dashboard_figures
 from xjwc_desktop.core.reporting.charts import BUILDERS
 from xjwc_desktop.core.reporting.numbers import count, percent

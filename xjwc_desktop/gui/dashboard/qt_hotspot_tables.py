@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from xjwc_desktop.core.i18n import tr
-from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.core.queries.case_columns import Reference
 from xjwc_desktop.gui.cases.qt_category_box import category_box
 from xjwc_desktop.gui.shell.qt_tables import fill_rows
 

@@ -23,7 +23,7 @@ from xjwc_desktop.core import clock
 from xjwc_desktop.core.geo.chinese_crs import convert
 from xjwc_desktop.core.i18n import tr
 from xjwc_desktop.core.queries import map_layers
-from xjwc_desktop.core.queries.case_index import Reference
+from xjwc_desktop.core.queries.case_columns import Reference
 from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.queries.tile_sources import MBTiles, TileSource
 from xjwc_desktop.core.workspace.case_view import CaseView
