@@ -30,7 +30,7 @@ def pair(demo_db_path, tmp_path):
     for db in dbs:
         with db.engine.begin() as conn:  # marks from the batch alone
             for table in ("sync_outbox", "dashboard_dirty_months",
-                          "dashboard_dirty_place_months"):
+                          "dashboard_dirty_place_months", "case_touches"):
                 conn.execute(text(f"DELETE FROM {table}"))
     yield dbs
     for db in dbs:
@@ -84,6 +84,7 @@ def state(db) -> dict:
             "dirty": rows("SELECT month FROM dashboard_dirty_months ORDER BY month"),
             "places": rows("SELECT month FROM dashboard_dirty_place_months ORDER BY month"),
             "rtree": rows("SELECT * FROM case_rtree ORDER BY id"),
+            "touched": rows("SELECT DISTINCT case_rowid FROM case_touches ORDER BY 1"),
             "outbox": rows("SELECT * FROM sync_outbox"),
             "triggers": rows("SELECT name, tbl_name, sql FROM sqlite_master "
                              "WHERE type = 'trigger' ORDER BY name"),
@@ -107,6 +108,7 @@ def test_a_bulk_batch_leaves_what_the_triggers_leave_row_by_row(pair, monkeypatc
     assert bulk == per_row
     # The batch did something to compare: new and moved months, positions, no outbox.
     assert len(per_row["rtree"]) == len(before["rtree"]) + 150
+    assert len(per_row["touched"]) >= 150 + 100  # the new cases and the edited ones
     assert per_row["rtree"][:len(before["rtree"])] != before["rtree"]  # cases moved
     assert {(203101,), (203212,), (203405,), (203609,)} <= set(per_row["dirty"])
     assert (203405,) in per_row["places"]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from xjwc_desktop.core.errors import DatabaseError, NewerSchemaError
 from xjwc_desktop.core.ids import uuid7
+from xjwc_desktop.core.model.case_touches import WATCH_KEY
 from xjwc_desktop.core.storage import migrate
 from xjwc_desktop.core.storage.database import open_database
 from xjwc_desktop.core.storage.locations import data_dir
@@ -88,6 +89,9 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None,
             server_id = _server_id(conn)
             # A served workstation file may hold its old outbox: the server pushes nowhere.
             conn.execute(text("DELETE FROM sync_outbox"))
+            # Nor does it log the cases written for a window's index (it has no window).
+            conn.execute(text("DELETE FROM local_meta WHERE key = :key"), {"key": WATCH_KEY})
+            conn.execute(text("DELETE FROM case_touches"))
             if not conn.execute(text("SELECT 1 FROM departments LIMIT 1")).first():
                 with Session(bind=conn) as s:
                     install_reference_data(s, server_id)

@@ -1,6 +1,7 @@
 """The domain model (SQLAlchemy 2.0 typed ORM)."""
 
 from xjwc_desktop.core.model.base import Base, SyncedMixin
+from xjwc_desktop.core.model.case_touches import CaseTouch
 from xjwc_desktop.core.model.cases import (
     Case,
     CaseAttachment,
@@ -48,6 +49,7 @@ __all__ = [
     "CaseEvent",
     "CaseNote",
     "CaseSource",
+    "CaseTouch",
     "CaseStatus",
     "Category",
     "CategoryKind",

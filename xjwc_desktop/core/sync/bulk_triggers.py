@@ -8,10 +8,10 @@ file before changing it — a third of a catch-up's time, measured (``pwrite`` u
 
 Which triggers: those quiet while pulled rows are applied (the outbox's and the history's
 append-only guard, ``WHEN NOT EXISTS (SELECT 1 FROM sync_applying)``) do nothing then;
-the dashboard's month marks and the case R*Tree are done here from the rows the batch
-wrote and the rows it replaced; deletions (``…_ad``) do not happen in a batch's write. A
-table with any other trigger keeps all of its triggers, row by row as before: a trigger
-added later is never skipped silently (a test lists every trigger of the schema).
+the dashboard's month marks, the case R*Tree and the log of written cases are done here
+from the rows the batch wrote and the rows it replaced; deletions (``…_ad``) do not happen
+in a batch's write. A table with any other trigger keeps all of its triggers, row by row as
+before: a trigger added later is never skipped silently (a test lists every trigger of the schema).
 
 The triggers are dropped and created again inside the batch's transaction, so no other
 connection ever sees a table without them, and a crash takes back both.
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from xjwc_desktop.core.reporting import month_cache
-from xjwc_desktop.core.storage import spatial
+from xjwc_desktop.core.storage import case_touches, spatial
 from xjwc_desktop.core.sync.triggers import QUIET
 
 BULK_FROM = 100  # rows of one table in a batch from which the triggers are set aside
@@ -106,6 +106,14 @@ def _rtree_update(conn: Connection, sql: str, write: BatchWrite) -> None:
     spatial.reindex_cases(conn, write.updated_ids(_watched(sql)))
 
 
+def _touched_insert(conn: Connection, _sql: str, write: BatchWrite) -> None:
+    case_touches.note_cases(conn, [row[write.columns.index("id")] for row in write.inserted])
+
+
+def _touched_update(conn: Connection, _sql: str, write: BatchWrite) -> None:
+    case_touches.note_cases(conn, write.updated_ids(None))  # fires on any column
+
+
 def _nothing(_conn: Connection, _sql: str, _write: BatchWrite) -> None:
     """A deletion trigger: a batch's write deletes nothing."""
 
@@ -120,6 +128,8 @@ SET_WISE = {
     "cases_places_ai": _PLACES_AI, "cases_places_au": _PLACES_AU, "cases_places_ad": _nothing,
     "cases_rtree_ai": _rtree_insert, "cases_rtree_au": _rtree_update,
     "cases_rtree_ad": _nothing,
+    "cases_touched_ai": _touched_insert, "cases_touched_au": _touched_update,
+    "cases_touched_ad": _nothing,
 }
 
 
