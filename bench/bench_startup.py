@@ -5,12 +5,18 @@ reports, from the moment the process started (the kernel's start time of the pro
 
 * imported   — the GUI's modules imported,
 * shown      — the main window shown,
+* index in   — the case index in memory (from its copy in the cache folder when that fits,
+  see ``core/queries/case_index_copy.py``; the child says how it was made),
 * drawn      — the map says every layer is drawn and the case list is filled;
   "window shown → all layers drawn" is drawn − shown (target ≤ 1.2 s on the demo,
   ≤ 2.0 s at 1M).
 
-Baseline, in the same run: a cold start, with an empty cache folder, so the map page is
-built with folium as every start did before the page cache.
+Baselines, in the same run, interleaved with ours (ours, whole, cold, each round):
+
+* whole — the page cached but no copy of the case index (deleted before each start), so
+  every case is read as every start did before the copy;
+* cold  — an empty cache folder: no index copy and the map page built with folium, as every
+  start did before the page cache.
 
     .venv/bin/python bench/bench_startup.py [--runs 5] [--cases 1000000] [--workdir DIR]
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,13 +61,17 @@ window.show()
 app.processEvents()
 shown = time.perf_counter() - base
 ws = window.workspace
+marks = {}
+ws.source.loaded.connect(lambda _i: marks.setdefault("index", time.perf_counter() - base))
 while not (ws.map.is_ready and ws.case_list.model.loaded):
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 drawn = time.perf_counter() - base
 window.close()
 db.close()
 import json
-print("RESULT", json.dumps({"imported": imported, "shown": shown, "drawn": drawn}))
+print("RESULT", json.dumps({"imported": imported, "shown": shown, "drawn": drawn,
+                            "index": marks.get("index", drawn),
+                            "how": ws.source.how_loaded}))
 """
 
 
@@ -74,29 +85,43 @@ def start_once(db: Path, cache: Path) -> dict:
     return json.loads(result[len("RESULT "):])
 
 
-def figures(db: Path, runs: int, *, cold: bool, work: Path) -> dict[str, float]:
+KINDS = ("ours", "whole", "cold")
+KEYS = ("imported", "shown", "index", "drawn", "shown→drawn")
+
+
+def start_kind(db: Path, kind: str, work: Path) -> dict:
     warm_cache = work / "cache-warm"
-    if not cold:
-        start_once(db, warm_cache)  # fills the page cache once
-    got = []
-    for _ in range(runs):
-        if cold:
-            with tempfile.TemporaryDirectory(dir=work) as empty:
-                got.append(start_once(db, Path(empty)))
-        else:
-            got.append(start_once(db, warm_cache))
-    out = {k: statistics.median(r[k] for r in got) for k in ("imported", "shown", "drawn")}
-    out["shown→drawn"] = statistics.median(r["drawn"] - r["shown"] for r in got)
-    return out
+    if kind == "cold":
+        with tempfile.TemporaryDirectory(dir=work) as empty:
+            return start_once(db, Path(empty))
+    if kind == "whole":
+        shutil.rmtree(warm_cache / "case-index", ignore_errors=True)
+    return start_once(db, warm_cache)
 
 
 def report(label: str, db: Path, runs: int, work: Path) -> None:
-    print(f"{label} ({runs} fresh processes each, medians; {load_line()})")
-    warm = figures(db, runs, cold=False, work=work)
-    cold = figures(db, runs, cold=True, work=work)
-    for key in ("imported", "shown", "drawn", "shown→drawn"):
-        line(f"process start → {key}" if key != "shown→drawn" else "window shown → all drawn",
-             f"{warm[key]:.2f} s", f"baseline cold page {cold[key]:.2f} s")
+    load_before = load_line()
+    start_kind(db, "ours", work)  # fills the page cache and saves the index's copy once
+    got: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    for _ in range(runs):
+        for kind in KINDS:
+            got[kind].append(start_kind(db, kind, work))
+    print(f"{label} ({runs} fresh processes each, interleaved, medians; "
+          f"before: {load_before}; after: {load_line()})")
+    med = {kind: {k: statistics.median(r[k] for r in rows) for k in KEYS[:-1]}
+           for kind, rows in got.items()}
+    for kind, rows in got.items():
+        med[kind]["shown→drawn"] = statistics.median(r["drawn"] - r["shown"] for r in rows)
+    for key in KEYS:
+        name = "window shown → all drawn" if key == "shown→drawn" else f"process start → {key}"
+        line(name, f"{med['ours'][key]:.2f} s",
+             f"index read whole {med['whole'][key]:.2f} s, cold cache {med['cold'][key]:.2f} s")
+    runs_of = {kind: ", ".join(f"{r['drawn'] - r['shown']:.2f}" for r in rows)
+               for kind, rows in got.items()}
+    print(f"  shown → drawn per run: ours {runs_of['ours']}; whole {runs_of['whole']}; "
+          f"cold {runs_of['cold']}")
+    hows = sorted({r["how"] for r in got["ours"]})
+    print(f"  our index: {'; '.join(hows)}")
 
 
 def main() -> None:

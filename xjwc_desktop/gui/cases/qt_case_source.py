@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.changes import NOTHING, Changes
-from xjwc_desktop.core.queries import map_layers
+from xjwc_desktop.core.queries import case_index_copy, map_layers
 from xjwc_desktop.core.queries.case_columns import Reference, load_reference
 from xjwc_desktop.core.queries.case_index import CaseIndex, IndexChange, PendingUpdate
 from xjwc_desktop.core.queries.case_list import CaseFilter
@@ -60,6 +60,8 @@ class QtCaseSource(QObject):
         self.tasks = tasks
         self.view = view
         self.index: CaseIndex | None = None
+        #: How the first index was made ("read whole", "copy + N cases re-read").
+        self.how_loaded = ""
         self.reference: Reference | None = None
         self.display = "wgs84"
         self._buffer: tuple[tuple, bytes, np.ndarray, np.ndarray] | None = None
@@ -79,20 +81,38 @@ class QtCaseSource(QObject):
         self.sort_key = first_sort
 
         def load(db):
-            index = CaseIndex.load(db.engine)
+            loaded = case_index_copy.load(db)
+            index = loaded.index
             index.orders.get(first_sort)
             data, x, y = map_layers.case_buffer(index, display)
-            return index, ((id(index), index.version, display), data, x, y)
+            return loaded, ((id(index), index.version, display), data, x, y)
 
         self.tasks.read(load, self._loaded, on_error=self._failed)
 
     def _loaded(self, result) -> None:
-        index, buffer = result
+        loaded, buffer = result
+        index = loaded.index
         self.index, self.reference = index, index.reference
+        self.how_loaded = loaded.describe
         self._buffer = buffer if buffer[0][2] == self.display else None
         self.loaded.emit(index)
         index.prefetch_text()  # keyword search: its texts load in the background
         self._on_filter(self.view.filter)
+        self._keep_copy(loaded)
+
+    def _keep_copy(self, loaded: case_index_copy.Loaded) -> None:
+        """Save the index's copy for the next start (on a reader, after the first view),
+        then let the log of written cases forget what the copy holds."""
+        seq = loaded.save_at
+        if seq is None:
+            return
+        index, tasks = loaded.index, self.tasks
+
+        def saved(path) -> None:
+            if path is not None:
+                tasks.write(lambda db: case_index_copy.prune_log(db, seq))
+
+        tasks.read(lambda db: case_index_copy.save(db, index, seq), saved)
 
     def shutdown(self) -> None:
         """The window is closing: stop loading the search texts (a million cases' take a
@@ -151,7 +171,7 @@ class QtCaseSource(QObject):
         def read(db):
             if everything:
                 pending = PendingUpdate(np.zeros(0, dtype=np.int64), None,
-                                        CaseIndex.load(db.engine))
+                                        case_index_copy.load(db).index)
             else:
                 pending = index.fetch_update(case_ids=ids)
             if not index.plan(pending):
