@@ -229,6 +229,9 @@ def ours(db_path: Path) -> dict:
         else:
             js("xjwc.fitStreet()")
         frames()
+        # The operator looks at the view a moment before the first step: the zooms either
+        # side are counted meanwhile, in idle slices (case_density.js, cases.js "warm").
+        wait_until(app, lambda: js("xjwcProbe.warmingCount()") == 0, 30)
         zoom = js("xjwc.view().zoom")
         steps = [s if s[0] == "pan" else ["zoom", zoom + (1 if s[1] == "+1" else 0)]
                  for s in PAN_ZOOM]

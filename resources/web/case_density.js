@@ -29,34 +29,62 @@
   })();
 
   XjwcCaseLayer.include({
-    /* Counts per (bin, class) for the whole data set at this zoom; kept until it changes. */
+    /* Counts per (bin, class) for the whole data set at this zoom; kept until the data,
+     * the filter or the style changes. The zooms either side are counted while the user
+     * looks (in idle slices), so a zoom step finds its clusters ready. */
     clusters: function (f) {
       const key = f.zoom + "|" + this.styleName;
-      if (this.clusterCache && this.clusterCache.key === key) return this.clusterCache;
+      let cc = this.clusterLevels[key];
+      if (cc === undefined) {
+        cc = this.clusterLevels[key] = this.finish(this.clusterLevels, key, this.clusterJob);
+      }
+      this.clusterCache = cc;
+      const self = this, levels = this.clusterLevels;
+      Object.keys(levels).forEach(function (k) {  // at most this zoom and its neighbours
+        if (k !== "__name" && Math.abs(levels[k].zoom - f.zoom) > 1) delete levels[k];
+      });
+      [f.zoom + 1, f.zoom - 1].forEach(function (z) {
+        self.warm(levels, z + "|" + self.styleName, self.clusterJob);
+      });
+      return cc;
+    },
+
+    /* Clusters at the key's zoom ("zoom|style") as a job: step(k) counts k more cases
+     * (true when all are). */
+    clusterJob: function (key) {
+      const zoom = parseFloat(key);
       const nClass = this.cfg.styles[this.styleName].colors.length + 1;
-      const g = this.grid, kb = f.k / CLUSTER_BIN;
+      const g = this.grid, kb = Math.pow(2, zoom - 24) / CLUSTER_BIN;
       const bx0 = Math.floor(g.x0 * kb), by0 = Math.floor(g.y0 * kb);
       const bw = Math.floor((g.x0 + g.gw * g.cell) * kb) - bx0 + 1;
       const bh = Math.floor((g.y0 + g.gh * g.cell) * kb) - by0 + 1;
       const total = new Uint32Array(bw * bh);
       const counts = new Uint32Array(bw * bh * nClass);
       const sumX = new Float64Array(bw * bh), sumY = new Float64Array(bw * bh);
-      const x = this.x, y = this.y, mask = this.mask;
+      const x = this.x, y = this.y, mask = this.mask, n = this.n;
       const cls = this.classes[this.styleName];
-      for (let i = 0; i < this.n; i++) {
-        if (!mask[i]) continue;
-        const b = (Math.floor(y[i] * kb) - by0) * bw + Math.floor(x[i] * kb) - bx0;
-        total[b]++;
-        counts[b * nClass + Math.min(cls[i], nClass - 1)]++;
-        sumX[b] += x[i]; sumY[b] += y[i];
-      }
-      const bins = [];
-      for (let b = 0; b < total.length; b++) {
-        if (total[b]) bins.push(b);
-      }
-      this.clusterCache = { key: key, bins: Uint32Array.from(bins), total: total,
-                            counts: counts, sumX: sumX, sumY: sumY, nClass: nClass };
-      return this.clusterCache;
+      let i = 0;
+      return {
+        step: function (k) {
+          const end = Math.min(n, i + k);
+          for (; i < end; i++) {
+            if (!mask[i]) continue;
+            const b = (Math.floor(y[i] * kb) - by0) * bw + Math.floor(x[i] * kb) - bx0;
+            total[b]++;
+            counts[b * nClass + Math.min(cls[i], nClass - 1)]++;
+            sumX[b] += x[i]; sumY[b] += y[i];
+          }
+          return i >= n;
+        },
+        result: function () {
+          const bins = [];
+          for (let b = 0; b < total.length; b++) {
+            if (total[b]) bins.push(b);
+          }
+          return { zoom: zoom, bins: Uint32Array.from(bins), total: total, counts: counts,
+                   sumX: sumX, sumY: sumY, nClass: nClass };
+        }
+      };
     },
 
     clusterRadius: function (count) {
@@ -121,8 +149,9 @@
       const x = this.x, y = this.y, mask = this.mask;
       // Many cases: their counts per LOD cell (at most a heat cell across) instead of
       // each case, so a frame visits tens of thousands of cells, not a million points.
-      const lod = this.lod && this.shown >= this.cfg.lodAbove
-        ? this.lodLevel(Math.min(24, Math.ceil(f.zoom) - Math.log2(HEAT_CELL))) : null;
+      const level = Math.min(24, Math.ceil(f.zoom) - Math.log2(HEAT_CELL));
+      const lod = this.lod && this.shown >= this.cfg.lodAbove ? this.lodLevel(level) : null;
+      if (lod) this.warmLodAround(level);
       if (lod) {
         const inv = 1 / f.k, pad = 6 * HEAT_CELL, span = lod.span;
         const r0 = Math.max(0, Math.floor(((f.oy - pad) * inv) / span) - lod.gy0);

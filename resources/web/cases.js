@@ -15,7 +15,8 @@
 
   const Z24 = 24;
   const MAX_RINGS = 20000;      // selection rings drawn; beyond that a dot marks each one
-  const LOD_MAX_CELLS = 1 << 23;  // a level's cell grid no larger (32 MB while it is built)
+  const LOD_MAX_CELLS = 1 << 23;
+  const WARM_SLICE = 65536;  // cases visited per slice of idle work (a few ms)  // a level's cell grid no larger (32 MB while it is built)
 
   function abgr(hex) {
     const v = parseInt(hex.slice(1), 16);
@@ -37,10 +38,12 @@
       this.opacity = 1;
       this.selected = new Int32Array(0);
       this.clusterCache = null;
+      this.clusterLevels = { __name: "clusters" };
+      this.warming = {};
       this.lastDrawMs = 0;
       this.lastMode = "";
       this.lod = true;  // benchmarks switch it off to measure the direct drawing beside it
-      this.lodCache = {};
+      this.lodCache = { __name: "lod" };
       this.primitives = 0;
     },
 
@@ -122,7 +125,9 @@
 
     invalidate: function () {
       this.clusterCache = null;
-      this.lodCache = {};
+      this.clusterLevels = { __name: "clusters" };
+      this.lodCache = { __name: "lod" };
+      this.warming = {};
       this.version = (this.version || 0) + 1;
       if (this._map) this.redraw();
     },
@@ -390,53 +395,102 @@
       // per occupied pixel cell. (Coarser cells cut more but change a third of the pixels.)
       const level = Math.min(24, Math.ceil(f.zoom) - (r >= 2 ? 1 : 0));
       const got = this.lodLevel(level);
-      // The neighbouring levels, built while the user looks: the next zoom step finds them.
-      const self = this, version = this.version;
-      [level + 1, level - 1].forEach(function (near) {
-        if (self.lodCache[near] === undefined) {
-          setTimeout(function () { if (self.version === version) self.lodLevel(near); }, 0);
-        }
-      });
+      this.warmLodAround(level);
       return got;
+    },
+
+    /* The neighbouring levels, built while the user looks: the next zoom step finds them. */
+    warmLodAround: function (level) {
+      const self = this;
+      [level + 1, level - 1].forEach(function (near) {
+        if (near <= 24) self.warm(self.lodCache, near, self.lodJob);
+      });
     },
 
     lodLevel: function (level) {
       const cached = this.lodCache[level];
       if (cached !== undefined) return cached;
+      return (this.lodCache[level] = this.finish(this.lodCache, level, this.lodJob));
+    },
+
+    /* A level needed now: the idle job already building it is finished, else a new one run. */
+    finish: function (store, key, makeJob) {
+      const tag = key + "@" + store.__name;
+      const job = this.warming[tag] || makeJob.call(this, key);
+      delete this.warming[tag];
+      job.step(Infinity);
+      return job.result();
+    },
+
+    /* Work done in slices when the page is idle (requestIdleCallback), none longer than a
+     * few milliseconds, so that it never holds up the user's next pan or zoom; dropped when
+     * the data, the filter or the style changes meanwhile. ``store[key]`` gets the result. */
+    warm: function (store, key, makeJob) {
+      const tag = key + "@" + store.__name;
+      if (store[key] !== undefined || this.warming[tag]) return;
+      const self = this, warming = this.warming, job = makeJob.call(this, key);
+      warming[tag] = job;
+      const tick = function (deadline) {
+        // Dropped when the data changed (a new warming set) or the level was needed now.
+        if (self.warming !== warming || warming[tag] !== job) return;
+        while (deadline.timeRemaining() > 2 || deadline.didTimeout) {
+          if (job.step(WARM_SLICE)) {
+            delete warming[tag];
+            store[key] = job.result();
+            return;
+          }
+          if (deadline.didTimeout) break;
+        }
+        requestIdleCallback(tick, { timeout: 2000 });
+      };
+      requestIdleCallback(tick, { timeout: 2000 });
+    },
+
+    /* A LOD level as a job: step(k) visits k more cases (true when all are visited). */
+    lodJob: function (level) {
       const g = this.grid;
       const shift = 24 - level, span = Math.pow(2, shift);
       const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
       const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
       const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
-      if (w * h > LOD_MAX_CELLS) return (this.lodCache[level] = null);
+      if (w * h > LOD_MAX_CELLS) {
+        return { step: function () { return true; }, result: function () { return null; } };
+      }
       const t0 = performance.now();
       const rep = new Int32Array(w * h).fill(-1), count = new Uint32Array(w * h);
       const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
-      for (let j = 0; j < n; j++) {
-        const i = order[j];
-        if (!mask[i]) continue;
-        const c = (Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0;
-        rep[c] = i;
-        count[c]++;
-      }
-      let used = 0;
-      for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
-      const reps = new Int32Array(used), counts = new Uint32Array(used);
-      const rowStart = new Uint32Array(h + 1);
-      let k = 0;
-      for (let row = 0; row < h; row++) {
-        rowStart[row] = k;
-        const base = row * w;
-        for (let c = 0; c < w; c++) {
-          const i = rep[base + c];
-          if (i >= 0) { reps[k] = i; counts[k++] = count[base + c]; }
+      let j = 0;
+      return {
+        step: function (k) {
+          const end = Math.min(n, j + k);
+          for (; j < end; j++) {
+            const i = order[j];
+            if (!mask[i]) continue;
+            const c = (Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0;
+            rep[c] = i;
+            count[c]++;
+          }
+          return j >= n;
+        },
+        result: function () {
+          let used = 0;
+          for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
+          const reps = new Int32Array(used), counts = new Uint32Array(used);
+          const rowStart = new Uint32Array(h + 1);
+          let q = 0;
+          for (let row = 0; row < h; row++) {
+            rowStart[row] = q;
+            const base = row * w;
+            for (let c = 0; c < w; c++) {
+              const i = rep[base + c];
+              if (i >= 0) { reps[q] = i; counts[q++] = count[base + c]; }
+            }
+          }
+          rowStart[h] = q;
+          return { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
+                   counts: counts, rowStart: rowStart, buildMs: performance.now() - t0 };
         }
-      }
-      rowStart[h] = k;
-      const lod = { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
-                    counts: counts, rowStart: rowStart, buildMs: performance.now() - t0 };
-      this.lodCache[level] = lod;
-      return lod;
+      };
     },
 
     /* The LOD's cells in view, as the direct loop draws points (three passes by rank). */

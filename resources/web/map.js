@@ -341,6 +341,36 @@
     lightAt: function (i) { return cases.classes.light[i]; },
     /* Point mode's level of detail on or off (benchmarks measure both in one run). */
     setLod: function (on) { cases.lod = !!on; cases.invalidate(); return cases.lod; },
+    /* Levels still being built in idle time. */
+    warmingCount: function () { return Object.keys(cases.warming).length; },
+    /* The levels built in idle time, each compared with the same level built at once. */
+    warmedLevels: function () {
+      const same = function (a, b) {
+        if (a === null || b === null) return a === b;
+        return ["total", "counts", "reps", "rowStart"].every(function (name) {
+          if (!a[name]) return true;
+          return a[name].length === b[name].length
+            && a[name].every(function (v, i) { return v === b[name][i]; });
+        });
+      };
+      const out = { clusters: [], lod: [], same: true };
+      Object.keys(cases.clusterLevels).forEach(function (key) {
+        if (key === "__name") return;
+        const level = cases.clusterLevels[key], job = cases.clusterJob(key);
+        job.step(Infinity);
+        out.clusters.push(level.zoom);
+        out.same = out.same && same(level, job.result());
+      });
+      Object.keys(cases.lodCache).forEach(function (key) {
+        if (key === "__name") return;
+        const job = cases.lodJob(Number(key));
+        job.step(Infinity);
+        out.lod.push(Number(key));
+        out.same = out.same && same(cases.lodCache[key], job.result());
+      });
+      out.pending = window.xjwcProbe.warmingCount();
+      return out;
+    },
     /* The last frame: mode, primitives drawn (points or LOD cells), script ms. */
     drawStats: function () {
       return { mode: cases.lastMode, style: cases.pointStyle || null,

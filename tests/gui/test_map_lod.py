@@ -59,3 +59,23 @@ def test_the_heatmap_sums_lod_cells_into_the_same_surface(qtbot, make_window):
     # Weights moved by at most a heat cell, then blurred over several: the same surface,
     # a shade different in places.
     assert got["far"] < 0.02 * got["painted"]
+
+
+def test_the_zooms_either_side_are_counted_while_the_user_looks(qtbot, make_window):
+    """Clusters and LOD levels of the next zoom step up and down are built in idle slices,
+    and equal what the step would have built itself."""
+    window = make_window()
+    ws = window.workspace
+    for mode, levels in (("cluster", "clusters"), ("points", "lod"), ("heatmap", "lod")):
+        ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData(mode))
+        qtbot.waitUntil(lambda m=mode: run_script(qtbot, window, "xjwc.drawnMode()") == m)
+        run_script(qtbot, window, "(XJWC_CONFIG.lodAbove = 1000,"
+                                  " xjwc.setView(31.329, 121.5075, 15), 1)")
+        qtbot.waitUntil(lambda: run_script(qtbot, window,
+                                           "xjwcProbe.warmingCount()") == 0)
+        got = run_script(qtbot, window, "xjwcProbe.warmedLevels()")
+        built = set(got[levels])
+        # The level drawn and both of its neighbours (which level a mode draws at zoom 15
+        # depends on its cell size: clusters 15, points 14, the heatmap 13).
+        assert any({z - 1, z, z + 1} <= built for z in built), (mode, got)
+        assert got["same"], mode
