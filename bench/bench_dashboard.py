@@ -191,7 +191,8 @@ def cache_costs(db) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db")
+    parser.add_argument("--db", nargs="+", default=[None],
+                        help="one or more databases (e.g. 100k, 1M and 3M cases, for growth)")
     parser.add_argument("--periods", nargs="+", default=PERIODS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true")
@@ -199,13 +200,17 @@ def main() -> None:
                         help="skip the figures counted without the cache")
     parser.add_argument("--no-cache-costs", action="store_true")
     args = parser.parse_args()
+    for path in args.db:
+        run(path, args)
 
+
+def run(db_path: str | None, args) -> None:
     from xjwc_desktop.core.reporting import dashboard_figures, parse_month_period
     from xjwc_desktop.core.reporting.places import period_places
     from xjwc_desktop.core.stats import Period
     from xjwc_desktop.core.storage.database import open_database
 
-    path = database(args.db)
+    path = database(db_path)
     db = open_database(path)
     with db.engine.connect() as conn:
         total = conn.exec_driver_sql("SELECT count(*) FROM cases WHERE deleted_at IS NULL "

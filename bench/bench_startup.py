@@ -18,7 +18,8 @@ Baselines, in the same run, interleaved with ours (ours, whole, cold, each round
 * cold  — an empty cache folder: no index copy and the map page built with folium, as every
   start did before the page cache.
 
-    .venv/bin/python bench/bench_startup.py [--runs 5] [--cases 1000000] [--workdir DIR]
+    .venv/bin/python bench/bench_startup.py [--runs 5] [--cases 100000 1000000 3000000]
+        [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -127,15 +128,17 @@ def report(label: str, db: Path, runs: int, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", type=int, default=1_000_000, help="0: the demo only")
+    parser.add_argument("--cases", type=int, nargs="+", default=[1_000_000],
+                        help="sizes to start on after the demo (e.g. 100000 1000000 3000000; "
+                             "0: the demo only)")
     parser.add_argument("--workdir", default="/tmp/xjwc-bench-startup")
     args = parser.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     report("Demo database", demo(work / "demo.sqlite", 0), args.runs, work)
-    if args.cases:
-        report(f"{args.cases:,} cases", demo(work / f"m{args.cases}.sqlite", args.cases),
-               args.runs, work)
+    for cases in args.cases:
+        if cases:
+            report(f"{cases:,} cases", demo(work / f"m{cases}.sqlite", cases), args.runs, work)
 
 
 if __name__ == "__main__":
