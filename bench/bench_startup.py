@@ -57,13 +57,13 @@ imported = time.perf_counter() - base
 app = create_application(headless=True)
 db = open_database(Path(sys.argv[1]))
 window = build_main_window(db, QtSettingsStore(QSettings(sys.argv[2], QSettings.Format.IniFormat)))
+ws = window.workspace
+marks = {}
+ws.source.loaded.connect(lambda _i: marks.setdefault("index", time.perf_counter() - base))
 window.resize(1366, 768)
 window.show()
 app.processEvents()
 shown = time.perf_counter() - base
-ws = window.workspace
-marks = {}
-ws.source.loaded.connect(lambda _i: marks.setdefault("index", time.perf_counter() - base))
 while not (ws.map.is_ready and ws.case_list.model.loaded):
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 drawn = time.perf_counter() - base

@@ -96,7 +96,6 @@ class QtCaseSource(QObject):
         self.how_loaded = loaded.describe
         self._buffer = buffer if buffer[0][2] == self.display else None
         self.loaded.emit(index)
-        index.prefetch_text()  # keyword search: its texts load in the background
         self._on_filter(self.view.filter)
         self._keep_copy(loaded)
 
@@ -113,6 +112,12 @@ class QtCaseSource(QObject):
                 tasks.write(lambda db: case_index_copy.prune_log(db, seq))
 
         tasks.read(lambda db: case_index_copy.save(db, index, seq), saved)
+
+    def prefetch_text(self) -> None:
+        """Start loading the keyword search's texts in the background (once; seconds of
+        reading at a million cases). Until they are in, a search asks SQLite."""
+        if self.index is not None:
+            self.index.prefetch_text()
 
     def shutdown(self) -> None:
         """The window is closing: stop loading the search texts (a million cases' take a

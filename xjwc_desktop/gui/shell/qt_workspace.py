@@ -37,6 +37,8 @@ from xjwc_desktop.gui.shell.qt_settings import ROLE, QtSettingsStore
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 from xjwc_desktop.gui.sync.qt_sync_commands import QtSyncCommands
 
+TEXTS_AT_LATEST_MS = 5000  # the search texts are read at the latest this long after the index
+
 
 class QtWorkspace(QObject):
     """Every model and view of the main window (see the module docstring)."""
@@ -102,6 +104,14 @@ class QtWorkspace(QObject):
         self.filters.setEnabled(True)
         # Start-up is over once the views have taken the cases in: set its objects aside.
         QTimer.singleShot(0, self.collector.freeze_start_up)
+        # The keyword search's texts are read once the map has drawn the cases, not beside
+        # its first drawing on the same two cores; a map not on show does not draw, so
+        # they are read after a few seconds whatever happens.
+        if self.map.is_ready:
+            self.source.prefetch_text()
+        else:
+            self.map.view.ready.connect(lambda *_: self.source.prefetch_text())
+            QTimer.singleShot(TEXTS_AT_LATEST_MS, self.source, self.source.prefetch_text)
 
     def _remember_role(self, role: Role) -> None:
         self.settings.set(ROLE, role.value)
