@@ -231,7 +231,7 @@ def ours(db_path: Path) -> dict:
         frames()
         # The operator looks at the view a moment before the first step: the zooms either
         # side are counted meanwhile, in idle slices (case_density.js, cases.js "warm").
-        wait_until(app, lambda: js("xjwcProbe.warmingCount()") == 0, 30)
+        warmed = wait_until(app, lambda: js("xjwcProbe.warmingCount()") == 0, 30)
         zoom = js("xjwc.view().zoom")
         steps = [s if s[0] == "pan" else ["zoom", zoom + (1 if s[1] == "+1" else 0)]
                  for s in PAN_ZOOM]
@@ -243,7 +243,7 @@ def ours(db_path: Path) -> dict:
         out["steps"][name] = {"sync_ms": [d[0] for d in done], "frame_ms": [d[1] for d in done],
                               "script_ms": [d[2] for d in done],
                               "primitives": [d[3] for d in done],
-                              "mode": js("xjwc.drawnMode()")}
+                              "mode": js("xjwc.drawnMode()"), "warmed": warmed}
     js("xjwcProbe.setLod(true)")
     ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData("auto"))
 
