@@ -233,3 +233,16 @@ def test_the_office_server_keeps_no_log(demo_db_path):
             assert conn.exec_driver_sql("SELECT count(*) FROM case_touches").scalar() == 0
     finally:
         server.engine.dispose()
+
+
+def test_compacting_the_database_makes_the_copy_stale(demo_db, demo_db_path, monkeypatch):
+    """VACUUM renumbers rowids without a trigger firing: compact() logs every case."""
+    from xjwc_desktop.core.storage import spatial
+
+    saved_copy(demo_db)
+    other_program(demo_db_path, "DELETE FROM cases WHERE rowid % 3 = 0")  # holes to close
+    spatial.compact(demo_db.engine)
+    monkeypatch.setattr(case_index_copy, "REREAD_AT_MOST", 10**9)
+    loaded = case_index_copy.load(demo_db)
+    assert loaded.reread >= len(loaded.index)  # every case re-read, none trusted
+    assert_same_as_whole(loaded, demo_db)

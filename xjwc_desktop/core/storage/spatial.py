@@ -41,7 +41,9 @@ def rebuild_case_rtree(conn: Connection) -> int:
 
 
 def compact(engine) -> None:
-    """VACUUM the database and rebuild the rowid-keyed spatial index."""
+    """VACUUM the database and rebuild what is keyed by rowid: the spatial index, and the
+    window's copy of its case index, made stale by logging every case as written (the next
+    start reads them all and saves a new copy)."""
     # Our connections run in autocommit mode at the driver level (see sqlite_setup), which
     # VACUUM requires: it cannot run inside a transaction.
     raw = engine.raw_connection()
@@ -51,6 +53,9 @@ def compact(engine) -> None:
         raw.close()
     with engine.begin() as conn:
         rebuild_case_rtree(conn)
+        conn.exec_driver_sql(
+            "INSERT INTO case_touches (case_rowid) SELECT rowid FROM cases "
+            "WHERE EXISTS (SELECT 1 FROM local_meta WHERE key = 'case_touches')")
 
 
 RTREE_TRIGGER = "cases_rtree_ai"
