@@ -15,12 +15,19 @@
 
   const Z24 = 24;
   const MAX_RINGS = 20000;      // selection rings drawn; beyond that a dot marks each one
-  const LOD_MAX_CELLS = 1 << 23;
+  const LOD_MAX_CELLS = 1 << 28;  // a level's cells no more (its bitmap and prefix counts: 64 MB)
   const WARM_SLICE = 65536;  // cases visited per slice of idle work (a few ms)  // a level's cell grid no larger (32 MB while it is built)
 
   function abgr(hex) {
     const v = parseInt(hex.slice(1), 16);
     return ((255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16)) >>> 0;
+  }
+
+  /* Set bits of a 32-bit word. */
+  function popcount(v) {
+    v = v - ((v >>> 1) & 0x55555555);
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    return Math.imul((v + (v >>> 4)) & 0x0F0F0F0F, 0x01010101) >>> 24;
   }
 
   function palette(colors) {
@@ -418,7 +425,7 @@
       const tag = key + "@" + store.__name;
       const job = this.warming[tag] || makeJob.call(this, key);
       delete this.warming[tag];
-      job.step(Infinity);
+      while (!job.step(Infinity)) { /* to the last phase */ }
       return job.result();
     },
 
@@ -446,47 +453,66 @@
       requestIdleCallback(tick, { timeout: 2000 });
     },
 
-    /* A LOD level as a job: step(k) visits k more cases (true when all are visited). */
+    /* A LOD level as a job: step(k) visits k more cases (true when all are visited).
+     * Occupied cells are a bitmap (a bit a cell, rows padded to whole 32-bit words), so a
+     * level's grid costs an eighth of a byte per cell instead of eight: fine levels of the
+     * whole street fit, which at three million cases a dense grid could not. Two passes: the
+     * bits, then each case's rank among the occupied cells (the words' prefix counts plus a
+     * population count) gives its slot; the case visited last wins, as before. */
     lodJob: function (level) {
       const g = this.grid;
       const shift = 24 - level, span = Math.pow(2, shift);
       const gx0 = Math.floor(g.x0 / span), gy0 = Math.floor(g.y0 / span);
       const w = Math.floor((g.x0 + g.gw * g.cell) / span) - gx0 + 1;
       const h = Math.floor((g.y0 + g.gh * g.cell) / span) - gy0 + 1;
-      if (w * h > LOD_MAX_CELLS) {
+      const words = Math.ceil(w / 32);
+      if (words * 32 * h > LOD_MAX_CELLS) {
         return { step: function () { return true; }, result: function () { return null; } };
       }
       const t0 = performance.now();
-      const rep = new Int32Array(w * h).fill(-1), count = new Uint32Array(w * h);
+      const bits = new Uint32Array(words * h);
       const x = this.x, y = this.y, mask = this.mask, order = g.order, n = order.length;
-      let j = 0;
+      let phase = 0, j = 0, prefix = null, reps = null, counts = null;
       return {
         step: function (k) {
-          const end = Math.min(n, j + k);
+          if (phase === 0) {  // the occupied cells
+            const end = Math.min(n, j + k);
+            for (; j < end; j++) {
+              const i = order[j];
+              if (!mask[i]) continue;
+              const col = Math.floor(x[i] / span) - gx0;
+              bits[(Math.floor(y[i] / span) - gy0) * words + (col >>> 5)] |= 1 << (col & 31);
+            }
+            if (j < n) return false;
+            phase = 1; j = 0;
+            prefix = new Uint32Array(bits.length + 1);
+            return false;
+          }
+          if (phase === 1) {  // occupied cells before each word
+            const end = Math.min(bits.length, j + 8 * k);
+            let acc = prefix[j];
+            for (; j < end; j++) { prefix[j] = acc; acc += popcount(bits[j]); }
+            prefix[j] = acc;
+            if (j < bits.length) return false;
+            reps = new Int32Array(acc); counts = new Uint32Array(acc);
+            phase = 2; j = 0;
+            return false;
+          }
+          const end = Math.min(n, j + k);  // each case into its cell's slot
           for (; j < end; j++) {
             const i = order[j];
             if (!mask[i]) continue;
-            const c = (Math.floor(y[i] / span) - gy0) * w + Math.floor(x[i] / span) - gx0;
-            rep[c] = i;
-            count[c]++;
+            const col = Math.floor(x[i] / span) - gx0, b = col & 31;
+            const word = (Math.floor(y[i] / span) - gy0) * words + (col >>> 5);
+            const q = prefix[word] + (b ? popcount(bits[word] & (0xFFFFFFFF >>> (32 - b))) : 0);
+            reps[q] = i;
+            counts[q]++;
           }
           return j >= n;
         },
         result: function () {
-          let used = 0;
-          for (let c = 0; c < rep.length; c++) if (rep[c] >= 0) used++;
-          const reps = new Int32Array(used), counts = new Uint32Array(used);
           const rowStart = new Uint32Array(h + 1);
-          let q = 0;
-          for (let row = 0; row < h; row++) {
-            rowStart[row] = q;
-            const base = row * w;
-            for (let c = 0; c < w; c++) {
-              const i = rep[base + c];
-              if (i >= 0) { reps[q] = i; counts[q++] = count[base + c]; }
-            }
-          }
-          rowStart[h] = q;
+          for (let row = 0; row <= h; row++) rowStart[row] = prefix[row * words];
           return { level: level, span: span, gx0: gx0, gy0: gy0, w: w, h: h, reps: reps,
                    counts: counts, rowStart: rowStart, buildMs: performance.now() - t0 };
         }

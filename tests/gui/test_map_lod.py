@@ -79,3 +79,16 @@ def test_the_zooms_either_side_are_counted_while_the_user_looks(qtbot, make_wind
         # depends on its cell size: clusters 15, points 14, the heatmap 13).
         assert any({z - 1, z, z + 1} <= built for z in built), (mode, got)
         assert got["same"], mode
+
+
+def test_every_lod_level_keeps_the_last_case_and_the_count_of_each_cell(qtbot, make_window):
+    """The bitmap-ranked levels equal a plain per-cell count, from the street down to the
+    finest level that is built (where a dense grid was too big before)."""
+    window = make_window()
+    ws = window.workspace
+    ws.layers.mode_box.setCurrentIndex(ws.layers.mode_box.findData("points"))
+    qtbot.waitUntil(lambda: run_script(qtbot, window, "xjwc.drawnMode()") == "points")
+    run_script(qtbot, window, "(XJWC_CONFIG.lodAbove = 1000, 1)")
+    got = {level: run_script(qtbot, window, f"xjwcProbe.lodAgrees({level})")
+           for level in (10, 13, 15, 17, 19)}
+    assert got == {10: True, 13: True, 15: True, 17: True, 19: True}
