@@ -20,15 +20,24 @@ from xjwc_desktop.core.errors import DatabaseError, NewerSchemaError
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model.case_touches import WATCH_KEY
 from xjwc_desktop.core.storage import migrate
-from xjwc_desktop.core.storage.database import open_database
+from xjwc_desktop.core.storage.database import open_database, writing
 from xjwc_desktop.core.storage.locations import data_dir
 from xjwc_desktop.core.storage.reference import install_reference_data
 from xjwc_desktop.core.sync.schema import synced_tables
 from xjwc_desktop.core.workflow.attachments import files_folder
 
 #: PostgreSQL connections kept open (ten more may be opened at a peak): about the
-#: number of workstations that sync at the same moment in a street office.
+#: number of workstations that sync at the same moment in a street office. Several
+#: server processes share them out (run.py), so that they stay within PostgreSQL's
+#: default of 100 connections.
 PG_POOL = 20
+PG_OVERFLOW = 10
+#: PostgreSQL advisory locks of the server's own: the feed's ordering lock (every push
+#: takes it to number its rows, see sequencer.py), and the one that lets a single process
+#: at a time migrate and prepare the database (server workers and ``xjwc server …``
+#: commands start while others serve).
+ORDER_KEY = 0x584A5743  # "XJWC"
+PREPARE_KEY = 0x584A5750  # "XJWP"
 
 
 @dataclass
@@ -55,12 +64,16 @@ def parse_url(url: str) -> str:
 
 
 def open_server_database(url: str, *, snapshot_dir: Path | None = None,
-                         files_dir: Path | None = None) -> ServerDatabase:
+                         files_dir: Path | None = None, prepare: bool = True,
+                         pool_size: int = PG_POOL) -> ServerDatabase:
     """Open (creating and migrating if needed) the office server's database.
 
     Photos are kept beside a SQLite file (``<file>.files``, as on workstations) or, for
     PostgreSQL, in the user's data folder (``server-files/<database>``), unless
-    ``files_dir`` says otherwise.
+    ``files_dir`` says otherwise. ``prepare=False`` (a worker of ``xjwc serve --workers``,
+    whose parent prepared the database) skips installing reference data and feeding
+    unfed rows, which read every table; ``pool_size`` is its share of PostgreSQL
+    connections.
     """
     url = parse_url(url)
     parsed = make_url(url)
@@ -76,7 +89,8 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None,
         # default pool (5 + 10 overflow) the 16th waited for a connection and every
         # overflow connection was opened and closed again per request.
         engine = create_engine(parsed.set(drivername="postgresql+psycopg"),
-                               pool_pre_ping=True, pool_size=PG_POOL, max_overflow=10)
+                               pool_pre_ping=True, pool_size=pool_size,
+                               max_overflow=PG_OVERFLOW)
         _migrate_postgresql(engine, url)
         name = parsed.database or "xjwc"
         default_dir = Path.home() / ".cache" / "xjwc_desktop" / "snapshots" / name
@@ -85,18 +99,25 @@ def open_server_database(url: str, *, snapshot_dir: Path | None = None,
         raise DatabaseError(f"不支持的数据库：{parsed.get_backend_name()}"
                             "（可用 SQLite 文件或 PostgreSQL）。")
     try:
-        with engine.begin() as conn, quiet(conn):
+        # A write transaction from its start (SQLite: BEGIN IMMEDIATE), and one process at a
+        # time on PostgreSQL: another server process may be serving, or starting too.
+        with writing(engine) as conn, quiet(conn):
+            _one_at_a_time(conn)
             server_id = _server_id(conn)
-            # A served workstation file may hold its old outbox: the server pushes nowhere.
-            conn.execute(text("DELETE FROM sync_outbox"))
-            # Nor does it log the cases written for a window's index (it has no window).
-            conn.execute(text("DELETE FROM local_meta WHERE key = :key"), {"key": WATCH_KEY})
-            conn.execute(text("DELETE FROM case_touches"))
-            if not conn.execute(text("SELECT 1 FROM departments LIMIT 1")).first():
-                with Session(bind=conn) as s:
-                    install_reference_data(s, server_id)
-                    s.flush()
-            index_unfed_rows(conn)
+            if prepare:
+                # A served workstation file may hold its old outbox: the server pushes
+                # nowhere.
+                conn.execute(text("DELETE FROM sync_outbox"))
+                # Nor does it log the cases written for a window's index (it has no
+                # window).
+                conn.execute(text("DELETE FROM local_meta WHERE key = :key"),
+                             {"key": WATCH_KEY})
+                conn.execute(text("DELETE FROM case_touches"))
+                if not conn.execute(text("SELECT 1 FROM departments LIMIT 1")).first():
+                    with Session(bind=conn) as s:
+                        install_reference_data(s, server_id)
+                        s.flush()
+                index_unfed_rows(conn)
     except BaseException:
         engine.dispose()
         raise
@@ -117,8 +138,16 @@ def quiet(conn: Connection) -> Iterator[Connection]:
     conn.execute(text("DELETE FROM sync_applying"))
 
 
+def _one_at_a_time(conn: Connection) -> None:
+    """PostgreSQL: wait for any other process migrating or preparing the database (its
+    transaction's lock; SQLite's write lock does the same for a file)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PREPARE_KEY})
+
+
 def _migrate_postgresql(engine: Engine, url: str) -> None:
     with engine.begin() as conn:
+        _one_at_a_time(conn)
         current = migrate.current_revision(conn)
         if current is not None and current not in migrate.known_revisions():
             raise NewerSchemaError(
@@ -142,7 +171,10 @@ def next_seq(conn: Connection) -> int:
 
 def index_unfed_rows(conn: Connection) -> int:
     """Give every row not yet in the change feed a sequence number (rows written before the
-    server first ran, or by ``xjwc demo``), and recount the tables."""
+    server first ran, or by ``xjwc demo``), and recount the tables. Holds the feed's
+    ordering lock on PostgreSQL: a server may be serving pushes meanwhile."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ORDER_KEY})
     added = 0
     for table in synced_tables():
         start = next_seq(conn)

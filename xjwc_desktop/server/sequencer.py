@@ -57,11 +57,11 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync.codec import dumps, loads
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
-from xjwc_desktop.server.database import next_seq, quiet
+from xjwc_desktop.server.database import ORDER_KEY, next_seq, quiet
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
 
-ORDER_KEY = 0x584A5743  # "XJWC": the feed's ordering lock (and the old global push lock)
+# ORDER_KEY (database.py): the feed's ordering lock (and the old global push lock)
 ALONE_KEY = 0x584A5741  # "XJWA": shared by every push, exclusive for one that runs alone
 KEY_CLASS = 0x584A5752  # "XJWR": first key of the two-key advisory locks on keys
 ADVISORY_BUDGET = 64  # advisory locks a push may take before it runs alone instead
