@@ -5,10 +5,16 @@ code a workstation pulls with, and hands a consistent copy of it (SQLite's backu
 to a workstation that has no database yet. Copying a finished file costs a fraction of
 inserting every row again, indexes and spatial index included. The copy carries the feed
 position it covers; the workstation pulls what came after, as on any sync.
+
+Every server process (``xjwc serve --workers N``) shares the one cached database: it is
+brought up to date and copied under a lock on a file beside it, so two processes never
+apply the feed into it at once (one could write a row's older version after the other
+had moved the cursor past its newer one). Each process hands out copies of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -37,8 +43,12 @@ class SnapshotCache:
         self.dir = server.snapshot_dir
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
-        for stale in self.dir.glob("snapshot-*.sqlite"):  # copies left by a killed server
-            stale.unlink(missing_ok=True)
+        with self._locked():
+            # Copies left by a killed server, or by another process of this one: a
+            # download under way keeps its open copy, and the process that made it makes
+            # a new one when asked again (open_copy).
+            for stale in self.dir.glob("snapshot-*.sqlite"):
+                stale.unlink(missing_ok=True)
 
     @property
     def path(self) -> Path:
@@ -46,11 +56,22 @@ class SnapshotCache:
 
     def refresh(self) -> int:
         """Bring the cached database up to the feed's head; returns its cursor."""
-        with self._lock:
+        with self._locked():
             return self._refresh()
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This process's threads, then every process serving the same database."""
+        with self._lock:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with (self.dir / "cache.lock").open("a+b") as fh:
+                _lock_file(fh)
+                try:
+                    yield
+                finally:
+                    _unlock_file(fh)
+
     def _refresh(self) -> int:
-        self.dir.mkdir(parents=True, exist_ok=True)
         if not self.path.exists() and self.server.dialect == "sqlite":
             self._seed_from_server_file()
         db = open_database(self.path, create=True)
@@ -96,9 +117,10 @@ class SnapshotCache:
         """An open, consistent copy of the cached database, with the cursor it covers and
         its SHA-256. Copies are reused until the feed moves on; a copy is opened before it
         can be replaced, so a download under way keeps reading it even once unlinked."""
-        with self._lock:
+        with self._locked():
             cursor = self._refresh()
-            if self._current is None or self._current.cursor != cursor:
+            if (self._current is None or self._current.cursor != cursor
+                    or not self._current.path.exists()):
                 old, self._current = self._current, self._make_copy(cursor)
                 if old is not None:
                     old.path.unlink(missing_ok=True)
@@ -138,3 +160,28 @@ class Snapshot:
             yield from iter(lambda: self.file.read(size), b"")
         finally:
             self.file.close()
+
+
+if os.name == "nt":  # pragma: no cover - the office server runs on Linux; kept working
+    import msvcrt
+
+    def _lock_file(fh) -> None:
+        fh.seek(0)
+        while True:
+            try:
+                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+                return
+            except OSError:  # LK_LOCK gives up after ten seconds: wait on
+                continue
+
+    def _unlock_file(fh) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock_file(fh) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+
+    def _unlock_file(fh) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
