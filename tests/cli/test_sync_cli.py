@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.server.sync_helpers import ProcessServer
+from xjwc_desktop.server.process import ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ def test_serve_enroll_and_sync_a_new_workstation(office, tmp_path):
     listed = xjwc("server", "devices", "--db", str(office), "--json")
     assert json.loads(listed.stdout)[0]["name"] == "值班台1"
 
-    server = ProcessServer(str(office)).start()
+    server = ServeProcess(str(office)).start()
     ws = tmp_path / "ws.sqlite"
     try:
         first = xjwc("sync", "--db", str(ws), "--server", server.url, "--token", token, "--json")
@@ -76,7 +76,7 @@ def test_a_new_workstation_needs_a_token(tmp_path):
 def test_the_token_from_the_environment(office, tmp_path):
     token = xjwc("server", "add-device", "巡查平板", "--role", "inspector", "--zone", "south",
                  "--db", str(office)).stdout.strip().splitlines()[-1]
-    server = ProcessServer(str(office)).start()
+    server = ServeProcess(str(office)).start()
     try:
         done = xjwc("sync", "--db", str(tmp_path / "p.sqlite"), "--server", server.url,
                     env={"XJWC_TOKEN": token})

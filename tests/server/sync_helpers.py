@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,66 +56,6 @@ class ThreadServer(BackgroundServer):
 
     def enroll(self, name: str, role: str = "operator", zone: str | None = None) -> str:
         return add_device(self.db.engine, name, role, zone)[1]
-
-
-# ``xjwc serve`` as the command line runs it, with uvicorn's own start-up line let through:
-# it names the port the server took (port 0: the system picks a free one, so no other
-# process can take it between a test choosing a port and the server binding it).
-SERVE = """
-import logging, sys
-started = logging.getLogger("uvicorn.error")
-started.addHandler(logging.StreamHandler())
-started.setLevel(logging.INFO)
-from xjwc_desktop.cli import main
-sys.exit(main())
-"""
-STARTED = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
-
-
-class ProcessServer:
-    """``xjwc serve`` in its own process, so a test can kill it (SIGKILL) mid-request."""
-
-    def __init__(self, db_url: str) -> None:
-        self.db_url = db_url
-        self.port: int | None = None
-        self.url = ""
-        self.proc: subprocess.Popen | None = None
-        self.log: list[str] = []  # its standard error, read as it comes (a full pipe stalls)
-
-    def start(self, timeout: float = 60) -> ProcessServer:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVE, "serve", "--db", self.db_url, "--port", "0"],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8")
-        listening = threading.Event()
-        threading.Thread(target=self._read_log, args=(listening,), daemon=True).start()
-        if not listening.wait(timeout) or self.port is None:
-            self.kill()
-            raise RuntimeError("server did not start:\n" + "".join(self.log))
-        self.url = f"http://127.0.0.1:{self.port}"
-        return self
-
-    def _read_log(self, listening: threading.Event) -> None:
-        for line in self.proc.stderr:
-            self.log.append(line)
-            found = STARTED.search(line)
-            if found and self.port is None:
-                self.port = int(found[1])
-                listening.set()
-        listening.set()  # the process ended (start() sees no port)
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class Workstation:

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from tests.server.fault_proxy import FaultProxy
 from tests.server.sync_helpers import (
     POLL_S,
-    ProcessServer,
     Workstation,
     bulk_cases,
     server_digests,
@@ -24,6 +23,7 @@ from tests.server.sync_helpers import (
 from xjwc_desktop.core.sync.transport import HttpTransport, SyncError, SyncOffline
 from xjwc_desktop.server.database import open_server_database
 from xjwc_desktop.server.devices import add_device
+from xjwc_desktop.server.process import ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +117,7 @@ class PushHold:
 
 def test_server_killed_mid_push_applies_every_change_once(server_url, tmp_path):
     token = enroll(server_url, "值班台")
-    server = ProcessServer(server_url).start()
+    server = ServeProcess(server_url).start()
     hold = PushHold(server_url)
     proxy = FaultProxy(server.port, hold.policy)
     ws = workstation(tmp_path, "值班台", server.url, token, push_batch=5000)
@@ -133,7 +133,7 @@ def test_server_killed_mid_push_applies_every_change_once(server_url, tmp_path):
         # The server's transaction died with it: nothing of the push is there.
         assert server_count(server_url, "SELECT count(*) FROM cases") == 0
         assert ws.scalar("SELECT count(*) FROM sync_outbox") == 5000
-        server = ProcessServer(server_url).start()
+        server = ServeProcess(server_url).start()
         reconnect(ws, server.url, token)
         ws.sync()
         assert server_count(server_url, "SELECT count(*) FROM cases") == 2500
@@ -175,7 +175,7 @@ def waited_for_fifth_pull(stall: StallPull, thread: threading.Thread, box: dict)
 
 def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
     token_a, token_b = enroll(server_url, "甲"), enroll(server_url, "乙")
-    server = ProcessServer(server_url).start()
+    server = ServeProcess(server_url).start()
     stall = StallPull(5)  # four batches of 200 rows in, the fifth asked for
     proxy = FaultProxy(server.port, stall)
     a = workstation(tmp_path, "甲", server.url, token_a)
@@ -194,7 +194,7 @@ def test_server_killed_mid_pull_resumes_at_the_last_batch(server_url, tmp_path):
         assert 0 < landed < 2000
         cursor = int(b.scalar("SELECT value FROM local_meta WHERE key = 'sync.cursor'"))
         assert cursor > 0
-        server = ProcessServer(server_url).start()
+        server = ServeProcess(server_url).start()
         reconnect(a, server.url, token_a)
         reconnect(b, server.url, token_b)
         report = b.sync()

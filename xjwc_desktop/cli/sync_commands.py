@@ -17,6 +17,8 @@ def register(sub) -> None:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--tls-cert", help="TLS 证书（PEM）；与 --tls-key 一起启用 HTTPS")
     serve.add_argument("--tls-key", help="TLS 私钥（PEM）")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="服务器进程数（默认：PostgreSQL 为 CPU 核数，至多 4；SQLite 为 1）")
     serve.set_defaults(func=run_serve)
 
     server = sub.add_parser("server", help="服务器管理：登记、列出、吊销设备")
@@ -66,7 +68,7 @@ def run_serve(args) -> int:
     from xjwc_desktop.server.run import serve
 
     serve(args.db, host=args.host, port=args.port, tls_cert=args.tls_cert,
-          tls_key=args.tls_key)
+          tls_key=args.tls_key, workers=args.workers)
     return 0
 
 

@@ -16,6 +16,7 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "event": record.getMessage(),
+            "pid": record.process,  # which server process (xjwc serve --workers N)
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
