@@ -5,14 +5,17 @@ It reads each HTTP request whole, then asks ``policy(method, path)`` what to do:
 applies it, the answer is lost), ``duplicate`` (the server gets it twice) — and it keeps a
 copy of every push so a test can deliver old pushes again, late and out of order. A policy
 that blocks holds its request, as a stalled network does, for as long as the test wants.
+Given several upstream ports (several processes of one server), it sends each request
+to the next one in turn, a duplicate included.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def _read_message(sock: socket.socket, head_only: bool = False) -> bytes | None:
@@ -42,9 +45,11 @@ def _path(request: bytes) -> str:
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int,
+    def __init__(self, upstream_port: int | Sequence[int],
                  policy: Callable[[str, str], str] | None = None) -> None:
-        self.upstream_port = upstream_port
+        ports = [upstream_port] if isinstance(upstream_port, int) else list(upstream_port)
+        self._upstreams = itertools.cycle(ports)
+        self._turn = threading.Lock()
         self.policy = policy or (lambda method, path: "forward")
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -74,7 +79,9 @@ class FaultProxy:
 
     def deliver(self, request: bytes) -> bytes | None:
         """Send a request to the server on a fresh connection; its response."""
-        with socket.create_connection(("127.0.0.1", self.upstream_port), timeout=60) as up:
+        with self._turn:
+            port = next(self._upstreams)
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as up:
             up.sendall(request)
             with self._delivery:
                 self.delivered.append(_path(request))
