@@ -52,10 +52,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, text
 
 from xjwc_desktop.core.storage.database import writing
 from xjwc_desktop.core.sync.codec import dumps, loads
+from xjwc_desktop.core.sync.rows import statement
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
 from xjwc_desktop.server.database import ORDER_KEY, next_seq, quiet
 from xjwc_desktop.server.devices import Device
@@ -135,12 +136,13 @@ def _lock(conn: Connection, device: Device, changes: list[dict[str, Any]]) -> No
         "SELECT pg_advisory_xact_lock(:c, k) FROM unnest(CAST(:keys AS int4[])) k"),
         {"c": KEY_CLASS, "keys": keys})
     for name, ids in sorted(rows_to_lock(changes).items()):
-        ordered = sorted(ids)
-        # from the model, never from a request (rows_to_lock keeps synced tables only)
-        query = text(f'SELECT id FROM "{name}" WHERE id IN :ids ORDER BY id '
-                     "FOR NO KEY UPDATE").bindparams(bindparam("ids", expanding=True))
-        for start in range(0, len(ordered), 1000):
-            conn.execute(query, {"ids": ordered[start:start + 1000]}).fetchall()
+        # The table's name is from the model, never from a request (rows_to_lock keeps
+        # synced tables only); the ids go as one JSON text: an expanded IN list made
+        # psycopg rewrite 200 placeholders with a regular expression on every push.
+        query = statement(f'SELECT id FROM "{name}" WHERE id IN (SELECT '
+                          "json_array_elements_text(CAST(:ids AS json))) ORDER BY id "
+                          "FOR NO KEY UPDATE")
+        conn.execute(query, {"ids": orjson.dumps(sorted(ids)).decode()}).fetchall()
 
 
 def lock_ids(device: Device, changes: list[dict[str, Any]]) -> list[int]:

@@ -54,8 +54,10 @@ def push(body: Push, request: Request, device: DeviceDep, server: ServerDep):
     if device.role == "viewer" and body.changes:
         raise refuse(device, request, f"设备“{device.name}”为只读，不能上传修改。")
     try:
+        # A change's validated fields as they are (plain values and dicts, no nested
+        # models): model_dump would copy 200 changes again, a twentieth of a push's time.
         result = apply_push(server.engine, server.server_id, device, body.prev,
-                            [c.model_dump() for c in body.changes])
+                            [c.__dict__ for c in body.changes])
     except OutOfOrder as exc:
         logs.log("out of order", logging.WARNING, device=device.name, prev=body.prev,
                  expected=exc.expected)
