@@ -10,12 +10,14 @@
    sync that compares the whole database (``--verify``).
 4. Issue #15: 1, 5, 10 and 20 workstations (separate processes) each pushing 200 edits at
    once to one server (targets at 20: ≥ 6,000 changes/s on PostgreSQL, ≥ 4,000 on
-   SQLite, throughput not falling as workstations are added, slowest push ≤ 0.5 s), and
-   the first push of a 100,000-case workstation to an empty server (≥ 20,000 rows/s);
-   baseline: the same with the old global push lock (``sequencer._SERIAL_PUSHES``).
+   SQLite, throughput not falling as workstations are added, slowest push ≤ 0.5 s), the
+   server being ``xjwc serve`` with 1, 2, … worker processes (``--workers``; see
+   push_rounds.py), and the first push of a 100,000-case workstation to an empty server
+   (≥ 20,000 rows/s); baseline: the same with the old global push lock
+   (``sequencer._SERIAL_PUSHES``, one process).
 
     .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
-    .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3]
+    .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3] [--workers 1,2]
 
 Databases are made once in the work folder (``xjwc demo``) and reused.
 """
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 from bench_common import load_line
+from push_rounds import concurrent_pushes
 from sqlalchemy import select, text
 
 from xjwc_desktop.core import clock
@@ -223,95 +226,7 @@ def idle_sync(work: Path, million: Path) -> None:
     server_db.close()
 
 
-# -- 4. concurrent pushes -------------------------------------------------------------------
-PUSH_EDITS = 200
-CLIENT_COUNTS = (1, 5, 10, 20)
-
-
-def _worker_init(go, ready) -> None:
-    global _GO, _READY
-    _GO, _READY = go, ready
-
-
-def _worker_bootstrap(path: str, url: str, token: str) -> None:
-    with HttpTransport(url, token) as transport:
-        bootstrap(Path(path), transport, server_url=url)
-        db = open_database(Path(path))
-        SyncClient(db, transport).sync()
-        db.close()
-
-
-def _worker_push(path: str, url: str, token: str, slot: int, rnd: int) -> tuple:
-    """Edit this workstation's own 200 cases, wait for the start signal, push them."""
-    db = open_database(Path(path))
-    with db.write() as s:
-        for case in s.scalars(select(Case).order_by(Case.id).offset(slot * PUSH_EDITS)
-                              .limit(PUSH_EDITS)):
-            case.description = f"第 {rnd} 轮并发修改 {case.case_no}"
-            case.updated_at = clock.now()
-            case.written_by = db.workstation_id
-    with HttpTransport(url, token) as transport:
-        client = SyncClient(db, transport)
-        client._hello()
-        _READY.put(slot)
-        _GO.wait()
-        report = SyncReport()
-        started = time.time()
-        client._push(report)
-        ended = time.time()
-    db.close()
-    return started, ended, report.pushed
-
-
-def concurrent_pushes(work: Path, url: str, label: str, repeat: int) -> None:
-    import multiprocessing
-
-    from xjwc_desktop.server import sequencer
-
-    ctx = multiprocessing.get_context("spawn")
-    go, ready = ctx.Event(), ctx.Queue()
-    server_db = open_server_database(url)
-    clients = max(CLIENT_COUNTS)
-    with BackgroundServer(server_db) as server, \
-            ctx.Pool(clients, _worker_init, (go, ready)) as pool:
-        stations = []
-        for n in range(clients):
-            token = add_device(server_db.engine, f"push-{label}-{n}", "operator")[1]
-            path = work / f"push-{label}-{n}.sqlite"
-            path.unlink(missing_ok=True)
-            stations.append((str(path), server.url, token))
-        pool.starmap(_worker_bootstrap, stations)
-        figures: dict[tuple[bool, int], list[tuple[float, float]]] = {}
-        rnd = 0
-        for _ in range(repeat):
-            for count in CLIENT_COUNTS:
-                for serial in (True, False):
-                    rnd += 1
-                    sequencer._SERIAL_PUSHES = serial
-                    go.clear()
-                    jobs = [pool.apply_async(_worker_push, (*stations[n], n, rnd))
-                            for n in range(count)]
-                    for _ in range(count):
-                        ready.get(timeout=300)
-                    go.set()
-                    done = [job.get(timeout=600) for job in jobs]
-                    assert all(d[2] == PUSH_EDITS for d in done), done
-                    wall = max(d[1] for d in done) - min(d[0] for d in done)
-                    slowest = max(d[1] - d[0] for d in done)
-                    figures.setdefault((serial, count), []).append(
-                        (count * PUSH_EDITS / wall, slowest))
-        sequencer._SERIAL_PUSHES = False
-    server_db.close()
-    print(f"  ({label}, {repeat} rounds, medians; {load_line()})")
-    for count in CLIENT_COUNTS:
-        new, old = figures[(False, count)], figures[(True, count)]
-        line(f"{label}: {count:>2} workstations × {PUSH_EDITS} edits at once",
-             f"{statistics.median(r for r, _ in new):,.0f} changes/s",
-             f"slowest push {max(t for _, t in new):.2f} s; baseline (global lock) "
-             f"{statistics.median(r for r, _ in old):,.0f} changes/s, slowest "
-             f"{max(t for _, t in old):.2f} s")
-
-
+# -- 4. concurrent pushes (push_rounds.py) and the first push ---------------------------
 def first_push(work: Path, hundred: Path, empty_url, label: str) -> None:
     """A workstation holding the 100,000-case demo pushes it all to an empty server."""
     from xjwc_desktop.server import sequencer
@@ -405,6 +320,8 @@ def main() -> None:
                         help="one figure only")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of figure 4")
     parser.add_argument("--skip-first-push", action="store_true")
+    parser.add_argument("--workers", default="1,2",
+                        help="figure 4: server processes to compare (comma-separated)")
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -426,11 +343,12 @@ def main() -> None:
               "(targets at 20: ≥ 6,000 changes/s PostgreSQL, ≥ 4,000 SQLite, slowest "
               "≤ 0.5 s)")
         seed = demo(work / "demo-seed.sqlite", SEED_CASES)
+        workers = tuple(int(n) for n in args.workers.split(","))
         concurrent_pushes(work, str(fresh_copy(seed, work / "push-server.sqlite")),
-                          "SQLite", args.repeat)
+                          "SQLite", args.repeat, workers)
         if args.pg:
             with _pg_database(seed) as url:
-                concurrent_pushes(work, url, "PostgreSQL", args.repeat)
+                concurrent_pushes(work, url, "PostgreSQL", args.repeat, workers)
         if not args.skip_first_push:
             print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
             empty = work / "empty-server.sqlite"
