@@ -38,7 +38,8 @@ from xjwc_desktop.server.http_limits import (
 
 DEFAULT_PORT = 8765
 #: Server processes ``xjwc serve`` starts unless told: one per core on PostgreSQL (four at
-#: most: more only wait on the database's locks), one on SQLite (its file has one writer).
+#: most: each keeps its own connections and memory; on two cores a third process did not
+#: help, docs/dev/benchmarks.md), one on SQLite (its file has one writer).
 MAX_DEFAULT_WORKERS = 4
 #: How a worker learns which database to open, and how many workers share it (its app
 #: is made by :func:`worker_app`).
