@@ -294,3 +294,24 @@ def test_a_process_starting_does_not_break_another_processes_snapshot_copies(
     finally:
         again.file.close()
         db.close()
+
+
+def test_a_process_starting_while_another_refreshes_the_cache_does_not_wait_for_it(
+        sqlite_server_url, tmp_path):
+    """A refresh takes tens of seconds on PostgreSQL: a worker starting meanwhile leaves
+    the folder as it is instead of waiting to clear it."""
+    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snapshots")
+    first = snapshot.SnapshotCache(db)
+    copy = first.open_copy()
+    copy.file.close()
+    made = []
+    with (first.dir / "cache.lock").open("a+b") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)  # another process refreshing
+        starting = threading.Thread(target=lambda: made.append(snapshot.SnapshotCache(db)))
+        starting.start()
+        starting.join(WAIT_S)
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+    assert not starting.is_alive()
+    assert len(made) == 1
+    assert copy.path.exists()
+    db.close()

@@ -43,11 +43,12 @@ class SnapshotCache:
         self.dir = server.snapshot_dir
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
-        with self._locked():
+        with self._locked(wait=False) as alone:
             # Copies left by a killed server, or by another process of this one: a
             # download under way keeps its open copy, and the process that made it makes
-            # a new one when asked again (open_copy).
-            for stale in self.dir.glob("snapshot-*.sqlite"):
+            # a new one when asked again (open_copy). Not while another process refreshes
+            # the cache (tens of seconds on PostgreSQL): this one would not start meanwhile.
+            for stale in self.dir.glob("snapshot-*.sqlite") if alone else ():
                 stale.unlink(missing_ok=True)
 
     @property
@@ -60,14 +61,17 @@ class SnapshotCache:
             return self._refresh()
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """This process's threads, then every process serving the same database."""
+    def _locked(self, wait: bool = True) -> Iterator[bool]:
+        """This process's threads, then every process serving the same database; yields
+        whether the lock is held (always, unless ``wait`` is False and another has it)."""
         with self._lock:
             self.dir.mkdir(parents=True, exist_ok=True)
             with (self.dir / "cache.lock").open("a+b") as fh:
-                _lock_file(fh)
+                if not _lock_file(fh, wait):
+                    yield False
+                    return
                 try:
-                    yield
+                    yield True
                 finally:
                     _unlock_file(fh)
 
@@ -165,14 +169,15 @@ class Snapshot:
 if os.name == "nt":  # pragma: no cover - the office server runs on Linux; kept working
     import msvcrt
 
-    def _lock_file(fh) -> None:
+    def _lock_file(fh, wait: bool) -> bool:
         fh.seek(0)
         while True:
             try:
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
-                return
+                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+                return True
             except OSError:  # LK_LOCK gives up after ten seconds: wait on
-                continue
+                if not wait:
+                    return False
 
     def _unlock_file(fh) -> None:
         fh.seek(0)
@@ -180,8 +185,12 @@ if os.name == "nt":  # pragma: no cover - the office server runs on Linux; kept 
 else:
     import fcntl
 
-    def _lock_file(fh) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    def _lock_file(fh, wait: bool) -> bool:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def _unlock_file(fh) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
