@@ -277,14 +277,20 @@ def test_the_snapshot_cache_is_brought_up_to_date_under_a_lock_every_process_see
     db.close()
 
 
+def _cache_with_a_copy(url: str, tmp_path):
+    """The server's database, its snapshot cache, and a copy made (and closed)."""
+    db = open_server_database(url, snapshot_dir=tmp_path / "snapshots")
+    cache = snapshot.SnapshotCache(db)
+    copy = cache.open_copy()
+    copy.file.close()
+    return db, cache, copy
+
+
 def test_a_process_starting_does_not_break_another_processes_snapshot_copies(
         sqlite_server_url, tmp_path):
     """A worker (re)starting clears the copies left in the shared folder; the process
     whose copy that was makes a new one instead of failing."""
-    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snapshots")
-    first = snapshot.SnapshotCache(db)
-    copy = first.open_copy()
-    copy.file.close()
+    db, first, copy = _cache_with_a_copy(sqlite_server_url, tmp_path)
     snapshot.SnapshotCache(db)  # another process starting on the same folder
     assert not copy.path.exists()
     again = first.open_copy()
@@ -300,10 +306,7 @@ def test_a_process_starting_while_another_refreshes_the_cache_does_not_wait_for_
         sqlite_server_url, tmp_path):
     """A refresh takes tens of seconds on PostgreSQL: a worker starting meanwhile leaves
     the folder as it is instead of waiting to clear it."""
-    db = open_server_database(sqlite_server_url, snapshot_dir=tmp_path / "snapshots")
-    first = snapshot.SnapshotCache(db)
-    copy = first.open_copy()
-    copy.file.close()
+    db, first, copy = _cache_with_a_copy(sqlite_server_url, tmp_path)
     made = []
     with (first.dir / "cache.lock").open("a+b") as other:
         fcntl.flock(other.fileno(), fcntl.LOCK_EX)  # another process refreshing
