@@ -13,7 +13,7 @@ from the cases.
 from __future__ import annotations
 
 import functools
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 import orjson
@@ -60,38 +60,80 @@ def expressions(raster: Raster) -> dict[str, ColumnElement]:
 
 
 def month_rows(conn: Connection, months: list[int] | None = None) -> list[dict]:
-    """The cache rows of ``months`` (all months with cases if None), counted from the cases:
-    one GROUP BY per month when given months (through the date index), else one for all."""
+    """The cache rows of ``months`` (all months with cases if None), counted from the cases.
+
+    SQLite reads each live case's month, category, cell and unit grid in one scan (one per
+    given month, through the date index) and hands each as one JSON array: no sort, no row
+    object per case. numpy counts them (``np.unique`` on coded keys); a ``GROUP BY`` of
+    the six keys sorted nearly a row per case and cost seconds at a million cases.
+    """
     raster = street_raster()
     e = expressions(raster)
-    ix, iy, month, category = e["ix"], e["iy"], e["month"], e["category"]
-    live = [e["live"]]
-    where_sets = [live] if months is None else [
-        [*live, *_month_period(m).clause(Case.reported_at)] for m in months]
-    grids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    # One GROUP BY gives both: a case counts in its cell if it lies on the raster (CAST
-    # truncates toward zero, so the west and south edges are tested apart) and in its grid.
+    # A case counts in its cell if it lies on the raster (CAST truncates toward zero, so the
+    # west and south edges are tested apart, in SQL as the direct count does) and in its
+    # unit grid if it has one.
     inside = and_(Case.lon >= raster.lon0, Case.lat >= raster.lat0)
-    cells_of: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    query = select(*(func.json_group_array(c).label(name) for name, c in (
+        ("month", e["month"]), ("category", e["category"]), ("ix", e["ix"]), ("iy", e["iy"]),
+        ("inside", inside), ("grid", e["grid"]))))
+    where_sets = [[e["live"]]] if months is None else [
+        [e["live"], *_month_period(m).clause(Case.reported_at)] for m in months]
+    if not where_sets:
+        return []
+    numbers: list[list[np.ndarray]] = [[], [], [], []]
+    category: list[str] = []
+    grid: list[str | None] = []
     for where in where_sets:
-        for m, code, x, y, on_raster, grid, n in conn.execute(
-                select(month, category, ix, iy, inside, Case.grid_code, func.count())
-                .where(*where).group_by(month, category, ix, iy, inside, Case.grid_code)):
-            key = (int(m), code)
-            if on_raster and 0 <= x < raster.width and 0 <= y < raster.height:
-                cell = int(x) * raster.height + int(y)
-                counts = cells_of[key]
-                counts[cell] = counts.get(cell, 0) + int(n)
-            if grid is not None:
-                grids[key][grid] = grids[key].get(grid, 0) + int(n)
+        month, codes, ix, iy, on_raster, grids = conn.execute(query.where(*where)).one()
+        for k, (text, kind) in enumerate(((month, np.int64), (ix, np.int64), (iy, np.int64),
+                                          (on_raster, bool))):
+            numbers[k].append(np.array(orjson.loads(text), kind))
+        category += orjson.loads(codes)
+        grid += orjson.loads(grids)
+    month, ix, iy, on_raster = (np.concatenate(n) for n in numbers)
+    return _rows_of(raster, month, category, ix, iy, on_raster, grid)
+
+
+def _codes(values: list) -> tuple[list, np.ndarray]:
+    """The distinct ``values`` (sorted, None last) and each value's index among them."""
+    names = sorted(dict.fromkeys(values), key=lambda v: (v is None, v or ""))
+    index = {v: k for k, v in enumerate(names)}
+    return names, np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+
+
+def _rows_of(raster: Raster, month: np.ndarray, category: list[str], ix: np.ndarray,
+             iy: np.ndarray, inside: np.ndarray, grid: list[str | None]) -> list[dict]:
+    """Cache rows from one entry per live case (see :func:`month_rows`)."""
+    categories, cat = _codes(category)
+    grids, code = _codes(grid)
+    months = np.unique(month)
+    # One group per month and category, numbered in that order: the rows' order.
+    group = np.searchsorted(months, month) * len(categories) + cat
+    size = raster.width * raster.height
+    on = inside & (ix >= 0) & (ix < raster.width) & (iy >= 0) & (iy < raster.height)
+    cell_keys, cell_n = np.unique(group[on] * size + ix[on] * raster.height + iy[on],
+                                  return_counts=True)
+    has = np.array([g is not None for g in grids], bool)[code]
+    grid_keys, grid_n = np.unique(group[has] * len(grids) + code[has], return_counts=True)
+    cell_group, cell = np.divmod(cell_keys, size)
+    grid_group, grid_code = np.divmod(grid_keys, len(grids) or 1)
+    cell_at = np.searchsorted(cell_group, np.arange(len(months) * len(categories) + 1))
+    grid_at = np.searchsorted(grid_group, np.arange(len(months) * len(categories) + 1))
+    pairs = np.column_stack([cell, cell_n]).ravel().tolist()
+    names = [grids[k] for k in grid_code.tolist()]
+    counts = grid_n.tolist()
     sig = signature(raster)
-    # Each month and category sorted apart: one sort of every cell of every month would be
-    # one C call holding the GIL for 100 ms and more, and the window waits for the GIL.
-    return [{"month": m, "category_code": code, "raster": sig,
-             "cells": orjson.dumps([v for item in sorted(cells_of.get((m, code), {}).items())
-                                    for v in item]).decode(),
-             "grids": orjson.dumps(grids.get((m, code), {})).decode()}
-            for m, code in sorted(set(cells_of) | set(grids))]
+    rows = []
+    # Each month and category apart: one C call over every cell of every month would hold
+    # the GIL for 100 ms and more, and the window waits for the GIL.
+    for g in np.union1d(cell_group, grid_group).tolist():
+        c0, c1, g0, g1 = cell_at[g], cell_at[g + 1], grid_at[g], grid_at[g + 1]
+        rows.append({"month": int(months[g // len(categories)]),
+                     "category_code": categories[g % len(categories)], "raster": sig,
+                     "cells": orjson.dumps(pairs[2 * c0:2 * c1]).decode(),
+                     "grids": orjson.dumps(dict(zip(names[g0:g1], counts[g0:g1],
+                                                    strict=True))).decode()})
+    return rows
 
 
 def _month_period(month: int) -> Period:
