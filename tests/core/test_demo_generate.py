@@ -103,6 +103,7 @@ def test_another_seed_keeps_the_reports_figures(other_seed) -> None:
 def test_scale_cases_come_after_the_seed_period(demo_template, tmp_path) -> None:
     path = create_demo(tmp_path / "scale.sqlite", cases=5000)
     assert leftovers(tmp_path) == []
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # handed over in WAL mode
     con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     ref = sqlite3.connect(f"file:{demo_template}?immutable=1", uri=True)
     try:
@@ -124,6 +125,13 @@ def test_scale_cases_come_after_the_seed_period(demo_template, tmp_path) -> None
                  "('cases', 'case_rtree') ORDER BY type, name"
         assert con.execute(schema).fetchall() == ref.execute(schema).fetchall()
         assert con.execute("SELECT count(*) FROM case_rtree").fetchone()[0] == total
+        # Each case's box in the tree, by rowid (the packer takes them from memory).
+        assert con.execute(
+            "SELECT count(*) FROM cases c JOIN case_rtree r ON r.id = c.rowid WHERE "
+            "r.min_lon <= c.lon AND c.lon <= r.max_lon AND r.min_lat <= c.lat "
+            "AND c.lat <= r.max_lat").fetchone()[0] == total
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         con.close()
         ref.close()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 from sqlalchemy import Connection
 
@@ -68,22 +65,22 @@ def insert_columns(conn: Connection, table: str, columns: dict[str, object]) -> 
     return insert_rows(conn, table, *to_rows(columns))
 
 
-@contextlib.contextmanager
-def deferred_indexes(conn: Connection, table: str, rtree: str | None = None) -> Iterator[None]:
-    """Drop ``table``'s secondary indexes and triggers for a bulk insert, rebuild them after.
+def drop_secondary(conn: Connection, table: str) -> list[str]:
+    """Drop ``table``'s secondary indexes and triggers for a bulk insert; returns the SQL
+    that makes them again (:func:`restore`).
 
     Building an index once from sorted data is many times faster than updating it row by
     row. Constraint indexes (primary key, UNIQUE) stay, so integrity is checked as usual.
-    The R*Tree named by ``rtree`` is refilled in one statement.
     """
     saved = conn.exec_driver_sql(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
         "AND type IN ('index', 'trigger') AND sql IS NOT NULL", (table,)).fetchall()
     for kind, name, _sql in saved:
         conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
-    yield
-    if rtree:
-        conn.exec_driver_sql(f"DELETE FROM {rtree}")
-        conn.exec_driver_sql(f"INSERT INTO {rtree} SELECT rowid, lon, lon, lat, lat FROM {table}")
-    for _kind, _name, sql in saved:
+    return [sql for _kind, _name, sql in saved]
+
+
+def restore(conn: Connection, saved: list[str]) -> None:
+    """Make again what :func:`drop_secondary` dropped."""
+    for sql in saved:
         conn.exec_driver_sql(sql)

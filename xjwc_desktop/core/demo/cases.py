@@ -98,6 +98,8 @@ class CaseBatch:
 
     cases: tuple[list[str], list[tuple]]
     history: tuple[list[str], list[tuple]] | None
+    lon: np.ndarray
+    lat: np.ndarray
 
     def insert(self, conn: Connection) -> int:
         insert_rows(conn, "cases", *self.cases)
@@ -167,7 +169,7 @@ def build_cases(
         "written_by": np.full(n, ctx.workstation_id, dtype=object),
     }
     history = _history(ctx, ids, sources, reported_at, life, dept) if with_history else None
-    return CaseBatch(to_rows(columns), history)
+    return CaseBatch(to_rows(columns), history, lon, lat)
 
 
 # (action, column of Lifecycles, from, to, actor role)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from xjwc_desktop.core.demo import buildings
 from xjwc_desktop.core.demo import seed_figures as seed
-from xjwc_desktop.core.demo.bulk import deferred_indexes, insert_columns
+from xjwc_desktop.core.demo.bulk import drop_secondary, insert_columns, restore
 from xjwc_desktop.core.demo.cases import (
     DemoContext,
     build_cases,
@@ -47,6 +47,7 @@ EXTERNAL_PREFIX = {CaseSource.HOTLINE.value: "12345-", CaseSource.DISTRICT_GRID.
                    CaseSource.DALIANDONG.value: "DLD-", CaseSource.WECHAT.value: "WX-"}
 
 Progress = Callable[[str], None]
+Points = tuple[np.ndarray, np.ndarray, np.ndarray]  # rowid, lon, lat of cases
 
 
 def _minutes_in_days(rng, days: np.ndarray, first_hour: int, last_hour: int) -> np.ndarray:
@@ -113,19 +114,31 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
         with db.engine.begin() as conn:
             say("生成 2015 年 1–10 月各渠道案件与巡查发现……")
             _seed_cases(ctx, conn, inspectors)
+            saved: list[str] = []
             if n_scale:
                 say(f"生成 {n_scale:,} 件规模测试案件……")
-                with deferred_indexes(conn, "cases"):
-                    _scale_cases(ctx, conn, n_scale)
-                _fill_rtree(conn)
-        with db.engine.begin() as conn:
-            # Sampled statistics: enough for the planner, seconds cheaper at a million rows.
-            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
-            conn.exec_driver_sql("ANALYZE")
+                saved = drop_secondary(conn, "cases")
+                _fill_rtree(conn, _scale_cases(ctx, conn, n_scale, _positions(conn)))
+        # From here readers count while the writer builds: WAL lets them run side by side
+        # (the file ends in WAL anyway). Leaving journal_mode OFF needs the file to itself:
+        # the pooled connections are closed first; those opened later keep WAL.
+        db.engine.dispose()
+        with db.engine.connect() as conn:  # outside a transaction, as SQLite requires
+            conn.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
+        say("建立索引，统计看板按月汇总……")
         # The dashboard's month caches, counted now (the cases went in without the triggers
-        # that mark months): no first dashboard waits for them.
-        say("统计看板按月汇总……")
-        month_cache.rebuild(db.engine)
+        # that mark months): no first dashboard waits for them. Their scans need no index,
+        # so two readers count while the writer makes the indexes (SQLite releases the GIL).
+        with ThreadPoolExecutor(1, thread_name_prefix="xjwc-demo-count") as pool:
+            counting = pool.submit(month_cache.count_all, db.engine)
+            with db.engine.begin() as conn:
+                restore(conn, saved)
+                # Sampled statistics: enough for the planner, seconds cheaper at a million.
+                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+                conn.exec_driver_sql("ANALYZE")
+            counted = counting.result()
+        with db.engine.begin() as conn:
+            month_cache.store_all(conn, counted)
     finally:
         db.close()
     # Hand over a file in the mode every workstation database uses.
@@ -134,13 +147,18 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
     con.close()
 
 
-def _fill_rtree(conn) -> None:
-    """The spatial index of every case in one packed pass (see :mod:`.rtree_pack`)."""
-    # Plain tuples from the driver: numpy reads them directly (SQLAlchemy rows it does not).
+def _positions(conn) -> Points:
+    """Rowids and positions of the cases in the table (plain tuples from the driver: numpy
+    reads them directly, SQLAlchemy rows it does not)."""
     rows = conn.connection.driver_connection.execute(
-        "SELECT rowid, lon, lat FROM cases").fetchall()
+        "SELECT rowid, lon, lat FROM cases ORDER BY rowid").fetchall()
     points = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    if not fill_case_rtree(conn, points[:, 0].astype(np.int64), points[:, 1], points[:, 2]):
+    return points[:, 0].astype(np.int64), points[:, 1], points[:, 2]
+
+
+def _fill_rtree(conn, points: Points) -> None:
+    """The spatial index of every case in one packed pass (see :mod:`.rtree_pack`)."""
+    if not fill_case_rtree(conn, *points):
         conn.exec_driver_sql("DELETE FROM case_rtree")
         conn.exec_driver_sql("INSERT INTO case_rtree SELECT rowid, lon, lon, lat, lat "
                              "FROM cases")
@@ -199,8 +217,9 @@ def _seed_cases(ctx: DemoContext, conn, inspectors: list[tuple[str, str]]) -> No
         external_prefix=EXTERNAL_PREFIX)
 
 
-def _scale_cases(ctx: DemoContext, conn, n: int) -> None:
-    """Cases after the seed period (2016 on), so the report's figures stay exact."""
+def _scale_cases(ctx: DemoContext, conn, n: int, points: Points) -> Points:
+    """Cases after the seed period (2016 on), so the report's figures stay exact; returns
+    ``points`` followed by the rowids and positions of these cases."""
     first, last = SCALE_PERIOD
     days = day_range(first, last)
     shares = np.array(list(SCALE_SOURCE_SHARE.values()))
@@ -221,6 +240,8 @@ def _scale_cases(ctx: DemoContext, conn, n: int) -> None:
         return build_cases(ctx, sources[sl], reported[sl], as_of, with_history=False,
                            numbers=numbers[sl])
 
+    top = int(points[0].max(initial=0))
+    lons, lats = [points[1]], [points[2]]
     # One worker builds batch k+1 (numpy, Python objects) while SQLite inserts batch k;
     # sqlite3 releases the GIL while it steps. Batches are built in order by a single
     # thread, so the random draws (and the demo) stay deterministic.
@@ -231,3 +252,12 @@ def _scale_cases(ctx: DemoContext, conn, n: int) -> None:
             if following is not None:
                 pending = pool.submit(build, following)
             batch.insert(conn)
+            lons.append(batch.lon)
+            lats.append(batch.lat)
+    # Without a rowid given, SQLite numbers a row one above the largest: the new cases
+    # are top + 1 … top + n, which the table confirms (else it is read back).
+    if tuple(conn.exec_driver_sql("SELECT max(rowid), count(*) FROM cases").one()) != (
+            top + n, points[0].size + n):
+        return _positions(conn)
+    return (np.r_[points[0], np.arange(top + 1, top + n + 1)], np.concatenate(lons),
+            np.concatenate(lats))
