@@ -115,10 +115,11 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
             say("生成 2015 年 1–10 月各渠道案件与巡查发现……")
             _seed_cases(ctx, conn, inspectors)
             saved: list[str] = []
+            points = None
             if n_scale:
                 say(f"生成 {n_scale:,} 件规模测试案件……")
                 saved = drop_secondary(conn, "cases")
-                _fill_rtree(conn, _scale_cases(ctx, conn, n_scale, _positions(conn)))
+                points = _scale_cases(ctx, conn, n_scale, _positions(conn))
         # From here readers count while the writer builds: WAL lets them run side by side
         # (the file ends in WAL anyway). Leaving journal_mode OFF needs the file to itself:
         # the pooled connections are closed first; those opened later keep WAL.
@@ -128,10 +129,13 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
         say("建立索引，统计看板按月汇总……")
         # The dashboard's month caches, counted now (the cases went in without the triggers
         # that mark months): no first dashboard waits for them. Their scans need no index,
-        # so two readers count while the writer makes the indexes (SQLite releases the GIL).
+        # so two readers count while the writer packs the R*Tree and makes the indexes
+        # (SQLite releases the GIL).
         with ThreadPoolExecutor(1, thread_name_prefix="xjwc-demo-count") as pool:
             counting = pool.submit(month_cache.count_all, db.engine)
             with db.engine.begin() as conn:
+                if points is not None:
+                    _fill_rtree(conn, points)
                 restore(conn, saved)
                 # Sampled statistics: enough for the planner, seconds cheaper at a million.
                 conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
