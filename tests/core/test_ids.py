@@ -7,9 +7,10 @@ import re
 import time
 import uuid
 
+import numpy as np
 import pytest
 
-from xjwc_desktop.core.ids import is_uuid7, uuid7, uuid7_timestamp_ms
+from xjwc_desktop.core.ids import is_uuid7, uuid7, uuid7_many, uuid7_timestamp_ms
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
@@ -59,6 +60,20 @@ def test_seeded_random_and_fixed_ms_are_deterministic() -> None:
     seq_a = random.Random(2015)
     seq_b = random.Random(2015)
     assert [uuid7(5, seq_a) for _ in range(20)] == [uuid7(5, seq_b) for _ in range(20)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000])
+def test_many_at_once_are_the_ids_one_by_one(n) -> None:
+    """The demo's ids made in numpy are the ids uuid7 makes one call at a time, and the
+    random stream goes on from the same place (what comes next is the same too)."""
+    ms = np.random.default_rng(n).integers(0, 2**48, n)
+    edges = [0, 2**48 - 1, 1_446_307_200_000, 2**48 + 5, -1]  # 48 bits kept, as uuid7 does
+    ms[:min(n, len(edges))] = edges[:n]
+    one_by_one, at_once = random.Random(7), random.Random(7)
+    expected = [uuid7(int(m), one_by_one) for m in ms.tolist()]
+    assert uuid7_many(ms, at_once) == expected
+    assert at_once.getstate() == one_by_one.getstate()
+    assert all(is_uuid7(i) for i in expected)
 
 
 def test_different_seeds_give_different_ids_at_the_same_instant() -> None:

@@ -15,7 +15,7 @@ from xjwc_desktop.core.demo.lifecycle import Lifecycles, simulate
 from xjwc_desktop.core.demo.positions import M_PER_DEG_LAT, M_PER_DEG_LON, sample_positions
 from xjwc_desktop.core.geo.mapdata import MapData
 from xjwc_desktop.core.geo.measure import road_of_grids
-from xjwc_desktop.core.ids import uuid7
+from xjwc_desktop.core.ids import uuid7_many
 from xjwc_desktop.core.model import CaseSource
 from xjwc_desktop.core.worktime import WorkCalendar
 
@@ -140,7 +140,7 @@ def build_cases(
     places = _places(ctx, lon, lat, grid)
     case_no = case_numbers(reported_at) if numbers is None else numbers
     ms = reported_at.astype("datetime64[ms]").astype(np.int64) - 8 * 3_600_000  # Beijing→UTC
-    ids = [uuid7(int(m), ctx.ids) for m in ms.tolist()]
+    ids = uuid7_many(ms, ctx.ids)
     external = np.full(n, None, dtype=object)
     for source, prefix in (external_prefix or {}).items():
         mask = sources == source
@@ -193,6 +193,7 @@ def _history(ctx, ids, sources, reported_at, life: Lifecycles, dept):
     texts_at = {name: sqlite_datetimes(getattr(life, name)) for _, name, *_ in STEPS}
     reported_text = sqlite_datetimes(reported_at)
     ms = reported_at.astype("datetime64[ms]").astype(np.int64) - 8 * 3_600_000
+    at_ms: list[int] = []  # each event's id time; the ids are drawn at the end, in order
     for i, case_id in enumerate(ids):
         patrol = sources[i] == CaseSource.PATROL.value
         steps = [("report", reported_text[i], None, "reported",
@@ -204,7 +205,7 @@ def _history(ctx, ids, sources, reported_at, life: Lifecycles, dept):
                               dept[i] if action in ("dispatch", "handle") else None))
         steps.sort(key=lambda s: s[1])
         for seq, (action, at, src, dst, role, dep) in enumerate(steps, start=1):
-            cols["id"].append(uuid7(int(ms[i]) + seq, ctx.ids))
+            at_ms.append(int(ms[i]) + seq)
             cols["case_id"].append(case_id)
             cols["seq"].append(seq)
             cols["action"].append(action)
@@ -217,6 +218,7 @@ def _history(ctx, ids, sources, reported_at, life: Lifecycles, dept):
             cols["created_at"].append(at)
             cols["updated_at"].append(at)
             cols["written_by"].append(ctx.workstation_id)
+    cols["id"] = uuid7_many(np.array(at_ms, np.int64), ctx.ids)
     return to_rows(cols)
 
 
