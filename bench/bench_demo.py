@@ -6,7 +6,7 @@ so that the machine's load falls on all alike; each run prints its phases, timed
 progress lines the demo writes. Ours and the previous pass also count the dashboard's month
 caches; the baseline left them for the first dashboard (14–27 s more at 1M).
 
-    .venv/bin/python bench/bench_demo.py [--cases 100000 1000000] [--runs 2] [--only ours]
+    .venv/bin/python bench/bench_demo.py [--cases 100000 1000000] [--runs 2] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -70,13 +70,17 @@ def main() -> None:
     parser.add_argument("--cases", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--runs", type=int, default=1, help="runs of each, interleaved")
     parser.add_argument("--only", choices=["ours"], help="no baselines")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help=f"ours and the previous pass, without {BASELINE_COMMIT}")
     parser.add_argument("--keep", action="store_true", help="keep the databases made")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     sources = {"ours": ROOT}
     if args.only is None:
         sources[f"previous ({PREVIOUS_COMMIT})"] = exported(args.workdir, PREVIOUS_COMMIT)
-        sources[f"baseline ({BASELINE_COMMIT})"] = exported(args.workdir, BASELINE_COMMIT)
+        if not args.no_baseline:
+            sources[f"baseline ({BASELINE_COMMIT})"] = exported(args.workdir,
+                                                               BASELINE_COMMIT)
     for cases in args.cases:
         print(f"xjwc demo, {cases:,} cases ({load_line()})")
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in sources}
