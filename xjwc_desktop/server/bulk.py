@@ -21,8 +21,9 @@ from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 
-from xjwc_desktop.core.sync.rows import statement, update_sql
-from xjwc_desktop.core.sync.schema import SyncedTable
+from xjwc_desktop.core.sync import bulk_triggers
+from xjwc_desktop.core.sync.rows import large_cache, quoted, statement, update_sql
+from xjwc_desktop.core.sync.schema import BLOB, SyncedTable
 
 
 def executemany(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
@@ -75,3 +76,61 @@ def _pg_type(table: SyncedTable, column: str) -> str:
     # Texts as text: a cast to VARCHAR(n) would cut a long value silently, where the
     # column refuses it (as the row-by-row UPDATE did).
     return "text" if sql_type.startswith(("VARCHAR", "TEXT")) else sql_type
+
+
+# -- the bulk path's new rows (new_rows.py) --------------------------------------------
+def insert_rows(conn: Connection, table: SyncedTable, rows: list) -> None:
+    """Insert whole new rows (new_rows.database_rows) in one statement: on SQLite one
+    ``executemany`` with the table's triggers set aside and their work done set-wise for
+    the batch (core/sync/bulk_triggers.py, as a pull's batch does), on PostgreSQL one
+    ``INSERT … SELECT FROM json_to_recordset``."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(statement(_pg_insert_sql(table)), {"rows": as_json(rows)})
+        return
+    columns = table.columns
+    marks = ", ".join("?" * len(columns))
+    sql = f'INSERT INTO "{table.name}" ({quoted(columns)}) VALUES ({marks})'
+    with large_cache(conn), \
+            bulk_triggers.set_aside(conn, table.name, columns, len(rows)) as write:
+        executemany(conn, sql, rows)
+        if write is not None:
+            write.inserted.extend(rows)
+
+
+def insert_books(conn: Connection, feed: list[tuple], applied: list[tuple]) -> None:
+    """The bulk path's feed rows ``(tbl, row id, seq, device, verbatim)`` and applied
+    change ids ``(change id, device, device seq, result, seq, received at)``."""
+    upsert = (" ON CONFLICT (tbl, row_id) DO UPDATE SET seq = excluded.seq, "
+              "device_id = excluded.device_id, verbatim = excluded.verbatim")
+    if conn.dialect.name == "postgresql":
+        conn.execute(statement(
+            "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
+            "SELECT v->>0, v->>1, CAST(v->>2 AS bigint), v->>3, CAST(v->>4 AS boolean) "
+            "FROM json_array_elements(CAST(:rows AS json)) AS v" + upsert),
+            {"rows": as_json(feed)})
+        conn.execute(statement(
+            "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
+            "received_at) SELECT v->>0, v->>1, CAST(v->>2 AS bigint), v->>3, "
+            "CAST(v->>4 AS bigint), CAST(v->>5 AS timestamp) "
+            "FROM json_array_elements(CAST(:rows AS json)) AS v"), {"rows": as_json(applied)})
+        return
+    executemany(conn, "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
+                "VALUES (?, ?, ?, ?, ?)" + upsert, feed)
+    executemany(conn, "INSERT INTO sync_changes (change_id, device_id, device_seq, result, "
+                "seq, received_at) VALUES (?, ?, ?, ?, ?, ?)", applied)
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_insert_sql(table: SyncedTable) -> str:
+    record, values = [], []
+    for column, kind in zip(table.columns, table.kinds, strict=True):
+        if kind == BLOB:  # sent as hex, as on the wire
+            record.append(f'"{column}" text')
+            values.append(f"decode(v.\"{column}\", 'hex')")
+        else:
+            record.append(f'"{column}" {_pg_type(table, column)}')
+            values.append(f'v."{column}"')
+    return (f'INSERT INTO "{table.name}" ({quoted(table.columns)}) SELECT {", ".join(values)} '
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS v({', '.join(record)})")

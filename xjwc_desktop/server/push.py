@@ -21,7 +21,7 @@ from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
-from xjwc_desktop.server import authz, validate
+from xjwc_desktop.server import authz, new_rows, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber
@@ -57,55 +57,86 @@ class PushRefused(XjwcError):
 
 
 def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
-               changes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Apply ``changes`` (in the device's outbox order); returns a result per change.
+               changes: list[dict[str, Any]],
+               inserts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Apply ``changes`` (in the device's outbox order), or ``inserts``, runs of new rows
+    (new_rows.py); returns a result per change (for runs: per change that did not simply
+    go in, with ``inserted`` counting those that did).
 
     First all in one go; if any change cannot be written (a constraint the checks did
     not foresee), the whole attempt is taken back and the push is applied again with a
     savepoint around each change, so only that one is set aside.
     """
+    runs = new_rows.runs_of(inserts)
+    if runs and not new_rows.goes_in_bulk(device, runs):
+        changes, runs = new_rows.as_changes(runs), []
     # The schema checks read only the change: made before the write transaction, they do
     # not lengthen SQLite's single writer or hold PostgreSQL's locks.
     problems = [validate.problem(c) for c in changes]
-    with push_transaction(engine, device, changes) as order:
+    screened = new_rows.screen(device, runs)
+    with push_transaction(engine, device, changes, alone=bool(runs)) as order:
         conn = order.conn
         through = conn.execute(text("SELECT pushed_through FROM sync_devices WHERE id = :i"),
                                {"i": device.id}).scalar_one()
-        known = _known(conn, [c["id"] for c in changes])
+        known = _known(conn, [c["id"] for c in changes] + [i for r in runs for i in r.ids])
         first_seq = order.first_seq()
 
-        def attempt(careful: bool) -> tuple[PushContext, list[dict], int]:
+        def attempt(careful: bool) -> tuple[PushContext, list[dict], int, int]:
             ctx = PushContext(conn, device, conn.dialect.name, first_seq, server_id)
-            ctx.preload([c for c in changes if c["id"] not in known])
-            results, last = [], through
-            for change, malformed in zip(changes, problems, strict=True):
-                if change["id"] in known:
-                    results.append({**known[change["id"]], "duplicate": True})
-                    continue
-                # Each device's changes land in its own order: a new change must come after
-                # the last one applied, and the device must not believe more was applied.
-                if change["seq"] <= last or prev > through:
-                    raise OutOfOrder(through)
-                if change["seq"] > last + MAX_SEQ_GAP:
-                    raise PushRefused(
-                        f"修改序号 {change['seq']} 比本设备已上传的第 {last} 条超前太多"
-                        f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。", "seq")
-                result = _apply_one(ctx, change, careful, malformed)
-                ctx.record(change, result)
-                last = change["seq"]
-                results.append(result)
+            steps = _DeviceOrder(ctx, known, through, prev, careful)
+            if runs and not careful:
+                aside = [dict(s) for s in screened]
+                new_rows.sort_out(conn, ctx, runs, aside, known, through, prev)
+                ctx.preload([r.change(n) for r, spots in zip(runs, aside, strict=True)
+                             for n in spots if r.ids[n] not in known], unique_values=False)
+                results, inserted = new_rows.walk(ctx, runs, aside, steps)
+            else:
+                # Runs taken back after a failed write go one by one, each as a change.
+                todo = changes or new_rows.as_changes(runs)
+                malformed = problems if changes else [validate.problem(c) for c in todo]
+                ctx.preload([c for c in todo if c["id"] not in known])
+                results = [steps.step(c, m) for c, m in zip(todo, malformed, strict=True)]
+                inserted = 0
             ctx.write_pending()  # inside the attempt: a failure here is the attempt's too
-            return ctx, results, last
+            return ctx, results, steps.last, inserted
 
         try:
             with conn.begin_nested():
-                ctx, results, last = attempt(careful=False)
+                ctx, results, last, inserted = attempt(careful=False)
         except IntegrityError:
-            ctx, results, last = attempt(careful=True)
+            ctx, results, last, inserted = attempt(careful=True)
         ctx.write_pending()  # the rows before the ordered section, which is kept short
         order.finalise(ctx, results)
         ctx.flush(last)
-        return {"results": results, "pushed_through": last, "seq": ctx.seq - 1}
+        answer = {"results": results, "pushed_through": last, "seq": ctx.seq - 1}
+        return {**answer, "inserted": inserted} if runs else answer
+
+
+class _DeviceOrder:
+    """Each device's changes land in its own order, each change once: the one-by-one
+    path's step, which keeps the last change applied (``last``)."""
+
+    def __init__(self, ctx: PushContext, known: dict[str, dict], through: int, prev: int,
+                 careful: bool) -> None:
+        self.ctx, self.known, self.through, self.prev = ctx, known, through, prev
+        self.careful = careful
+        self.last = through
+
+    def step(self, change: dict[str, Any], malformed: str | None) -> dict[str, Any]:
+        if change["id"] in self.known:
+            return {**self.known[change["id"]], "duplicate": True}
+        # A new change must come after the last one applied, and the device must not
+        # believe more was applied.
+        if change["seq"] <= self.last or self.prev > self.through:
+            raise OutOfOrder(self.through)
+        if change["seq"] > self.last + MAX_SEQ_GAP:
+            raise PushRefused(
+                f"修改序号 {change['seq']} 比本设备已上传的第 {self.last} 条超前太多"
+                f"（最多 {MAX_SEQ_GAP:,}），整批拒绝，未记录。", "seq")
+        result = _apply_one(self.ctx, change, self.careful, malformed)
+        self.ctx.record(change, result)
+        self.last = change["seq"]
+        return result
 
 
 def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:

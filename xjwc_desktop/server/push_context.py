@@ -15,8 +15,9 @@ reads the tables from the database (:meth:`PushContext.write_pending`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
@@ -37,6 +38,9 @@ from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
 from xjwc_desktop.server import bulk
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
+
+if TYPE_CHECKING:
+    from xjwc_desktop.server.new_rows import NewRows
 
 #: Tables in the order their rows may go in (a table after those its foreign keys name).
 INSERT_ORDER = {t.name: n for n, t in enumerate(Base.metadata.sorted_tables)}
@@ -72,14 +76,24 @@ class PushContext:
     # push's inserts claim; tables whose unique values an update changed are asked again
     taken: dict[tuple[str, tuple[str, ...]], dict[tuple, str]] = field(default_factory=dict)
     unsure: set[str] = field(default_factory=set)
+    # the bulk path's queued new rows (new_rows.py): table -> stretches of database rows,
+    # and each stretch's feed rows and applied change ids
+    stretches: dict[str, list[list]] = field(default_factory=lambda: defaultdict(list))
+    new_books: list[NewRows] = field(default_factory=list)
 
     def take_seq(self) -> int:
         self.seq += 1
         return self.seq - 1
 
+    def take_seqs(self, count: int) -> int:
+        """``count`` feed numbers in a row; returns the first."""
+        self.seq += count
+        return self.seq - count
+
     # -- rows ----------------------------------------------------------------------------
-    def preload(self, changes: list[dict[str, Any]]) -> None:
-        """Read every row the push touches, one statement per table and 500 ids."""
+    def preload(self, changes: list[dict[str, Any]], *, unique_values: bool = True) -> None:
+        """Read every row the push touches, one statement per table and 500 ids, and
+        (``unique_values``) look up the unique values its new rows claim."""
         wanted: dict[str, list[str]] = defaultdict(list)
         for c in changes:
             if is_synced(c["tbl"]):
@@ -91,30 +105,37 @@ class PushContext:
                 wire = found.get(row_id)
                 self.rows[(name, row_id)] = (
                     None if wire is None else dict(zip(table.columns, wire, strict=True)))
-        self._preload_taken([c for c in changes if c["op"] == "insert"])
+        if unique_values:
+            self.preload_taken((c["tbl"], c.get("row")) for c in changes
+                               if c["op"] == "insert")
 
-    def _preload_taken(self, inserts: list[dict[str, Any]]) -> None:
-        """Which of the unique values the push's new rows claim are held already."""
+    def preload_taken(self, inserts: Iterable[tuple[str, Any]]) -> None:
+        """Which of the unique values the push's new rows (``(table, row)``) claim are
+        held already."""
         claimed: dict[tuple[str, tuple[str, ...]], set[tuple]] = defaultdict(set)
-        for change in inserts:
-            row = change.get("row")
-            if not is_synced(change["tbl"]) or not isinstance(row, dict):
+        for tbl, row in inserts:
+            if not is_synced(tbl) or not isinstance(row, dict):
                 continue
-            for key in unique_keys(synced_table(change["tbl"])):
+            for key in unique_keys(synced_table(tbl)):
                 values = tuple(row.get(c) for c in key)
                 if all(isinstance(v, PLAIN) and not isinstance(v, bool) for v in values):
-                    claimed[(change["tbl"], key)].add(values)
+                    claimed[(tbl, key)].add(values)
         for (name, key), wanted in claimed.items():
-            holders: dict[tuple, str] = {}
-            # Looked up by the key's most varied column (external_no, not source; case_id,
-            # not seq); the rest is compared here.
-            by = max(range(len(key)), key=lambda i: len({v[i] for v in wanted}))
-            query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')
-            for part in chunks(sorted({v[by] for v in wanted}, key=str), IN_CHUNK):
-                for row_id, *values in self.conn.execute(query, {"ids": list(part)}):
-                    if tuple(values) in wanted:
-                        holders[tuple(values)] = row_id
-            self.taken[(name, key)] = holders
+            self.look_up_taken(name, key, wanted)
+
+    def look_up_taken(self, name: str, key: tuple[str, ...], wanted: set[tuple], *,
+                      chunk: int = IN_CHUNK) -> None:
+        """Which rows hold the values ``wanted`` (plain values) of the unique ``key``."""
+        holders: dict[tuple, str] = {}
+        # Looked up by the key's most varied column (external_no, not source; case_id,
+        # not seq); the rest is compared here.
+        by = max(range(len(key)), key=lambda i: len({v[i] for v in wanted}))
+        query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')
+        for part in chunks(sorted({v[by] for v in wanted}, key=str), chunk):
+            for row_id, *values in self.conn.execute(query, {"ids": list(part)}):
+                if tuple(values) in wanted:
+                    holders[tuple(values)] = row_id
+        self.taken[(name, key)] = holders
 
     def clash(self, table: SyncedTable, row: dict,
               keys: tuple[tuple[str, ...], ...] | None = None) -> tuple[str, ...] | None:
@@ -163,6 +184,13 @@ class PushContext:
                 if all(v is not None for v in values):
                     holders[values] = row["id"]
 
+    def queue_new_rows(self, table: SyncedTable, rows: list,
+                       books: NewRows) -> None:
+        """Queue a stretch of plain new rows (the bulk path, new_rows.py) as the database
+        takes them, written with the others."""
+        self.stretches[table.name].append(rows)
+        self.new_books.append(books)
+
     def row(self, table: SyncedTable, row_id: str) -> dict | None:
         key = (table.name, row_id)
         if key not in self.rows:
@@ -203,18 +231,22 @@ class PushContext:
     def write_pending(self) -> None:
         """Send the queued INSERTs (parents first) and UPDATEs: before anything reads the
         tables from the database rather than from :attr:`rows`, and at the end."""
-        inserts, updates = self.inserts, self.updates
+        inserts, updates, stretches = self.inserts, self.updates, self.stretches
         # Emptied first: statements that fail are not sent again by the next call (the
         # careful retry rolls back to its savepoint and goes on with the next change).
         self.inserts, self.updates = defaultdict(list), defaultdict(list)
+        self.stretches = defaultdict(list)
         sqlite = self.dialect == "sqlite"
-        for name in sorted(inserts, key=INSERT_ORDER.__getitem__):
-            for cols, params in inserts[name]:  # in the push's order within a table
+        for name in sorted(inserts.keys() | stretches.keys(), key=INSERT_ORDER.__getitem__):
+            for cols, params in inserts.get(name, ()):  # in the push's order within a table
                 sql = insert_sql(synced_table(name), cols)
                 if sqlite:
                     bulk.executemany(self.conn, sql, params)
                 else:
                     self.conn.execute(statement(sql), params)
+            if name in stretches:
+                bulk.insert_rows(self.conn, synced_table(name),
+                                 [row for stretch in stretches[name] for row in stretch])
         for (name, cols), params in updates.items():
             bulk.update_rows(self.conn, synced_table(name), cols, params)
 
@@ -241,6 +273,11 @@ class PushContext:
             else:
                 bulk.executemany(conn, "INSERT INTO sync_rows (tbl, row_id, seq, device_id, "
                                  "verbatim) VALUES (:t, :r, :s, :d, :v)" + upsert, feed)
+        if self.new_books:
+            bulk.insert_books(conn, [row for b in self.new_books
+                                     for row in b.feed(self.device.id)],
+                              [row for b in self.new_books
+                               for row in b.applied(self.device.id)])
         if self.applied and postgres:
             conn.execute(statement(
                 "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "

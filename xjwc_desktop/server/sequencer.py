@@ -99,6 +99,8 @@ class FeedOrder:
         ctx.seq += shift
         for entry in ctx.feed.values():
             entry["s"] += shift
+        for books in ctx.new_books:  # the bulk path's stretches (new_rows.py)
+            books.first += shift
         for result in results:
             if result.get("seq") is not None and not result.get("duplicate"):
                 result["seq"] += shift
@@ -109,9 +111,11 @@ class FeedOrder:
 
 
 @contextlib.contextmanager
-def push_transaction(engine: Engine, device: Device,
-                     changes: list[dict[str, Any]]) -> Iterator[FeedOrder]:
-    """The write transaction of one push, with the locks its kind of database needs."""
+def push_transaction(engine: Engine, device: Device, changes: list[dict[str, Any]], *,
+                     alone: bool = False) -> Iterator[FeedOrder]:
+    """The write transaction of one push, with the locks its kind of database needs;
+    ``alone``: the push runs alone on PostgreSQL (the bulk path's thousands of new rows,
+    new_rows.py, which would need more advisory locks than the budget anyway)."""
     postgres = engine.dialect.name == "postgresql"
     if _SERIAL_PUSHES:
         with _SERIAL_LOCK, writing(engine) as conn, quiet(conn):
@@ -121,13 +125,14 @@ def push_transaction(engine: Engine, device: Device,
         return
     with writing(engine) as conn, quiet(conn):
         if postgres:
-            _lock(conn, device, changes)
+            _lock(conn, device, changes, alone=alone)
         yield FeedOrder(conn, provisional=postgres)
 
 
-def _lock(conn: Connection, device: Device, changes: list[dict[str, Any]]) -> None:
-    keys = lock_ids(device, changes)
-    alone = len(keys) > ADVISORY_BUDGET
+def _lock(conn: Connection, device: Device, changes: list[dict[str, Any]], *,
+          alone: bool = False) -> None:
+    keys = [] if alone else lock_ids(device, changes)
+    alone = alone or len(keys) > ADVISORY_BUDGET
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)" if alone else
                       "SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ALONE_KEY})
     if alone:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.sync import bulk_triggers
 from xjwc_desktop.core.sync.codec import to_sqlite
-from xjwc_desktop.core.sync.rows import chunks, quoted
+from xjwc_desktop.core.sync.rows import chunks, large_cache, quoted
 from xjwc_desktop.core.sync.schema import BLOB, synced_table
 
 
@@ -153,31 +153,19 @@ def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list
     else:
         rows = part["rows"]
     if not retry_in_place:
-        with _large_cache(conn), \
+        with large_cache(conn), \
                 bulk_triggers.set_aside(conn, table.name, columns, len(rows)) as batch:
             _write_rows(conn, table.name, columns, rows, ids_json, batch)
     else:
         try:
             # In a savepoint: a failure takes back the rows and the triggers' work alike,
             # and the rows are tried again one by one below.
-            with conn.begin_nested(), _large_cache(conn), \
+            with conn.begin_nested(), large_cache(conn), \
                     bulk_triggers.set_aside(conn, table.name, columns, len(rows)) as batch:
                 _write_rows(conn, table.name, columns, rows, ids_json, batch)
         except (IntegrityError, sqlite3.IntegrityError):  # ours, or the driver's own
             _apply_one_by_one(conn, table.name, columns, rows)
     written.setdefault(table.name, []).extend(ids)
-
-
-@contextlib.contextmanager
-def _large_cache(conn: Connection) -> Iterator[None]:
-    """A larger page cache for a batch: its rows touch pages all over a dozen indexes, and
-    with SQLite's default 2 MB cache most of the time went to reading them again."""
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB, for this batch only
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _write_rows(conn: Connection, name: str, columns: list[str], rows: list,

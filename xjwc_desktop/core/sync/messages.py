@@ -9,12 +9,15 @@ the server as they are, without a second pass through these models.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_BODY = 64 * 1024 * 1024  # bytes per request
 MAX_CHANGES = 5000  # changes per push
+#: New rows per push sent as runs (``Push.inserts``): one server transaction of a few
+#: seconds at most, well under the body limit.
+MAX_INSERTS = 10_000
 MAX_ROW_IDS = 20_000  # ids per /v1/rows request
 MAX_FILE_QUERIES = 10_000  # checksums per /v1/files/missing request
 
@@ -44,9 +47,43 @@ class Change(BaseModel):
     row_hash: int | None = Field(None, description="update: hash of the device's whole row")
 
 
+class InsertRun(BaseModel):
+    """Consecutive new rows of one table: each row is a change of its own (``op``
+    insert), with its change id and the device's sequence number at the same place; the
+    row's ``id`` is the change's row id. The server answers only for the changes that did
+    not simply go in (server/new_rows.py)."""
+
+    tbl: str = Field(max_length=40)
+    ids: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        description="change ids (UUIDv7)")
+    seqs: list[Annotated[int, Field(ge=1)]] = Field(description="the device's order")
+    rows: list[dict[str, Any]] = Field(description="whole rows in wire form")
+
+    @model_validator(mode="after")
+    def _aligned(self) -> InsertRun:
+        if not len(self.ids) == len(self.seqs) == len(self.rows):
+            raise ValueError("ids, seqs and rows must be as many")
+        for row in self.rows:
+            row_id = row.get("id")
+            if not isinstance(row_id, str) or not 1 <= len(row_id) <= 32:
+                raise ValueError("every row needs its id (1–32 characters)")
+        return self
+
+
 class Push(BaseModel):
     prev: int = Field(ge=0, description="last change seq the device knows was applied")
     changes: list[Change] = Field(max_length=MAX_CHANGES)
+    inserts: list[InsertRun] = Field(
+        default_factory=list, description=f"new rows in runs, instead of changes (at most "
+                                          f"{MAX_INSERTS:,} rows)")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Push:
+        if self.inserts and self.changes:
+            raise ValueError("a push carries changes or inserts, not both")
+        if sum(len(run.ids) for run in self.inserts) > MAX_INSERTS:
+            raise ValueError(f"at most {MAX_INSERTS:,} new rows per push")
+        return self
 
 
 class TableCheck(BaseModel):
@@ -111,7 +148,10 @@ class ChangeResult(_Answer):
 
 
 class PushAnswer(_Answer):
-    results: list[ChangeResult]
+    results: list[ChangeResult] = Field(description="per change; for a push of inserts, "
+                                                    "per change that did not simply go in")
+    inserted: int = Field(0, description="a push of inserts: changes that went in as sent, "
+                                         "not listed in results")
     pushed_through: int
     seq: int
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
 
 from xjwc_desktop.core.ids import uuid7
-from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads, row_hash
-from xjwc_desktop.core.sync.rows import chunks, read_rows
+from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads, row_hash, wire_converter
+from xjwc_desktop.core.sync.rows import chunks, quoted
 from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
 
-FREEZE_CHUNK = 2000
+FREEZE_CHUNK = 5000
 
 
 def open_count(conn: Connection) -> int:
@@ -30,13 +31,18 @@ def open_count(conn: Connection) -> int:
 def freeze(conn: Connection) -> int:
     """Freeze every open entry (inside the caller's transaction); returns how many changes
     are now frozen and waiting. Entries that changed nothing but bookkeeping are dropped."""
+    after = 0
     while True:
+        # From where the last chunk ended: the frozen entries before it are not walked
+        # again (a first push freezes a whole database, 40 chunks).
         entries = conn.execute(text(
             "SELECT seq, tbl, row_id, op, base FROM sync_outbox WHERE change_id IS NULL "
-            "ORDER BY seq LIMIT :n"), {"n": FREEZE_CHUNK}).fetchall()
+            "AND seq > :after ORDER BY seq LIMIT :n"),
+            {"after": after, "n": FREEZE_CHUNK}).fetchall()
         if not entries:
             break
         _freeze_entries(conn, entries)
+        after = entries[-1].seq
     return conn.execute(text(
         "SELECT count(*) FROM sync_outbox WHERE change_id IS NOT NULL")).scalar_one()
 
@@ -45,7 +51,8 @@ def _freeze_entries(conn: Connection, entries) -> None:
     by_table: dict[str, list[str]] = defaultdict(list)
     for e in entries:
         by_table[e.tbl].append(e.row_id)
-    current = {name: read_rows(conn, synced_table(name), ids) for name, ids in by_table.items()}
+    current = {name: _current_rows(conn, synced_table(name), ids)
+               for name, ids in by_table.items()}
     frozen, dropped = [], []
     for e in entries:
         table = synced_table(e.tbl)
@@ -55,15 +62,29 @@ def _freeze_entries(conn: Connection, entries) -> None:
         if payload is None:
             dropped.append(e.seq)
         else:
-            frozen.append({"seq": e.seq, "change_id": uuid7(),
-                           "payload": dumps(payload)})
-    if dropped:
-        for part in chunks(dropped, 500):
-            conn.execute(text("DELETE FROM sync_outbox WHERE seq = :seq"),
-                         [{"seq": s} for s in part])
-    if frozen:
-        conn.execute(text("UPDATE sync_outbox SET change_id = :change_id, payload = :payload "
-                          "WHERE seq = :seq"), frozen)
+            frozen.append((uuid7(), dumps(payload), e.seq))
+    # Through the driver (same connection and transaction): SQLAlchemy's executemany
+    # builds every row's parameters in Python, which cost a first push more than SQLite.
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany("DELETE FROM sync_outbox WHERE seq = ?", [(s,) for s in dropped])
+        cursor.executemany("UPDATE sync_outbox SET change_id = ?, payload = ? WHERE seq = ?",
+                           frozen)
+    finally:
+        cursor.close()
+
+
+def _current_rows(conn: Connection, table, ids: list[str]) -> dict[str, list]:
+    """``{id: wire row}`` of the rows of ``table`` with those ids, in one statement."""
+    id_pos = table.columns.index("id")
+    convert = wire_converter(table.kinds)
+    cursor = conn.connection.driver_connection.execute(
+        f'SELECT {quoted(table.columns)} FROM "{table.name}" '
+        "WHERE id IN (SELECT value FROM json_each(?))", (dumps(ids),))
+    try:
+        return {raw[id_pos]: convert(raw) for raw in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 #: Base values always sent with an edit: what the server's role and zone checks read.
@@ -104,10 +125,48 @@ def frozen_changes(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
              **loads(r.payload)} for r in rows]
 
 
+#: Consecutive waiting new rows from which they are sent as runs (``Push.inserts``):
+#: a workstation's first push of its whole data. The server takes as many at once.
+RUNS_FROM = 100
+#: The prefix of a frozen insert's payload: what follows, up to its last brace, is the
+#: row's JSON as frozen, sent as it is.
+_INSERT = '{"op":"insert","row":'
+
+
+def frozen_runs(conn: Connection, *, limit: int) -> list[dict[str, Any]] | None:
+    """The oldest frozen changes as runs of new rows (``Push.inserts``), if at least
+    :data:`RUNS_FROM` of them in a row are new rows (photos aside: their files go first,
+    one change at a time); else None (send :func:`frozen_changes`).
+
+    Each row goes out as the JSON text frozen in the outbox (``orjson.Fragment``): no row
+    is parsed or written again on its way to the server."""
+    ops = conn.execute(text(
+        "SELECT op, tbl FROM sync_outbox WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"),
+        {"n": RUNS_FROM}).fetchall()
+    if len(ops) < RUNS_FROM or any(op != "insert" or tbl == "case_attachments"
+                                   for op, tbl in ops):
+        return None
+    entries = conn.execute(text(
+        "SELECT seq, tbl, change_id, op, payload FROM sync_outbox "
+        "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
+    runs: list[dict[str, Any]] = []
+    for seq, tbl, change_id, op, payload in entries:
+        if op != "insert" or tbl == "case_attachments" or not payload.startswith(_INSERT):
+            break
+        if not runs or runs[-1]["tbl"] != tbl:
+            runs.append({"tbl": tbl, "ids": [], "seqs": [], "rows": []})
+        run = runs[-1]
+        run["ids"].append(change_id)
+        run["seqs"].append(seq)
+        run["rows"].append(orjson.Fragment(payload[len(_INSERT):-1]))
+    return runs
+
+
 def acknowledge(conn: Connection, change_ids: list[str]) -> None:
-    for part in chunks(change_ids, 500):
-        conn.execute(text("DELETE FROM sync_outbox WHERE change_id = :c"),
-                     [{"c": c} for c in part])
+    """The server has these changes: they leave the outbox (one statement)."""
+    for part in chunks(change_ids, 50_000):
+        conn.execute(text("DELETE FROM sync_outbox WHERE change_id IN "
+                          "(SELECT value FROM json_each(:ids))"), {"ids": dumps(list(part))})
 
 
 def adopt_existing_rows(conn: Connection) -> int:

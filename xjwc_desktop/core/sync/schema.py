@@ -127,4 +127,9 @@ def synced_table(name: str) -> SyncedTable:
 
 
 def is_synced(name: str) -> bool:
-    return any(t.name == name for t in synced_tables())
+    return name in _synced_names()
+
+
+@cache
+def _synced_names() -> frozenset[str]:
+    return frozenset(t.name for t in synced_tables())

@@ -134,9 +134,12 @@ class HttpTransport:
             self._client.headers[WORKSTATION_HEADER] = body["workstation_id"]
         return self._checked("HelloAnswer", self._call("POST", "/v1/hello", body))
 
-    def push(self, prev: int, changes: list[dict]) -> dict:
-        return self._checked("PushAnswer",
-                             self._call("POST", "/v1/push", {"prev": prev, "changes": changes}))
+    def push(self, prev: int, changes: list[dict], *, inserts: list[dict] | None = None) -> dict:
+        """Send changes, or ``inserts``: runs of new rows (outbox.frozen_runs)."""
+        body = {"prev": prev, "changes": changes}
+        if inserts:
+            body["inserts"] = inserts
+        return self._checked("PushAnswer", self._call("POST", "/v1/push", body))
 
     def _checked(self, shape: str, answer: dict) -> dict:
         """The answer, checked against its shape in messages.py (a server of another
