@@ -14,10 +14,13 @@
    server being ``xjwc serve`` with 1, 2, … worker processes (``--workers``; see
    push_rounds.py), and the first push of a 100,000-case workstation to an empty server
    (≥ 20,000 rows/s); baseline: the same with the old global push lock
-   (``sequencer._SERIAL_PUSHES``, one process).
+   (``sequencer._SERIAL_PUSHES``, one process), and for the first push the same push one
+   change at a time (``SyncClient.push_runs`` off), interleaved with it
+   (``--only first-push`` runs that part alone).
 
     .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
     .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3] [--workers 1,2]
+    .venv/bin/python bench/bench_sync.py --only first-push [--pg] [--repeat 2]
 
 Databases are made once in the work folder (``xjwc demo``) and reused.
 """
@@ -227,35 +230,88 @@ def idle_sync(work: Path, million: Path) -> None:
 
 
 # -- 4. concurrent pushes (push_rounds.py) and the first push ---------------------------
-def first_push(work: Path, hundred: Path, empty_url, label: str) -> None:
-    """A workstation holding the 100,000-case demo pushes it all to an empty server."""
-    from xjwc_desktop.server import sequencer
-
-    for serial in (False, True):
-        sequencer._SERIAL_PUSHES = serial
-        url = empty_url()
-        server_db = open_server_database(url)
-        with BackgroundServer(server_db) as server:
-            # The office loads a workstation's whole data with an admin device: an operator may
-            # not add reference rows (inspectors), and every case naming one would be set
-            # aside (94,767 conflict records, measured; the old figure measured that storm).
-            token = add_device(server_db.engine, f"first-{label}", "admin")[1]
-            path = fresh_copy(hundred, work / f"first-push-{label}.sqlite")
-            db = open_database(path)
-            with HttpTransport(server.url, token) as transport:
-                client = SyncClient(db, transport)
-                client._hello()
-                report = SyncReport()
-                started = time.perf_counter()
-                client._push(report)
-                seconds = time.perf_counter() - started
-            db.close()
-        server_db.close()
+def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int) -> None:
+    """A workstation holding the 100,000-case demo pushes it all to an empty server: new
+    rows as runs (server/new_rows.py) beside the same push one change at a time
+    (``SyncClient.push_runs`` off, the path before), interleaved A B B A."""
+    figures: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
+    for n in range(rounds):
+        for runs in ((True, False) if n % 2 == 0 else (False, True)):
+            figures[runs].append(_first_push_once(work, hundred, empty_url(), label, runs))
+    print(f"  ({label}, {rounds} rounds each, medians; {load_line()})")
+    old = statistics.median(rate for rate, _c, _r in figures[False])
+    for runs in (True, False):
+        rate = statistics.median(r for r, _c, _n in figures[runs])
+        client = statistics.median(c for _r, c, _n in figures[runs])
         line(f"{label}: first push of 100,000 cases to an empty server"
-             + (" — baseline (global lock)" if serial else ""),
-             f"{report.pushed / seconds:,.0f} rows/s", f"{report.pushed:,} rows in "
-             f"{seconds:.1f} s ({load_line()})")
-    sequencer._SERIAL_PUSHES = False
+             + ("" if runs else " — baseline (one change at a time)"),
+             f"{rate:,.0f} rows/s",
+             f"{figures[runs][0][2]:,} rows; the client's own part {client:.1f} s; runs: "
+             + ", ".join(f"{r:,.0f}" for r, _c, _n in figures[runs])
+             + (f"; {rate / old:.1f}× the baseline" if runs else ""))
+
+
+class _TimedTransport(HttpTransport):
+    """Counts the time spent waiting for the server's answers to pushes."""
+
+    waited = 0.0
+
+    def push(self, *args, **kwargs) -> dict:
+        started = time.perf_counter()
+        try:
+            return super().push(*args, **kwargs)
+        finally:
+            self.waited += time.perf_counter() - started
+
+
+def _first_push_once(work: Path, hundred: Path, url: str, label: str,
+                     runs: bool) -> tuple[float, float, int]:
+    """rows/s, the client's own seconds (freezing, reading, acknowledging) and rows."""
+    server_db = open_server_database(url)
+    with BackgroundServer(server_db) as server:
+        # The office loads a workstation's whole data with an admin device: an operator may
+        # not add reference rows (inspectors), and every case naming one would be set
+        # aside (94,767 conflict records, measured; the old figure measured that storm).
+        token = add_device(server_db.engine, f"first-{label}", "admin")[1]
+        path = fresh_copy(hundred, work / f"first-push-{label}.sqlite")
+        db = open_database(path)
+        with _TimedTransport(server.url, token) as transport:
+            client = SyncClient(db, transport)
+            client.push_runs = runs
+            client._hello()
+            report = SyncReport()
+            started = time.perf_counter()
+            client._push(report)
+            seconds = time.perf_counter() - started
+        db.close()
+    server_db.close()
+    return report.pushed / seconds, seconds - transport.waited, report.pushed
+
+
+def first_pushes(work: Path, hundred: Path, args) -> None:
+    print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
+    empty = work / "empty-server.sqlite"
+
+    def empty_sqlite() -> str:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{empty}{suffix}").unlink(missing_ok=True)
+        return str(empty)
+
+    first_push(work, hundred, empty_sqlite, "SQLite", args.repeat)
+    if args.pg:
+        made: list[str] = []
+
+        def empty_pg() -> str:
+            if made:  # one database at a time (each holds the whole demo)
+                _drop_pg(made.pop())
+            made.append(_create_pg())
+            return made[-1]
+
+        try:
+            first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat)
+        finally:
+            for url in made:
+                _drop_pg(url)
 
 
 def postgres_copy(src: Path) -> str:
@@ -316,7 +372,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/xjwc-bench-sync"))
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--pg", action="store_true", help="also first sync from PostgreSQL")
-    parser.add_argument("--only", choices=["first", "edits", "idle", "push"],
+    parser.add_argument("--only", choices=["first", "edits", "idle", "push", "first-push"],
                         help="one figure only")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of figure 4")
     parser.add_argument("--skip-first-push", action="store_true")
@@ -349,28 +405,8 @@ def main() -> None:
         if args.pg:
             with _pg_database(seed) as url:
                 concurrent_pushes(work, url, "PostgreSQL", args.repeat, workers)
-        if not args.skip_first_push:
-            print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
-            empty = work / "empty-server.sqlite"
-
-            def empty_sqlite() -> str:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{empty}{suffix}").unlink(missing_ok=True)
-                return str(empty)
-
-            first_push(work, hundred, empty_sqlite, "SQLite")
-            if args.pg:
-                made: list[str] = []
-
-                def empty_pg() -> str:
-                    made.append(_create_pg())
-                    return made[-1]
-
-                try:
-                    first_push(work, hundred, empty_pg, "PostgreSQL")
-                finally:
-                    for url in made:
-                        _drop_pg(url)
+    if args.only in (None, "push", "first-push") and not args.skip_first_push:
+        first_pushes(work, hundred, args)
     if not args.skip_1m and args.only in (None, "idle"):
         print("3. sync with nothing to do on 1,000,000 cases (target ≤ 100 ms)")
         idle_sync(work, demo(work / "demo1m.sqlite", 1_000_000))

@@ -177,7 +177,7 @@ def _claimed_twice(ctx, runs: list[Run], aside: list[dict], fresh: list[tuple[in
     for name, spots in by_table.items():
         if not is_synced(name):
             continue
-        for key in unique_keys(synced_table(name)):
+        for key in dict.fromkeys(unique_keys(synced_table(name))):  # a key named twice
             values = [tuple(runs[r].rows[n].get(c) for c in key) for r, n in spots]
             plain = [all(x is None or (type(x) in PLAIN) for x in v) for v in values]
             wanted = {v for v, p in zip(values, plain, strict=True) if p and None not in v}
