@@ -37,13 +37,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.sync.codec import dumps
 from xjwc_desktop.core.sync.schema import BLOB, SyncedTable, is_synced, synced_table
-from xjwc_desktop.server import authz, validate
+from xjwc_desktop.server import authz, bulk, validate
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
 
@@ -150,18 +150,16 @@ def sort_out(conn: Connection, ctx, runs: list[Run], aside: list[dict[int, str |
 
 def _held_ids(conn: Connection, runs: list[Run], aside: list[dict]) -> None:
     """Rows whose id the server holds (a reference row, data adopted twice): merged one by
-    one. One statement per table and 5,000 ids."""
+    one. One statement per table."""
     by_table: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for r, run in enumerate(runs):
         if is_synced(run.tbl):
             by_table[run.tbl].extend((r, n) for n in range(len(run.ids)) if n not in aside[r])
     for name, spots in by_table.items():
-        held: set[str] = set()
         ids = [runs[r].rows[n]["id"] for r, n in spots]
-        query = text(f'SELECT id FROM "{name}" WHERE id IN :ids')\
-            .bindparams(bindparam("ids", expanding=True))
-        for start in range(0, len(ids), 5000):
-            held.update(conn.execute(query, {"ids": ids[start:start + 5000]}).scalars())
+        held = set(conn.execute(text(f'SELECT id FROM "{name}" WHERE id IN '
+                                     + bulk.json_texts(conn.dialect.name)),
+                                {"ids": dumps(ids)}).scalars())
         for (r, n), row_id in zip(spots, ids, strict=True):
             if row_id in held:
                 aside[r].setdefault(n, None)
@@ -170,7 +168,7 @@ def _held_ids(conn: Connection, runs: list[Run], aside: list[dict]) -> None:
 def _claimed_twice(ctx, runs: list[Run], aside: list[dict], fresh: list[tuple[int, int]]) -> None:
     """Rows whose unique values another row holds or another row of the push claims (all
     of those rows go one by one, so each sees the others as before). The values held are
-    looked up as the one-by-one path does (PushContext.preload_taken), 5,000 at a time."""
+    looked up as the one-by-one path does (PushContext.preload_taken), at once."""
     by_table: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for r, n in fresh:
         by_table[runs[r].tbl].append((r, n))

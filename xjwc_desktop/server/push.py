@@ -20,6 +20,7 @@ from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
+from xjwc_desktop.core.sync.rows import no_cycle_collector
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
 from xjwc_desktop.server import authz, new_rows, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
@@ -70,6 +71,14 @@ def apply_push(engine: Engine, server_id: str, device: Device, prev: int,
     runs = new_rows.runs_of(inserts)
     if runs and not new_rows.goes_in_bulk(device, runs):
         changes, runs = new_rows.as_changes(runs), []
+    if runs:  # thousands of plain rows and lists, none in a cycle: not walked again and again
+        with no_cycle_collector():
+            return _apply(engine, server_id, device, prev, changes, runs)
+    return _apply(engine, server_id, device, prev, changes, runs)
+
+
+def _apply(engine: Engine, server_id: str, device: Device, prev: int,
+           changes: list[dict[str, Any]], runs: list[new_rows.Run]) -> dict[str, Any]:
     # The schema checks read only the change: made before the write transaction, they do
     # not lengthen SQLite's single writer or hold PostgreSQL's locks.
     problems = [validate.problem(c) for c in changes]

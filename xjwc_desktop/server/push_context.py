@@ -34,7 +34,7 @@ from xjwc_desktop.core.sync.rows import (
     statement,
     with_ids,
 )
-from xjwc_desktop.core.sync.schema import SyncedTable, is_synced, synced_table
+from xjwc_desktop.core.sync.schema import TEXT, SyncedTable, is_synced, synced_table
 from xjwc_desktop.server import bulk
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
@@ -130,9 +130,18 @@ class PushContext:
         # Looked up by the key's most varied column (external_no, not source; case_id,
         # not seq); the rest is compared here.
         by = max(range(len(key)), key=lambda i: len({v[i] for v in wanted}))
-        query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')
-        for part in chunks(sorted({v[by] for v in wanted}, key=str), chunk):
-            for row_id, *values in self.conn.execute(query, {"ids": list(part)}):
+        looked_up = sorted({v[by] for v in wanted}, key=str)
+        if chunk > IN_CHUNK and synced_table(name).kind_of[key[by]] == TEXT \
+                and all(type(v) is str for v in looked_up):
+            # Many texts (the bulk path): one statement, the values as one JSON text.
+            query = statement(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN '
+                              + bulk.json_texts(self.dialect))
+            parts, bind = [looked_up], dumps
+        else:
+            query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')
+            parts, bind = chunks(looked_up, chunk), list
+        for part in parts:
+            for row_id, *values in self.conn.execute(query, {"ids": bind(part)}):
                 if tuple(values) in wanted:
                     holders[tuple(values)] = row_id
         self.taken[(name, key)] = holders

@@ -15,7 +15,6 @@ never overwrites an edit the server has not judged.
 from __future__ import annotations
 
 import contextlib
-import gc
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -28,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.sync import bulk_triggers
 from xjwc_desktop.core.sync.codec import to_sqlite
-from xjwc_desktop.core.sync.rows import chunks, large_cache, quoted
+from xjwc_desktop.core.sync.rows import chunks, large_cache, no_cycle_collector, quoted
 from xjwc_desktop.core.sync.schema import BLOB, synced_table
 
 
@@ -86,7 +85,7 @@ def apply_tables(conn: Connection, tables: list[dict[str, Any]], *,
     touches to a sub-journal first.
     """
     written: dict[str, list[str]] = {}
-    with _no_cycle_collector():
+    with no_cycle_collector():
         for part in tables:
             _apply_table(conn, part, written, retry_in_place)
     return written
@@ -116,19 +115,6 @@ def apply_batch(engine: Engine, tables: list[dict[str, Any]],
         if then is not None:
             then(conn)
     return written
-
-
-@contextlib.contextmanager
-def _no_cycle_collector() -> Iterator[None]:
-    """A batch is hundreds of thousands of plain lists and strings, none in a cycle: the
-    collector would walk them again and again (a fifth of the apply time, measured)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _apply_table(conn: Connection, part: dict[str, Any], written: dict[str, list[str]],

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads, row_hash, wire_converter
-from xjwc_desktop.core.sync.rows import chunks, quoted
+from xjwc_desktop.core.sync.rows import chunks, no_cycle_collector, quoted
 from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
 
 FREEZE_CHUNK = 5000
@@ -31,6 +31,11 @@ def open_count(conn: Connection) -> int:
 def freeze(conn: Connection) -> int:
     """Freeze every open entry (inside the caller's transaction); returns how many changes
     are now frozen and waiting. Entries that changed nothing but bookkeeping are dropped."""
+    with no_cycle_collector():  # a first push freezes a whole database: no cycles
+        return _freeze_all(conn)
+
+
+def _freeze_all(conn: Connection) -> int:
     after = 0
     while True:
         # From where the last chunk ended: the frozen entries before it are not walked
