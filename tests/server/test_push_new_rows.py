@@ -446,3 +446,54 @@ def test_a_workstations_first_push_lands_the_same_as_change_by_change(
         _same_state(twins, change_ids=False)
     finally:
         twins.close()
+
+
+# -- the column-at-a-time screen never lets through a row the schema check refuses -----
+ODD_VALUES = [None, "", "x" * 25_000, "有\x00NUL", "\ud800", 0, 1, -1, 1.5, 0.0, True, False,
+              2**63, -(2**63) - 1, float("nan"), float("inf"), "2026-02-30 10:00:00.000000",
+              "2026-01-01 10:00:00.000000", "2026-01-01", "2026-13-01", "zz", "abcd", "abc",
+              "north", "hotline", [], {}, "0192f0c0aaaa7000800000000000beef"]
+
+
+@pytest.mark.parametrize("name", ["cases", "case_events", "inspectors", "unit_grids",
+                                  "case_attachments"])
+def test_the_screen_names_every_row_the_schema_check_refuses(pushes, name):
+    from xjwc_desktop.server import validate
+
+    table = synced_table(name)
+    base = (pushes.get(name) or [None])[0] or _any_row(table)
+    rows, stricter = [dict(base)], set()
+    for column, kind in table.kind_of.items():
+        for value in ODD_VALUES:
+            # The screen sends one by one what the check would take: an integer where a
+            # real goes, a lone surrogate (the database refuses it, one by one as before),
+            # a row without a column (it would take the column's default).
+            if (kind == "real" and type(value) is int) or value == "\ud800":
+                stricter.add(len(rows))
+            rows.append({**base, column: value})
+        stricter.add(len(rows))
+        rows.append({k: v for k, v in base.items() if k != column})
+    rows.append({**base, "no_such_column": 1})
+    refused = {n for n, row in enumerate(rows) if validate.problem(
+        {"id": "c", "seq": 1, "tbl": name, "row_id": row.get("id") if isinstance(
+            row.get("id"), str) else "x", "op": "insert", "row": row}) is not None}
+    suspects = validate.suspects(table, rows)
+    assert refused <= suspects
+    assert suspects - refused <= stricter
+    assert len(refused) > len(table.columns)
+
+
+def _any_row(table) -> dict:
+    """A well-formed row of ``table`` made from the kinds of its columns."""
+    from xjwc_desktop.core.sync.schema import BLOB, BOOL, DATE, DATETIME, INT, REAL
+
+    sample = {DATETIME: "2015-11-02 09:00:00.000000", DATE: "2015-11-02", INT: 1, REAL: 1.5,
+              BOOL: True, BLOB: "00ff"}
+    row = {}
+    for column, kind in table.kind_of.items():
+        choices = table.choices.get(column)
+        row[column] = sorted(choices)[0] if choices else sample.get(kind, "a")
+    row["id"] = WORKSTATION
+    if "sha256" in row:
+        row["sha256"] = "0" * 64
+    return row

@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -303,8 +304,9 @@ def database_rows(dialect: str, table: SyncedTable, rows: list[dict],
     blobs = [n for n, k in enumerate(table.kinds) if k == BLOB]
     at = columns.index("written_by") if "written_by" in columns else None
     out = []
+    whole = itemgetter(*columns)
     for row in rows:
-        values = [row[c] for c in columns]
+        values = list(whole(row))
         for n in blobs:
             if values[n] is not None:
                 values[n] = bytes.fromhex(values[n])

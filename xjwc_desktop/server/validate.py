@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from operator import itemgetter
 from typing import Any
 
 from xjwc_desktop.core.sync.schema import (
@@ -174,8 +175,10 @@ def suspects(table: SyncedTable, rows: list[dict[str, Any]]) -> set[int]:
     ids = [rows[n].get("id") for n in good]
     bad |= {n for n, v in zip(good, ids, strict=True)
             if type(v) is not str or not ID.match(v)}
+    # every column in every one of these
+    whole = rows if len(good) == len(rows) else [rows[n] for n in good]
     for column, kind in table.kind_of.items():
-        values = [rows[n].get(column) for n in good]
+        values = list(map(itemgetter(column), whole))
         bad |= {good[i] for i in _column_suspects(table, column, kind, values)}
     if table.name == "case_attachments":
         bad |= {n for n in good if (sha := rows[n].get("sha256")) is not None
@@ -192,18 +195,22 @@ def _column_suspects(table: SyncedTable, column: str, kind: str,
                      values: list) -> list[int]:
     """Positions among ``values`` (one column) that :func:`_bad_value` and the length,
     choice and required checks might refuse."""
+    allowed = _KIND_TYPES[kind]
+    required = column in table.required
     types = set(map(type, values))
-    if not types - {_NONE}:
-        return [i for i in range(len(values))] if column in table.required else []
-    if types - _KIND_TYPES[kind] - {_NONE} or (_NONE in types and column in table.required):
-        return [i for i, v in enumerate(values) if type(v) not in _KIND_TYPES[kind]]
-    present = [i for i, v in enumerate(values) if v is not None] if _NONE in types \
-        else range(len(values))
-    plain = [values[i] for i in present] if _NONE in types else values
-    if not _column_ok(table, column, kind, plain):
-        return [present[n] for n, v in enumerate(plain)
+    if types <= allowed and not (_NONE in types and required):  # the usual column
+        odd: list[int] = []
+        present = range(len(values))
+        plain = values
+    else:
+        odd = [i for i, v in enumerate(values)
+               if type(v) not in allowed and (v is not None or required)]
+        present = [i for i, v in enumerate(values) if type(v) in allowed]
+        plain = [values[i] for i in present]
+    if plain and not _column_ok(table, column, kind, plain):
+        odd += [present[n] for n, v in enumerate(plain)
                 if not _column_ok(table, column, kind, [v])]
-    return []
+    return odd
 
 
 def _column_ok(table: SyncedTable, column: str, kind: str, values: list) -> bool:
