@@ -37,6 +37,7 @@ from xjwc_desktop.core.sync.transport import (
     PROTOCOL,
     OutOfOrderPush,
     PushOverLimit,
+    ServerFailure,
     SyncError,
     SyncOffline,
 )
@@ -233,10 +234,8 @@ class SyncClient:
                     raise
                 self._resume_after(exc.expected, report)
                 continue
-            self._acknowledge(answer, report, sent,
-                              {run["tbl"] for run in runs} if runs else set())
-            count = len(sent) if sent else len(changes)
-            done += count
+            self._acknowledge(_every_result(answer, runs) if runs else answer, report)
+            done += len(sent) if sent else len(changes)
             self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
 
     def _resume_after(self, expected: int, report: SyncReport) -> None:
@@ -248,13 +247,8 @@ class SyncClient:
             state.put(conn, "pushed_through", expected)
         report.resumed = tr(RESUMED).format(expected=expected, waiting=waiting)
 
-    def _acknowledge(self, answer: dict, report: SyncReport, sent: list[str] | None = None,
-                     tables: set[str] = frozenset()) -> None:
-        """The server's answer: ``sent`` (a push of runs) names every change sent, the
-        results only those that did not simply go in (``inserted`` counts the rest)."""
+    def _acknowledge(self, answer: dict, report: SyncReport) -> None:
         results = answer["results"]
-        report.pushed += answer.get("inserted", 0)
-        report.pushed_tables.update(tables)
         drop: dict[str, list[str]] = defaultdict(list)
         for r in results:
             report.pushed_tables.add(r["tbl"])
@@ -265,7 +259,7 @@ class SyncClient:
                 report.conflicts += r.get("conflicts", 0)
                 report.set_aside += r["outcome"] in ("set_aside", "refused")
         with applying(self.db.engine) as conn:
-            outbox.acknowledge(conn, sent if sent is not None else [r["id"] for r in results])
+            outbox.acknowledge(conn, [r["id"] for r in results])
             # Children before parents: take back events before the case they belong to.
             for tbl in sorted(drop, key=lambda t: t == "cases"):
                 delete_rows(conn, tbl, drop[tbl])
@@ -327,3 +321,15 @@ class SyncClient:
                 self._push(SyncReport())
         raise SyncError("核对时本机一直有新的修改，请稍后再同步一次。")
 
+
+def _every_result(answer: dict, runs: list[dict]) -> dict:
+    """The answer to a push of runs with a result for every change: the server lists only
+    the changes that did not simply go in; every other one went in as sent."""
+    listed = {r["id"] for r in answer["results"]}
+    plain = [{"id": change_id, "tbl": run["tbl"], "outcome": "applied", "drop_local": False,
+              "conflicts": 0} for run in runs for change_id in run["ids"]
+             if change_id not in listed]
+    if len(plain) != answer.get("inserted"):
+        raise ServerFailure("服务器对这批新记录的回答与所发的不符（应用条数不对），"
+                            "本机数据未改动。")
+    return {**answer, "results": answer["results"] + plain}
