@@ -54,9 +54,6 @@ PLAIN = (str, int, float)
 #: New rows of a push from which its runs go the bulk path (fewer go one by one: the
 #: concurrent pushes' row locks need every change, and there is nothing to gain).
 BULK_FROM = 100
-#: New rows one push may carry as runs (messages.py): one transaction of a few seconds
-#: at most, well under the body limit.
-MAX_INSERTS = 10_000
 
 
 @dataclass
