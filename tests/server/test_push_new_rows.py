@@ -194,26 +194,27 @@ def _same_state(twins: Twins, *, change_ids: bool = True) -> None:
 
 # -- the pushes ------------------------------------------------------------------------
 def _demo_rows(path: Path, cases: int) -> dict[str, list[dict]]:
-    """Inspectors, then ``cases`` cases of the demo database with their history and notes,
-    as wire rows."""
-    db = open_server_database(str(path))  # read only: nothing is written by reading
+    """Inspectors, then ``cases`` cases of the demo database with their history, as wire
+    rows, read from the session's template without writing to it (read-only)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        with db.engine.connect() as conn:
-            out = {"inspectors": _wire(conn, "inspectors", "1 = 1")}
-            ids = [r["id"] for r in _wire(conn, "cases", f"1 = 1 ORDER BY rowid LIMIT {cases}")]
-            marks = ", ".join(f"'{i}'" for i in ids)  # ids read from our own file
-            out["cases"] = _wire(conn, "cases", f"id IN ({marks}) ORDER BY rowid")
-            for child in ("case_events", "case_notes"):
-                out[child] = _wire(conn, child, f"case_id IN ({marks}) ORDER BY rowid")
+        out = {"inspectors": _wire(conn, "inspectors", "1 = 1")}
+        ids = [r["id"] for r in _wire(conn, "cases", f"1 = 1 ORDER BY rowid LIMIT {cases}")]
+        marks = ", ".join(f"'{i}'" for i in ids)  # ids read from our own file
+        out["cases"] = _wire(conn, "cases", f"id IN ({marks}) ORDER BY rowid")
+        for child in ("case_events", "case_notes"):
+            out[child] = _wire(conn, child, f"case_id IN ({marks}) ORDER BY rowid")
     finally:
-        db.close()
+        conn.close()
     return out
 
 
 def _wire(conn, name: str, where: str) -> list[dict]:
     table = synced_table(name)
     convert = wire_converter(table.kinds)
-    rows = conn.execute(text(f'SELECT {quoted(table.columns)} FROM "{name}" WHERE {where}'))
+    rows = conn.execute(f'SELECT {quoted(table.columns)} FROM "{name}" WHERE {where}')
     return [dict(zip(table.columns, convert(r), strict=True)) for r in rows]
 
 
