@@ -29,6 +29,17 @@ def assert_same_as_whole(loaded: case_index_copy.Loaded, db) -> None:
         np.testing.assert_array_equal(got, want, err_msg=name)
 
 
+def assert_read_whole_when_opened(path) -> None:
+    """Opening the database at ``path`` does not use the copy and reads the cases whole."""
+    db = open_database(path)
+    try:
+        loaded = case_index_copy.load(db)
+        assert not loaded.from_copy
+        assert_same_as_whole(loaded, db)
+    finally:
+        db.close()
+
+
 def saved_copy(db) -> case_index_copy.Loaded:
     """A first load (whole) and its copy saved, as the window does after a start."""
     first = case_index_copy.load(db)
@@ -121,13 +132,7 @@ def test_a_copy_of_another_database_at_the_same_path_is_not_used(demo_db_path, t
     db.close()
     other_program(demo_db_path, "UPDATE local_meta SET value = ? WHERE key = 'workstation_id'",
                   (uuid.uuid4().hex,))
-    db = open_database(demo_db_path)
-    try:
-        loaded = case_index_copy.load(db)
-        assert not loaded.from_copy
-        assert_same_as_whole(loaded, db)
-    finally:
-        db.close()
+    assert_read_whole_when_opened(demo_db_path)
 
 
 def test_a_backup_restored_under_the_copy_is_not_used(demo_db_path, tmp_path):
@@ -138,13 +143,7 @@ def test_a_backup_restored_under_the_copy_is_not_used(demo_db_path, tmp_path):
     saved_copy(db)  # holds the closed cases, at a later entry than the backup has
     db.close()
     shutil.copyfile(backup, demo_db_path)
-    db = open_database(demo_db_path)
-    try:
-        loaded = case_index_copy.load(db)
-        assert not loaded.from_copy
-        assert_same_as_whole(loaded, db)
-    finally:
-        db.close()
+    assert_read_whole_when_opened(demo_db_path)
 
 
 def test_a_log_pruned_past_the_copy_is_not_trusted(demo_db, demo_db_path):

@@ -61,6 +61,12 @@ def note_cases(conn: Connection, ids: Sequence[str]) -> None:
             (orjson.dumps(list(ids)).decode(),))
 
 
+def note_every_case(conn: Connection) -> None:
+    """Log every case (after a VACUUM, which renumbers rowids without a trigger firing)."""
+    conn.exec_driver_sql(
+        f"INSERT INTO case_touches (case_rowid) SELECT rowid FROM cases WHERE {_WATCHING}")
+
+
 def prune(conn: Connection, upto: int) -> None:
     """Forget the entries up to ``upto``: a copy of the index saved at ``upto`` holds them."""
     conn.exec_driver_sql("DELETE FROM case_touches WHERE seq <= ?", (upto,))

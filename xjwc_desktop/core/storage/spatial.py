@@ -9,6 +9,8 @@ import numpy as np
 import orjson
 from sqlalchemy import Connection, text
 
+from xjwc_desktop.core.storage import case_touches
+
 
 def case_rowids_in_bbox(
     conn: Connection, min_lon: float, min_lat: float, max_lon: float, max_lat: float
@@ -53,9 +55,7 @@ def compact(engine) -> None:
         raw.close()
     with engine.begin() as conn:
         rebuild_case_rtree(conn)
-        conn.exec_driver_sql(
-            "INSERT INTO case_touches (case_rowid) SELECT rowid FROM cases "
-            "WHERE EXISTS (SELECT 1 FROM local_meta WHERE key = 'case_touches')")
+        case_touches.note_every_case(conn)
 
 
 RTREE_TRIGGER = "cases_rtree_ai"
