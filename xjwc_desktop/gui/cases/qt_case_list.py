@@ -14,7 +14,6 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -28,6 +27,7 @@ from xjwc_desktop.core.queries.case_ref import CaseRef
 from xjwc_desktop.core.workspace.case_view import CaseView
 from xjwc_desktop.gui.cases.qt_case_source import CasesUpdated, QtCaseSource
 from xjwc_desktop.gui.cases.qt_case_table import DEFAULT_SORT, QtCaseTableModel
+from xjwc_desktop.gui.shell.qt_tables import list_of_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 #: What the widest usual value of each column looks like (columns are sized to it).
@@ -52,14 +52,10 @@ class QtCaseList(QWidget):
         self.view.horizontalHeader().setSortIndicator(
             next(i for i, c in enumerate(COLUMNS) if c.key == DEFAULT_SORT[0]),
             Qt.SortOrder.DescendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setWordWrap(False)
+        list_of_rows(self.view)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         self.size_columns()
         self.count_label = QLabel(tr("正在载入案件……"), self)
         self.show_all_button = QPushButton(tr("显示全部"), self)
