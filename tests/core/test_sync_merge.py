@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xjwc_desktop.core.sync import merge
-from xjwc_desktop.core.sync.codec import base_to_wire, row_hash, to_sqlite, to_wire
+from xjwc_desktop.core.sync.codec import row_hash, to_sqlite, to_wire, wire_converter
 from xjwc_desktop.core.sync.schema import CASE_WORKFLOW, synced_table
 
 CASES = synced_table("cases")
@@ -138,7 +138,10 @@ def test_wire_values_round_trip_exactly():
         back = to_sqlite(kind, wire)
         assert to_wire(kind, back) == wire
     assert to_wire("datetime", "2015-05-23 18:49:00") == "2015-05-23 18:49:00.000000"
-    assert base_to_wire("real", "121.49955123456789") == 121.49955123456789
+    # A base's reals, as the triggers write them (17-digit text), read back exactly.
+    assert to_wire("real", "121.49955123456789") == 121.49955123456789
+    assert wire_converter(["real", "text"])(["121.49955123456789", "x"]) == \
+        [121.49955123456789, "x"]
 
 
 def test_row_hash_tells_rows_apart_and_fits_a_signed_64_bit_integer():

@@ -23,7 +23,10 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def to_wire(kind: str, value: Any) -> Any:
-    """A value read from SQLite or PostgreSQL (no type processing) in its wire form."""
+    """A value read from SQLite or PostgreSQL (no type processing), or of an outbox
+    ``base`` (written by SQL's json_object), in its wire form. The triggers write reals
+    into a base as 17-digit text, because SQLite's own JSON would round them to 15 digits
+    and make an unchanged coordinate look edited: a real is whatever ``float`` reads."""
     if value is None:
         return None
     if kind == DATETIME:
@@ -47,19 +50,6 @@ def to_wire(kind: str, value: Any) -> Any:
 
 def _normalise_datetime(text: str) -> str:
     return dt.datetime.fromisoformat(text).strftime(DATETIME_FORMAT)
-
-
-def base_to_wire(kind: str, value: Any) -> Any:
-    """A value of an outbox ``base`` (written by SQL's json_object) in its wire form.
-
-    The triggers write reals as 17-digit text, because SQLite's own JSON would round them
-    to 15 digits and make an unchanged coordinate look edited.
-    """
-    if value is None:
-        return None
-    if kind == REAL:
-        return float(value)
-    return to_wire(kind, value)
 
 
 def to_sqlite(kind: str, value: Any) -> Any:

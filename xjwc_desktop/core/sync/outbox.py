@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from xjwc_desktop.core.ids import uuid7
-from xjwc_desktop.core.sync.codec import base_to_wire, dumps, loads, row_hash, wire_converter
+from xjwc_desktop.core.sync.codec import dumps, loads, row_hash, wire_converter
 from xjwc_desktop.core.sync.rows import chunks, no_cycle_collector, quoted
 from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
 
@@ -59,11 +59,12 @@ def _freeze_entries(conn: Connection, entries) -> None:
     current = {name: _current_rows(conn, synced_table(name), ids)
                for name, ids in by_table.items()}
     frozen, dropped = [], []
+    base_converters = {name: wire_converter(synced_table(name).kinds) for name in by_table}
     for e in entries:
         table = synced_table(e.tbl)
         wire = current[e.tbl].get(e.row_id)
         row = dict(zip(table.columns, wire, strict=True)) if wire is not None else None
-        payload = _payload(table, e.op, row, e.base)
+        payload = _payload(table, e.op, row, e.base, base_converters[e.tbl])
         if payload is None:
             dropped.append(e.seq)
         else:
@@ -96,12 +97,18 @@ def _current_rows(conn: Connection, table, ids: list[str]) -> dict[str, list]:
 ALWAYS_IN_BASE = ("zone_code", "case_id")
 
 
-def _payload(table, op: str, row: dict | None, base_json: str | None) -> dict | None:
+def _payload(table, op: str, row: dict | None, base_json: str | None,
+             base_to_wire_row) -> dict | None:
+    """The change to send for one entry. ``base_to_wire_row``: the table's
+    :func:`~xjwc_desktop.core.sync.codec.wire_converter` (the triggers' reals, written as
+    text, become floats): one loop per kind, where a call per column converted 7,400 base
+    values for a push of 200 edits."""
     if op == "insert":
         return None if row is None else {"op": "insert", "row": row}
     kind_of = table.kind_of
     raw_base = loads(base_json) if base_json else {}
-    base = {c: base_to_wire(kind_of[c], raw_base.get(c)) for c in table.columns}
+    base = dict(zip(table.columns, base_to_wire_row([raw_base.get(c) for c in table.columns]),
+                    strict=True))
     if op == "delete":
         return {"op": "delete", "base": base}
     if row is None:
