@@ -201,6 +201,23 @@ def test_the_api_is_described_and_no_page_loads_a_cdn(server):
     assert "html" not in docs.headers["content-type"]
 
 
+def test_the_server_sends_no_telemetry_whatever_the_environment(monkeypatch,
+                                                                  sqlite_server_url):
+    """FastAPI would add OpenTelemetry exporters from these variables (to a collector the
+    environment names): the office server must not send anything anywhere."""
+    from xjwc_desktop.server.app import create_app
+
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    db = open_server_database(sqlite_server_url)
+    try:
+        config = create_app(db)._telemetry  # FastAPI's own reading of its settings
+    finally:
+        db.close()
+    assert not any(config[k] for k in ("auto_configure", "tracing", "metrics", "logs",
+                                       "operation_spans"))
+
+
 def test_tls_with_a_self_signed_certificate(sqlite_server_url, tmp_path):
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()

@@ -92,10 +92,19 @@ class AccessLog:
                      client=client[0] if client else None)
 
 
+#: FastAPI (0.165 and later) instruments every request for OpenTelemetry and, when the
+#: environment says ``FASTAPI_OTEL_AUTO_CONFIGURE=true``, adds exporters that send to the
+#: endpoint the environment names. The office server sends nothing anywhere but its answers
+#: (its own JSON log is what it keeps); off, whatever the environment, and a request no
+#: longer passes through the instrumentation.
+NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                "auto_configure": False}
+
+
 def create_app(server: ServerDatabase, *, max_body: int = MAX_BODY,
                body_timeout: float = BODY_TIMEOUT) -> FastAPI:
     app = FastAPI(title="xjwc 街道办服务器", version=__version__, docs_url=None,
-                  redoc_url=None, description=_description(max_body))
+                  redoc_url=None, description=_description(max_body), telemetry=NO_TELEMETRY)
     engine = server.engine
     app.add_middleware(RequestGate, max_bytes=max_body, body_timeout=body_timeout,
                        authenticate=lambda token: devices.authenticate(engine, token))
