@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from xjwc_desktop.core import clock
@@ -77,7 +77,8 @@ def add_device(engine: Engine, name: str, role: str,
         return _device(row), token
 
 
-def _device(row: SyncDevice) -> Device:
+def _device(row) -> Device:
+    """From a ``SyncDevice`` or a row with its columns."""
     return Device(row.id, row.name, row.role, row.zone, row.device_no, row.workstation_id,
                   row.pushed_through)
 
@@ -86,10 +87,16 @@ def authenticate(engine: Engine, token: str | None) -> Device | None:
     """The live device holding ``token``, or None."""
     if not token:
         return None
-    with Session(engine) as s:
-        row = s.scalar(select(SyncDevice).where(SyncDevice.token_hash == token_hash(token),
-                                                SyncDevice.revoked_at.is_(None)))
+    # Every request of every device passes here: a Core statement (cached), not an ORM
+    # session that builds an object to read seven columns.
+    with engine.connect() as conn:
+        row = conn.execute(_BY_TOKEN, {"hash": token_hash(token)}).first()
         return _device(row) if row else None
+
+
+_BY_TOKEN = select(*(SyncDevice.__table__.c[c] for c in (
+    "id", "name", "role", "zone", "device_no", "workstation_id", "pushed_through"))).where(
+    SyncDevice.token_hash == bindparam("hash"), SyncDevice.revoked_at.is_(None))
 
 
 def bind_workstation(engine: Engine, device: Device, workstation_id: str) -> str | None:
