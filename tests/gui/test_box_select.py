@@ -168,3 +168,23 @@ def test_the_column_header_paints_without_walking_a_whole_selection(qtbot, make_
     finally:
         del listed.model.flags
     assert len(asked) < 100, f"the header asked the model {len(asked):,} times"
+
+
+def test_a_few_cases_are_found_in_the_list_as_many_are(qtbot, make_window):
+    """A click (one case) scans the list's order; a box builds the order's inverse: both
+    give the same rows, and skip the cases the list does not show."""
+    import numpy as np
+
+    window = make_window()
+    model = window.workspace.case_list.model
+    qtbot.waitUntil(lambda: model.rowCount() > 10_000)
+    n = model.rowCount()
+    model.set_subset(np.arange(0, n, 2))  # every other case listed
+    few = np.array([7, 0, 2, 4001, n - 1, 9, 10, 12])  # listed and not, unsorted
+    scanned = model.rows_of_positions(few)
+    assert model._row_of_position is None  # found without the inverse
+    model.rows_of_positions(np.arange(n))  # a box: the inverse is built
+    assert model._row_of_position is not None
+    assert scanned.tolist() == model.rows_of_positions(few).tolist()
+    assert sorted(model._order[scanned].tolist()) == [p for p in sorted(few) if p % 2 == 0]
+    model.set_subset(None)

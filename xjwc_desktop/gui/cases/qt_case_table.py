@@ -18,6 +18,8 @@ from xjwc_desktop.core.queries.case_list import COLUMNS, case_rows
 from xjwc_desktop.gui.shell.qt_tasks import QtTaskManager
 
 BLOCK = 200
+#: Positions found by scanning the display order rather than building its inverse.
+SCANNED_AT_MOST = 8
 DEFAULT_SORT = ("reported_at", True)
 LOADING = "…"
 TRANSLATED = ("source", "status", "zone")
@@ -121,11 +123,17 @@ class QtCaseTableModel(QAbstractTableModel):
 
     def rows_of_positions(self, positions: np.ndarray) -> np.ndarray:
         """Rows showing these index positions (sorted; positions not listed are skipped)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self._row_of_position is None and positions.size <= SCANNED_AT_MOST:
+            # A click selects one case: a scan of the order for it (0.4 ms at 1M) instead
+            # of the whole inverse (6-16 ms), which each new order or filter drops again.
+            found = [np.flatnonzero(self._order == p) for p in positions.tolist()]
+            return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         if self._row_of_position is None:
             inverse = np.full(len(self._index), -1, dtype=np.int64)
             inverse[self._order] = np.arange(self._order.size)
             self._row_of_position = inverse
-        rows = self._row_of_position[np.asarray(positions, dtype=np.int64)]
+        rows = self._row_of_position[positions]
         return np.sort(rows[rows >= 0])
 
     def row_of(self, rowid: int) -> int | None:
