@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from xjwc_desktop.core.demo import texts
-from xjwc_desktop.core.demo.bulk import insert_rows, sqlite_datetimes, to_rows
+from xjwc_desktop.core.demo.bulk import Rows, insert, sqlite_datetimes, to_rows
 from xjwc_desktop.core.demo.lifecycle import Lifecycles, simulate
 from xjwc_desktop.core.demo.positions import M_PER_DEG_LAT, M_PER_DEG_LON, sample_positions
 from xjwc_desktop.core.geo.mapdata import MapData
@@ -96,16 +96,16 @@ def case_numbers(reported: np.ndarray) -> np.ndarray:
 class CaseBatch:
     """Rows of generated cases (and their history), ready to insert."""
 
-    cases: tuple[list[str], list[tuple]]
-    history: tuple[list[str], list[tuple]] | None
+    cases: Rows
+    history: Rows | None
     lon: np.ndarray
     lat: np.ndarray
 
     def insert(self, conn: Connection) -> int:
-        insert_rows(conn, "cases", *self.cases)
+        insert(conn, "cases", self.cases)
         if self.history is not None:
-            insert_rows(conn, "case_events", *self.history)
-        return len(self.cases[1])
+            insert(conn, "case_events", self.history)
+        return len(self.cases)
 
 
 def generate_cases(ctx: DemoContext, conn: Connection, *args, **kwargs) -> int:
