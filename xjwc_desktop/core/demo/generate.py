@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from xjwc_desktop.core.demo import buildings
+from xjwc_desktop.core.demo import buildings, rtree_pack
 from xjwc_desktop.core.demo import seed_figures as seed
 from xjwc_desktop.core.demo.bulk import drop_secondary, insert_columns, restore
 from xjwc_desktop.core.demo.cases import (
@@ -24,7 +24,6 @@ from xjwc_desktop.core.demo.cases import (
     day_range,
     generate_cases,
 )
-from xjwc_desktop.core.demo.rtree_pack import fill_case_rtree
 from xjwc_desktop.core.errors import DatabaseError
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.ids import uuid7
@@ -115,11 +114,11 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
             say("生成 2015 年 1–10 月各渠道案件与巡查发现……")
             _seed_cases(ctx, conn, inspectors)
             saved: list[str] = []
-            points = None
+            tree = None
             if n_scale:
                 say(f"生成 {n_scale:,} 件规模测试案件……")
                 saved = drop_secondary(conn, "cases")
-                points = _scale_cases(ctx, conn, n_scale, _positions(conn))
+                tree = _scale_cases(ctx, conn, n_scale, _positions(conn))
         # From here readers count while the writer builds: WAL lets them run side by side
         # (the file ends in WAL anyway). Leaving journal_mode OFF needs the file to itself:
         # the pooled connections are closed first; those opened later keep WAL.
@@ -134,8 +133,8 @@ def _fill(tmp: Path, n_scale: int, seed_value: int, say: Progress) -> None:
         with ThreadPoolExecutor(1, thread_name_prefix="xjwc-demo-count") as pool:
             counting = pool.submit(month_cache.count_all, db.engine)
             with db.engine.begin() as conn:
-                if points is not None:
-                    _fill_rtree(conn, points)
+                if tree is not None:
+                    _fill_rtree(conn, tree)
                 restore(conn, saved)
                 # Sampled statistics: enough for the planner, seconds cheaper at a million.
                 conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
@@ -160,9 +159,9 @@ def _positions(conn) -> Points:
     return points[:, 0].astype(np.int64), points[:, 1], points[:, 2]
 
 
-def _fill_rtree(conn, points: Points) -> None:
+def _fill_rtree(conn, tree: rtree_pack.PackedTree) -> None:
     """The spatial index of every case in one packed pass (see :mod:`.rtree_pack`)."""
-    if not fill_case_rtree(conn, *points):
+    if not rtree_pack.write(conn, tree):
         conn.exec_driver_sql("DELETE FROM case_rtree")
         conn.exec_driver_sql("INSERT INTO case_rtree SELECT rowid, lon, lon, lat, lat "
                              "FROM cases")
@@ -221,9 +220,9 @@ def _seed_cases(ctx: DemoContext, conn, inspectors: list[tuple[str, str]]) -> No
         external_prefix=EXTERNAL_PREFIX)
 
 
-def _scale_cases(ctx: DemoContext, conn, n: int, points: Points) -> Points:
+def _scale_cases(ctx: DemoContext, conn, n: int, points: Points) -> rtree_pack.PackedTree:
     """Cases after the seed period (2016 on), so the report's figures stay exact; returns
-    ``points`` followed by the rowids and positions of these cases."""
+    the case R*Tree packed over ``points`` (the cases already in) and these cases."""
     first, last = SCALE_PERIOD
     days = day_range(first, last)
     shares = np.array(list(SCALE_SOURCE_SHARE.values()))
@@ -245,23 +244,28 @@ def _scale_cases(ctx: DemoContext, conn, n: int, points: Points) -> Points:
                            numbers=numbers[sl])
 
     top = int(points[0].max(initial=0))
+    # Without a rowid given, SQLite numbers a row one above the largest: the new cases
+    # will be top + 1 … top + n (checked below).
+    rowids = np.r_[points[0], np.arange(top + 1, top + n + 1)]
     lons, lats = [points[1]], [points[2]]
     # One worker builds batch k+1 (numpy, Python objects) while SQLite inserts batch k;
     # sqlite3 releases the GIL while it steps. Batches are built in order by a single
-    # thread, so the random draws (and the demo) stay deterministic.
+    # thread, so the random draws (and the demo) stay deterministic. Once the last batch
+    # is built the worker packs the R*Tree while the last batch goes in.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(build, slices[0])
         for following in [*slices[1:], None]:
             batch = pending.result()
-            if following is not None:
-                pending = pool.submit(build, following)
-            batch.insert(conn)
             lons.append(batch.lon)
             lats.append(batch.lat)
-    # Without a rowid given, SQLite numbers a row one above the largest: the new cases
-    # are top + 1 … top + n, which the table confirms (else it is read back).
+            if following is not None:
+                pending = pool.submit(build, following)
+            else:
+                packing = pool.submit(rtree_pack.pack, rowids, np.concatenate(lons),
+                                      np.concatenate(lats))
+            batch.insert(conn)
+        tree = packing.result()
     if tuple(conn.exec_driver_sql("SELECT max(rowid), count(*) FROM cases").one()) != (
             top + n, points[0].size + n):
-        return _positions(conn)
-    return (np.r_[points[0], np.arange(top + 1, top + n + 1)], np.concatenate(lons),
-            np.concatenate(lats))
+        return rtree_pack.pack(*_positions(conn))
+    return tree

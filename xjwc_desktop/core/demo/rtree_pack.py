@@ -20,9 +20,12 @@ the tests.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection
+
+from xjwc_desktop.core.demo.bulk import Rows, insert, to_rows
 
 MAX_CELLS = 51  # RTREE_MAXCELLS
 CELL = np.dtype([("id", ">i8"), ("x0", ">f4"), ("x1", ">f4"), ("y0", ">f4"), ("y1", ">f4")])
@@ -88,21 +91,23 @@ def _level(ids: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return blobs, node_box, node_of
 
 
-def fill_case_rtree(conn: Connection, rowids: np.ndarray, lon: np.ndarray,
-                    lat: np.ndarray) -> bool:
-    """Replace the content of ``case_rtree`` by one packed tree of these points. False
-    (nothing done) if the tree's nodes are not of the size this packer writes."""
-    size = conn.exec_driver_sql(
-        "SELECT length(data) FROM case_rtree_node WHERE nodeno = 1").scalar()
-    if size != NODE_BYTES:
-        return False
-    for suffix in ("node", "rowid", "parent"):
-        conn.exec_driver_sql(f"DELETE FROM case_rtree_{suffix}")
+@dataclass
+class PackedTree:
+    """The rows of a packed tree's three tables, ready to insert."""
+
+    nodes: Rows  # nodeno, data
+    leaves: Rows  # rowid (the case's), nodeno
+    parents: Rows  # nodeno, parentnode
+
+
+def pack(rowids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> PackedTree:
+    """The tree of these points, packed (numpy; touches no database, so the demo packs it
+    beside the insert of its last cases)."""
     n = int(rowids.size)
     if n == 0:
-        conn.exec_driver_sql("INSERT INTO case_rtree_node VALUES (1, zeroblob(?))",
-                             (NODE_BYTES,))
-        return True
+        return PackedTree(to_rows({"nodeno": [1], "data": [bytes(NODE_BYTES)]}),
+                          to_rows({"rowid": [], "nodeno": []}),
+                          to_rows({"nodeno": [], "parentnode": []}))
     # Level sizes first, so that nodes can be numbered from the root (node 1) down.
     counts = [math.ceil(n / MAX_CELLS)]
     while counts[-1] > 1:
@@ -115,23 +120,47 @@ def fill_case_rtree(conn: Connection, rowids: np.ndarray, lon: np.ndarray,
     box = np.zeros(n, BOX)
     box["x0"], box["x1"], box["y0"], box["y1"] = _down(lon), _up(lon), _down(lat), _up(lat)
     ids = np.asarray(rowids, np.int64)
-    node_rows, parent_rows = [], []
+    node_no: list[np.ndarray] = []
+    node_data: list[bytes] = []
+    children: list[np.ndarray] = []
+    parents: list[np.ndarray] = []
+    leaves = (ids, ids)
     for k in range(len(counts)):
         blobs, box, node_of = _level(ids, box)
         if k == 0:
-            leaf_rows = list(zip(ids.tolist(), (first[0] + node_of).tolist(), strict=True))
+            leaves = (ids, first[0] + node_of)
         else:
-            parent_rows.extend(zip(ids.tolist(), (first[k] + node_of).tolist(), strict=True))
+            children.append(ids)
+            parents.append(first[k] + node_of)
         if k == len(counts) - 1:
             blobs[0, 0], blobs[0, 1] = k >> 8, k & 0xFF  # the root holds the depth
-        node_rows.extend(zip(range(first[k], first[k] + counts[k]),
-                             map(bytes, blobs), strict=True))
+        node_no.append(np.arange(first[k], first[k] + counts[k]))
+        node_data.extend(map(bytes, blobs))
         ids = first[k] + np.arange(counts[k])  # the next level holds these nodes
-    conn.exec_driver_sql("INSERT INTO case_rtree_node (nodeno, data) VALUES (?, ?)",
-                         node_rows)
-    conn.exec_driver_sql("INSERT INTO case_rtree_rowid (rowid, nodeno) VALUES (?, ?)",
-                         leaf_rows)
-    if parent_rows:
-        conn.exec_driver_sql(
-            "INSERT INTO case_rtree_parent (nodeno, parentnode) VALUES (?, ?)", parent_rows)
+    return PackedTree(
+        to_rows({"nodeno": np.concatenate(node_no), "data": node_data}),
+        to_rows({"rowid": leaves[0], "nodeno": leaves[1]}),
+        to_rows({"nodeno": np.concatenate([np.zeros(0, np.int64), *children]),
+                 "parentnode": np.concatenate([np.zeros(0, np.int64), *parents])}))
+
+
+def write(conn: Connection, tree: PackedTree) -> bool:
+    """Replace the content of ``case_rtree`` by ``tree``. False (nothing done) if the
+    tree's nodes are not of the size this packer writes."""
+    size = conn.exec_driver_sql(
+        "SELECT length(data) FROM case_rtree_node WHERE nodeno = 1").scalar()
+    if size != NODE_BYTES:
+        return False
+    for suffix in ("node", "rowid", "parent"):
+        conn.exec_driver_sql(f"DELETE FROM case_rtree_{suffix}")
+    insert(conn, "case_rtree_node", tree.nodes)
+    insert(conn, "case_rtree_rowid", tree.leaves)
+    insert(conn, "case_rtree_parent", tree.parents)
     return True
+
+
+def fill_case_rtree(conn: Connection, rowids: np.ndarray, lon: np.ndarray,
+                    lat: np.ndarray) -> bool:
+    """Replace the content of ``case_rtree`` by one packed tree of these points. False
+    (nothing done) if the tree's nodes are not of the size this packer writes."""
+    return write(conn, pack(rowids, lon, lat))
