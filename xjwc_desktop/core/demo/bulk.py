@@ -9,8 +9,9 @@ import numpy as np
 from sqlalchemy import Connection
 
 
-def sqlite_datetimes(values: np.ndarray) -> list[str | None]:
-    """datetime64 values as SQLAlchemy's SQLite DATETIME text; NaT becomes NULL.
+def sqlite_datetimes(values: np.ndarray) -> np.ndarray:
+    """datetime64 values as SQLAlchemy's SQLite DATETIME text; NaT becomes None (NULL). An
+    object array: :func:`to_rows` lays it out as it is.
 
     The format must match SQLAlchemy's own (``YYYY-MM-DD HH:MM:SS.ffffff``) exactly, or
     string comparisons in filters would put equal instants on different sides of a bound.
@@ -18,20 +19,21 @@ def sqlite_datetimes(values: np.ndarray) -> list[str | None]:
     values = np.asarray(values, dtype="datetime64[s]")
     nat = np.isnat(values)
     if nat.all():
-        return [None] * values.size
+        return np.full(values.size, None, dtype=object)
     seconds = values.astype(np.int64)
     if not np.any(seconds[~nat] % 60):
         return _whole_minutes(seconds // 60, nat)
     text = np.char.add(np.char.replace(np.datetime_as_string(values, unit="s"), "T", " "),
-                       ".000000")
-    return [None if n else t for t, n in zip(text.tolist(), nat, strict=True)]
+                       ".000000").astype(object)
+    text[nat] = None
+    return text
 
 
 _TIMES_OF_DAY = np.array([f" {m // 60:02d}:{m % 60:02d}:00.000000" for m in range(1440)],
                          dtype=object)
 
 
-def _whole_minutes(minutes: np.ndarray, nat: np.ndarray) -> list[str | None]:
+def _whole_minutes(minutes: np.ndarray, nat: np.ndarray) -> np.ndarray:
     """Texts of times on whole minutes: a day's text plus a time of day's, each looked up
     (formatting a million times one by one costs seconds; adding two strings does not)."""
     day, minute = np.divmod(np.where(nat, minutes[~nat].min(), minutes), 1440)
@@ -39,7 +41,7 @@ def _whole_minutes(minutes: np.ndarray, nat: np.ndarray) -> list[str | None]:
     days = np.datetime_as_string(np.arange(first, int(day.max()) + 1).astype("datetime64[D]"))
     out = days.astype(object)[day - first] + _TIMES_OF_DAY[minute]
     out[nat] = None
-    return out.tolist()
+    return out
 
 
 def sqlite_dates(values: np.ndarray) -> list[str | None]:

@@ -33,6 +33,7 @@ def sample_positions(
     spots = list(HOTSPOTS) + [(lon, lat, 80.0, 1.0) for lon, lat in anchors]
     weights = np.array([s[3] for s in spots], dtype=float)
     weights /= weights.sum()
+    spot_centres = np.array([s[:3] for s in spots], dtype=float)
     x0, y0, x1, y1 = maps.boundary.bounds
     lon = np.empty(n)
     lat = np.empty(n)
@@ -41,7 +42,7 @@ def sample_positions(
         k = todo.size
         near = rng.random(k) < hotspot_share
         which = rng.choice(len(spots), size=k, p=weights)
-        centre = np.array([spots[i][:3] for i in which])
+        centre = spot_centres[which]
         # Rounded before the test: rounding after it could push an edge point outside.
         cand_lon = np.round(np.where(
             near, centre[:, 0] + rng.normal(0, 1, k) * centre[:, 2] / M_PER_DEG_LON,
