@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import CheckConstraint, Enum, create_engine
 from sqlalchemy.orm import Session
 
+from xjwc_desktop.core.demo.cases import check_codes
 from xjwc_desktop.core.demo.generate import create_demo
 from xjwc_desktop.core.errors import DatabaseError
 from xjwc_desktop.core.geo.mapdata import load_map_data
+from xjwc_desktop.core.model import Case
 from xjwc_desktop.core.stats import Period, street_figures
 
 SEED_PERIOD = Period(dt.date(2015, 1, 1), dt.date(2015, 10, 31))
@@ -163,3 +165,18 @@ def test_refuses_a_missing_folder(tmp_path) -> None:
     with pytest.raises(DatabaseError, match="不存在"):
         create_demo(tmp_path / "nope" / "demo.sqlite")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_check_of_the_cases_table_is_an_enumeration_the_demo_checks() -> None:
+    """The scale cases go in with SQLite's CHECK constraints off; ``check_codes`` checks
+    the enumerations instead, so the table must have no CHECK of another kind."""
+    checks = [c for c in Case.__table__.constraints if isinstance(c, CheckConstraint)]
+    coded = [c for c in Case.__table__.c
+             if isinstance(c.type, Enum) and c.type.create_constraint]
+    assert len(checks) == len(coded) == 3
+    good = {"source": np.array(["patrol", "wechat"], dtype=object),
+            "status": ["closed", "voided"], "zone_code": [None, "north"]}
+    check_codes(good)
+    for column, bad in (("source", "walk_in"), ("status", None), ("zone_code", "")):
+        with pytest.raises(ValueError, match=column):
+            check_codes({**good, column: [*good[column][:1], bad]})

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Enum
 
 from xjwc_desktop.core.demo import texts
 from xjwc_desktop.core.demo.bulk import Rows, insert, sqlite_datetimes, to_rows
@@ -16,7 +16,7 @@ from xjwc_desktop.core.demo.positions import M_PER_DEG_LAT, M_PER_DEG_LON, sampl
 from xjwc_desktop.core.geo.mapdata import MapData
 from xjwc_desktop.core.geo.measure import road_of_grids
 from xjwc_desktop.core.ids import uuid7_many
-from xjwc_desktop.core.model import CaseSource
+from xjwc_desktop.core.model import Case, CaseSource
 from xjwc_desktop.core.worktime import WorkCalendar
 
 # Which categories each channel brings, by weight (unlisted categories weigh 1).
@@ -168,8 +168,25 @@ def build_cases(
         "created_at": now, "updated_at": now,
         "written_by": np.full(n, ctx.workstation_id, dtype=object),
     }
+    check_codes(columns)
     history = _history(ctx, ids, sources, reported_at, life, dept) if with_history else None
     return CaseBatch(to_rows(columns), history, lon, lat)
+
+
+def check_codes(columns: dict[str, object]) -> None:
+    """Raise ValueError unless every coded column (an enumeration the ``cases`` table
+    CHECKs) holds only its codes: what SQLite's CHECK constraints would refuse, refused
+    here, because the scale cases go in with those constraints off (``xjwc demo``)."""
+    for column in Case.__table__.c:
+        kind = column.type
+        if not (isinstance(kind, Enum) and kind.create_constraint and column.name in columns):
+            continue
+        values = columns[column.name]
+        seen = set(values.tolist() if isinstance(values, np.ndarray) else values)
+        unknown = seen - set(kind.enums) - ({None} if column.nullable else set())
+        if unknown:
+            raise ValueError(f"cases.{column.name}: not a code of its enumeration: "
+                             f"{sorted(map(repr, unknown))}")
 
 
 # (action, column of Lifecycles, from, to, actor role)
