@@ -1,10 +1,11 @@
 """``xjwc demo --cases N`` (issue #15: ≤ 25 s at 1,000,000), beside the demo of the code
-before each pass in the same run: ``BASELINE_COMMIT`` (before issue #15) and
-``PREVIOUS_COMMIT`` (main before the demo pass of session 10), each exported from git into
-the work folder. Runs are interleaved (ours, previous, baseline, then the other way round)
-so that the machine's load falls on all alike; each run prints its phases, timed from the
-progress lines the demo writes. Ours and the previous pass also count the dashboard's month
-caches; the baseline left them for the first dashboard (14–27 s more at 1M).
+before each pass in the same run: ``PREVIOUS_COMMIT`` (main before the second demo pass),
+``SESSION10_COMMIT`` (main before the first demo pass, session 10) and ``BASELINE_COMMIT``
+(before issue #15), each exported from git into the work folder. Runs are interleaved
+(ours, previous, …, then the other way round) so that the machine's load falls on all
+alike; each run prints its phases, timed from the progress lines the demo writes. All but
+the baseline also count the dashboard's month caches; the baseline left them for the first
+dashboard (14–27 s more at 1M).
 
     .venv/bin/python bench/bench_demo.py [--cases 100000 1000000] [--runs 2] [--no-baseline]
 """
@@ -24,7 +25,8 @@ from pathlib import Path
 from bench_common import SEED_CASES, line, load_line
 
 BASELINE_COMMIT = "dafb080"  # main before issue #15
-PREVIOUS_COMMIT = "60ede0f"  # main before the demo pass (session 10)
+SESSION10_COMMIT = "60ede0f"  # main before the first demo pass (session 10)
+PREVIOUS_COMMIT = "907d707"  # main before the second demo pass
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -38,28 +40,42 @@ def exported(work: Path, commit: str) -> Path:
     return folder
 
 
-def make(source: Path, target: Path, cases: int) -> tuple[float, float, list[tuple[str, float]]]:
-    """(wall seconds, CPU seconds of the demo process, [(phase, seconds)])."""
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a running process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # no /proc here, or the process is gone
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Phase = tuple[str, float, float]  # name, wall seconds, CPU seconds
+
+
+def make(source: Path, target: Path, cases: int) -> tuple[float, float, list[Phase]]:
+    """(wall seconds, CPU seconds of the demo process, [(phase, wall, CPU)]); a phase's CPU
+    is read from /proc as its progress line arrives (steadier than wall under load)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    phases: list[tuple[str, float]] = []
-    label, since = "start-up, reference data", started
+    phases: list[Phase] = []
+    label, since, cpu_since = "start-up, reference data", started, 0.0
     with subprocess.Popen([sys.executable, "-m", "xjwc_desktop", "demo", "--db", str(target),
                            "--cases", str(cases - SEED_CASES)], cwd=source,
                           env={**os.environ, "PYTHONPATH": str(source)},
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
         for message in proc.stderr:  # one progress line as each phase begins
-            now = time.perf_counter()
-            phases.append((label, now - since))
-            label, since = message.strip().rstrip("…")[:14], now
+            now, cpu_now = time.perf_counter(), process_cpu(proc.pid)
+            phases.append((label, now - since, cpu_now - cpu_since))
+            label, since, cpu_since = message.strip().rstrip("…")[:14], now, cpu_now
     wall = time.perf_counter() - started
-    phases.append((label, wall - (since - started)))
     if proc.returncode:
         raise SystemExit(f"xjwc demo failed in {source}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), phases
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    phases.append((label, wall - (since - started), cpu - cpu_since))
+    return wall, cpu, phases
 
 
 def main() -> None:
@@ -71,7 +87,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs of each, interleaved")
     parser.add_argument("--only", choices=["ours"], help="no baselines")
     parser.add_argument("--no-baseline", action="store_true",
-                        help=f"ours and the previous pass, without {BASELINE_COMMIT}")
+                        help=f"ours and {PREVIOUS_COMMIT} only, without the older commits")
     parser.add_argument("--keep", action="store_true", help="keep the databases made")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +95,8 @@ def main() -> None:
     if args.only is None:
         sources[f"previous ({PREVIOUS_COMMIT})"] = exported(args.workdir, PREVIOUS_COMMIT)
         if not args.no_baseline:
+            sources[f"session 10 ({SESSION10_COMMIT})"] = exported(args.workdir,
+                                                                  SESSION10_COMMIT)
             sources[f"baseline ({BASELINE_COMMIT})"] = exported(args.workdir,
                                                                BASELINE_COMMIT)
     for cases in args.cases:
@@ -93,7 +111,8 @@ def main() -> None:
                 size = target.stat().st_size / 2**20
                 line(f"run {run + 1}: {name} ({size:,.0f} MB)", f"{wall:.1f} s (CPU {cpu:.1f})",
                      load_line())
-                print("      " + "; ".join(f"{p} {s:.1f} s" for p, s in phases), flush=True)
+                print("      " + "; ".join(f"{p} {w:.1f} s (CPU {c:.1f})" for p, w, c in phases),
+                      flush=True)
                 if not (args.keep and name == "ours"):
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{target}{suffix}").unlink(missing_ok=True)
