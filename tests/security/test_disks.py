@@ -108,6 +108,18 @@ def test_an_import_on_a_full_disk_gives_one_message_and_writes_nothing(demo_db_p
     assert _stations_in(demo_db_path) == before + 5_000
 
 
+def test_a_demo_on_a_full_disk_gives_one_message_and_leaves_nothing(tmp_path):
+    """The limit falls in the bulk insert of the scale cases (the file is ~40 MB)."""
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    done = xjwc_limited("demo", "--db", str(folder / "demo.sqlite"), "--cases", "30000",
+                        file_size=20 << 20)
+    assert done.returncode == 2, done.stderr
+    assert FULL in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(folder.iterdir()) == []
+
+
 def _damage(db: Path) -> None:
     """Overwrite ten pages in the middle of the file with garbage (the header and the
     first pages, which SQLite reads on opening, stay sound)."""

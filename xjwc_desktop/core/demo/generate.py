@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from xjwc_desktop.core.demo import buildings, rtree_pack
 from xjwc_desktop.core.demo import seed_figures as seed
@@ -25,6 +26,7 @@ from xjwc_desktop.core.demo.cases import (
     generate_cases,
 )
 from xjwc_desktop.core.errors import DatabaseError
+from xjwc_desktop.core.exchange.atomic import DiskFullError, is_disk_full, out_of_space
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.model import CaseSource, Category, Department
@@ -76,6 +78,14 @@ def create_demo(path: str | os.PathLike[str], *, cases: int = 0, seed_value: int
     try:
         _fill(tmp, cases, seed_value, say)
         os.replace(tmp, path)
+    except (OSError, SQLAlchemyError) as exc:
+        # SQLite says "disk I/O error" when the file may not grow (EFBIG): the files it
+        # made tell whether that was the reason, before they are deleted below.
+        made = [p for p in (tmp, Path(f"{tmp}-wal")) if p.exists()]
+        if is_disk_full(exc) or ("disk I/O error" in str(exc) and out_of_space(made)):
+            raise DiskFullError(f"磁盘空间不足，演示数据库“{path}”未创建"
+                                "（未完成的临时文件已删除）。请清理磁盘后重试。") from exc
+        raise
     finally:
         if collecting:
             gc.enable()
