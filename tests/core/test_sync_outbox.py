@@ -184,3 +184,109 @@ def test_the_trigger_base_is_valid_json_even_for_hostile_text(db):
         s.get(Case, case.id).description = "再改"
     [e] = entries(db)
     assert json.loads(e.base)["description"] == evil
+
+
+# -- new rows frozen with their id only, read from their tables when sent -----------------
+def _new_notes(db, texts: list[str]) -> list[str]:
+    from xjwc_desktop.core.model import CaseNote
+
+    case = first_case(db)
+    ids = []
+    with db.write() as s:
+        for t in texts:
+            note = CaseNote(case_id=case.id, author="张三", at=clock.now(), text=t)
+            s.add(note)
+            s.flush()
+            ids.append(note.id)
+    return ids
+
+
+def _sent(db, *, from_tables: bool) -> list[dict]:
+    with db.engine.begin() as conn:
+        outbox.freeze(conn, inserts_from_tables=from_tables)
+        return outbox.frozen_changes(conn, limit=100)
+
+
+HOSTILE_NOTES = ['"}\', DROP TABLE cases; -- \u0000 \\', "<script>alert(1)</script>",
+                 "第一行\n第二行 🚲 𠀀 \u2028", "{\"op\":\"insert\",\"row\":null}"]
+
+
+def test_new_rows_frozen_by_id_are_sent_as_the_frozen_payload_would_be(db, tmp_path):
+    import shutil
+
+    _new_notes(db, HOSTILE_NOTES)
+    db.close()
+    twin_path = tmp_path / "twin.sqlite"
+    shutil.copyfile(db.path, twin_path)
+    db = open_database(db.path)
+    twin = open_database(twin_path)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM sync_outbox WHERE op = 'insert'"))\
+                .scalar_one() == len(HOSTILE_NOTES)
+        bare, payload = _sent(db, from_tables=True), _sent(twin, from_tables=False)
+        with db.engine.connect() as conn:
+            # Frozen with the id alone: nothing written but the id, one per change.
+            assert conn.execute(text(
+                "SELECT count(*) FROM sync_outbox WHERE payload IS NULL AND change_id IS NOT NULL")
+            ).scalar_one() == len(HOSTILE_NOTES)
+        assert [{**c, "id": None} for c in bare] == [{**c, "id": None} for c in payload]
+        from xjwc_desktop.core.ids import is_uuid7
+
+        assert all(is_uuid7(c["id"]) for c in bare)
+        assert len({c["id"] for c in bare}) == len(bare)
+    finally:
+        twin.close()
+
+
+def test_a_row_written_after_its_insert_was_frozen_goes_as_it_was_frozen(db, tmp_path):
+    """The edit, the deletion and the edit-then-deletion come after, as changes of their
+    own: nothing of them is lost, and the insert is what it was when frozen."""
+    import shutil
+
+    from xjwc_desktop.core.model import CaseNote
+
+    ids = _new_notes(db, ["一", "二", "三", "四"])
+    db.close()
+    twin_path = tmp_path / "twin.sqlite"
+    shutil.copyfile(db.path, twin_path)
+    db = open_database(db.path)
+    twin = open_database(twin_path)
+    try:
+        sent = []
+        for database, from_tables in ((db, True), (twin, False)):
+            with database.engine.begin() as conn:
+                outbox.freeze(conn, inserts_from_tables=from_tables)
+            with database.write() as s:
+                s.get(CaseNote, ids[0]).text = "一改"
+                s.delete(s.get(CaseNote, ids[1]))
+                s.get(CaseNote, ids[2]).text = "三改"
+            with database.write() as s:
+                s.delete(s.get(CaseNote, ids[2]))
+                s.get(CaseNote, ids[0]).text = "一再改"
+            sent.append(_sent(database, from_tables=from_tables))
+        bare, payload = sent
+        assert [{**c, "id": None} for c in bare] == [{**c, "id": None} for c in payload]
+        inserts = {c["row_id"]: c["row"]["text"] for c in bare if c["op"] == "insert"}
+        assert inserts == {ids[0]: "一", ids[1]: "二", ids[2]: "三", ids[3]: "四"}
+        later = [(c["row_id"], c["op"], (c.get("new") or {}).get("text")) for c in bare
+                 if c["op"] != "insert"]
+        assert later == [(ids[0], "update", "一再改"), (ids[1], "delete", None),
+                         (ids[2], "delete", None)]
+    finally:
+        twin.close()
+
+
+def test_a_new_row_gone_without_a_trace_is_named_and_not_sent(db):
+    ids = _new_notes(db, ["一", "二"])
+    with db.engine.begin() as conn:
+        outbox.freeze(conn)
+    with applying(db.engine) as conn:  # the triggers quiet: no entry says it went
+        conn.execute(text("DELETE FROM case_notes WHERE id = :i"), {"i": ids[0]})
+    gone: list[str] = []
+    with db.engine.connect() as conn:
+        changes = outbox.frozen_changes(conn, limit=10, gone=gone)
+        ids_by_row = dict(conn.execute(text(
+            "SELECT row_id, change_id FROM sync_outbox")).all())
+    assert [c["row_id"] for c in changes] == [ids[1]]
+    assert gone == [ids_by_row[ids[0]]]

@@ -168,6 +168,8 @@ def state(server, *, change_ids: bool = True) -> dict:
                 for row in rows:
                     row[cols.index("id")] = conflict_name[row[cols.index("id")]]
                     row[cols.index("written_by")] = "server"
+                    if not change_ids:  # the change that lost: known by its place
+                        row[cols.index("change_id")] = None
                 rows.sort(key=lambda r: r[cols.index("id")])
             out[table.name] = rows
         out["changes"] = sorted(
@@ -498,3 +500,125 @@ def _any_row(table) -> dict:
     if "sha256" in row:
         row["sha256"] = "0" * 64
     return row
+
+
+# -- new rows read from the workstation's tables, edited meanwhile, answers lost --------
+def _lose_answers(base, lost: set[int]):
+    """A transport whose pushes numbered in ``lost`` reach the server and whose answers
+    are then lost (as a server killed after its commit, or a dropped connection)."""
+    from xjwc_desktop.core.sync.transport import SyncOffline
+
+    class LosesAnswers(base):
+        pushes = 0
+
+        def push(self, *args, **kwargs):
+            LosesAnswers.pushes += 1
+            answer = super().push(*args, **kwargs)
+            if LosesAnswers.pushes in lost:
+                raise SyncOffline("the answer was lost")
+            return answer
+
+    return LosesAnswers
+
+
+def _add_notes(db, case_ids: list[str]) -> None:
+    """Notes written before the first sync (the demo has none): adopted with the rest."""
+    from xjwc_desktop.core.storage.database import writing
+
+    with writing(db.engine) as conn:
+        for n in range(4):
+            conn.execute(text(
+                "INSERT INTO case_notes (id, case_id, author, at, text, created_at, updated_at, "
+                "written_by) VALUES (:id, :c, '巡查员', '2015-11-02 09:00:00.000000', :t, "
+                "'2015-11-02 09:00:00.000000', '2015-11-02 09:00:00.000000', :w)"),
+                {"id": _id(9, n), "c": case_ids[10 + n], "t": HOSTILE[n], "w": WORKSTATION})
+
+
+def _edit_after_freezing(db, case_ids: list[str]) -> None:
+    """Edits that reach rows whose inserts are frozen and not yet acknowledged."""
+    from xjwc_desktop.core.storage.database import writing
+
+    with writing(db.engine) as conn:
+        for n, case_id in enumerate(case_ids[:6]):
+            conn.execute(text("UPDATE cases SET description = :d, address = :a WHERE id = :i"),
+                         {"d": HOSTILE[n], "a": HOSTILE[-1 - n], "i": case_id})
+        notes = conn.execute(text("SELECT id FROM case_notes ORDER BY rowid LIMIT 4"))\
+            .scalars().all()
+        conn.execute(text("UPDATE case_notes SET text = :t WHERE id = :i"),
+                     {"t": HOSTILE[2], "i": notes[0]})
+        conn.execute(text("DELETE FROM case_notes WHERE id = :i"), {"i": notes[1]})
+        conn.execute(text("UPDATE case_notes SET text = 'x' WHERE id = :i"), {"i": notes[2]})
+        conn.execute(text("DELETE FROM case_notes WHERE id = :i"), {"i": notes[2]})
+
+
+@pytest.mark.parametrize("role", ["admin", "operator"])
+def test_new_rows_read_from_the_tables_land_as_frozen_ones_would(
+        twins, demo_template, tmp_path, frozen_clock, monkeypatch, role):
+    """The same workstation pushes its whole data to twin servers: once with every new row
+    frozen as JSON, once with the rows read from its tables when sent (outbox.freeze).
+    Rows are edited and deleted after the freeze, answers are lost (the rows reached the
+    server) and the workstation restarts; the servers, their feeds, conflict records and
+    stored results, and the workstations end the same, and every edit is on the server."""
+    from sqlalchemy import bindparam
+
+    from xjwc_desktop.core.storage.database import open_database, writing
+    from xjwc_desktop.core.sync import messages, outbox
+    from xjwc_desktop.core.sync.client import SyncClient, SyncReport
+    from xjwc_desktop.core.sync.rows import table_digests
+    from xjwc_desktop.core.sync.transport import HttpTransport, SyncOffline
+    from xjwc_desktop.server.run import BackgroundServer
+
+    monkeypatch.setattr(messages, "MAX_INSERTS", 150)  # several runs, answers lost between
+    reports, digests = [], []
+    try:
+        for n, server in enumerate(twins.servers):
+            token = add_device(server.engine, "first-push", role)[1]
+            path = _small_workstation(demo_template, tmp_path / f"ws{n}.sqlite", 120)
+            db = open_database(path)
+            with db.engine.connect() as conn:
+                case_ids = conn.execute(text("SELECT id FROM cases ORDER BY rowid DESC"))\
+                    .scalars().all()
+            try:
+                with BackgroundServer(server) as running:
+                    report = SyncReport()
+                    with _lose_answers(HttpTransport, {2, 4})(running.url, token) as transport:
+                        client = SyncClient(db, transport)
+                        client.inserts_from_tables = n == 1
+                        _add_notes(db, case_ids)
+                        client._hello()
+                        with writing(db.engine) as conn:
+                            outbox.freeze(conn, inserts_from_tables=n == 1)
+                        _edit_after_freezing(db, case_ids)
+                        with pytest.raises(SyncOffline):
+                            client._push(report)
+                        with pytest.raises(SyncOffline):
+                            client._push(report)
+                    db.close()  # the workstation restarts and pushes the rest
+                    db = open_database(path)
+                    with HttpTransport(running.url, token) as transport:
+                        client = SyncClient(db, transport)
+                        client.inserts_from_tables = n == 1
+                        client._hello()
+                        client._push(report)
+                with db.engine.connect() as conn:
+                    assert outbox.open_count(conn) == 0
+                    digests.append(table_digests(conn))
+                reports.append((report.pushed, report.conflicts, report.set_aside))
+            finally:
+                db.close()
+        assert reports[0] == reports[1]
+        assert reports[0][0] > 500
+        assert digests[0] == digests[1]
+        _same_state(twins, change_ids=False)
+        with twins.servers[1].engine.connect() as conn:
+            descriptions = conn.execute(text(
+                "SELECT description FROM cases WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": case_ids[:6]}).scalars().all()
+            changes = conn.execute(text("SELECT count(*) FROM sync_changes")).scalar_one()
+        if role == "admin":  # an operator's cases naming reference rows are set aside
+            assert sorted(descriptions) == sorted(HOSTILE[:6])
+        # Every change applied once: the two lost runs were sent again and answered as
+        # duplicates (not counted as pushed).
+        assert changes == reports[0][0] + 2 * 150
+    finally:
+        twins.close()

@@ -106,6 +106,9 @@ class SyncClient:
         # Many new rows in a row (a first push) go as runs; off: one change at a time
         # (the benchmark's baseline, and after the server refused a push of runs).
         self.push_runs = True
+        # New rows are frozen with their id only and read from their tables when sent
+        # (outbox.freeze); off: each frozen with its JSON (the benchmark's baseline).
+        self.inserts_from_tables = True
 
     # -- the whole sync ------------------------------------------------------------------
     def sync(self, *, verify: bool = False) -> SyncReport:
@@ -195,18 +198,24 @@ class SyncClient:
     # -- push --------------------------------------------------------------------------
     def _push(self, report: SyncReport) -> None:
         with writing(self.db.engine) as conn:
-            waiting = outbox.freeze(conn)
+            waiting = outbox.freeze(conn, inserts_from_tables=self.inserts_from_tables)
         done = 0
         while True:
-            runs = None
+            runs, gone = None, []
             with self.db.engine.connect() as conn:
                 if self.push_runs:
                     from xjwc_desktop.core.sync.messages import MAX_INSERTS  # with pydantic
 
-                    runs = outbox.frozen_runs(conn, limit=MAX_INSERTS)
-                changes = [] if runs else outbox.frozen_changes(conn, limit=self.push_batch)
+                    runs = outbox.frozen_runs(conn, limit=MAX_INSERTS, gone=gone)
+                changes = [] if runs else \
+                    outbox.frozen_changes(conn, limit=self.push_batch, gone=gone)
                 prev = state.get_int(conn, "pushed_through")
+            if gone:  # new rows gone without a trace: never sent, nothing to send
+                with writing(self.db.engine) as conn:
+                    outbox.acknowledge(conn, gone)
             if not changes and not runs:
+                if gone:
+                    continue
                 return
             self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
             photos = [c["row_id"] for c in changes

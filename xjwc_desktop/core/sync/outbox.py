@@ -28,11 +28,28 @@ def open_count(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM sync_outbox")).scalar_one()
 
 
-def freeze(conn: Connection) -> int:
+def freeze(conn: Connection, *, inserts_from_tables: bool = True) -> int:
     """Freeze every open entry (inside the caller's transaction); returns how many changes
-    are now frozen and waiting. Entries that changed nothing but bookkeeping are dropped."""
+    are now frozen and waiting. Entries that changed nothing but bookkeeping are dropped.
+
+    New rows (``inserts_from_tables``, photos aside) get only their change id, set-wise:
+    the row is read from its table when it is sent (:func:`rows_as_frozen`), and a later
+    edit keeps the row as it was frozen in its own entry's base. A first push of a whole
+    database then writes no payload at all (it wrote 150 MB of JSON for the 100k demo)."""
     with no_cycle_collector():  # a first push freezes a whole database: no cycles
+        if inserts_from_tables:
+            _freeze_inserts(conn)
         return _freeze_all(conn)
+
+
+def _freeze_inserts(conn: Connection) -> None:
+    """Every open insert (but a photo's) gets its change id in one statement: a UUIDv7 made
+    once for the freeze whose last 40 bits are the entry's number (unique per device; the
+    34 random bits and the time tell devices apart). The payload stays NULL."""
+    conn.execute(text(
+        "UPDATE sync_outbox SET change_id = :prefix || printf('%010x', seq & 1099511627775) "
+        "WHERE change_id IS NULL AND op = 'insert' AND tbl <> 'case_attachments'"),
+        {"prefix": uuid7()[:22]})
 
 
 def _freeze_all(conn: Connection) -> int:
@@ -128,13 +145,80 @@ def _payload(table, op: str, row: dict | None, base_json: str | None,
             "row_hash": row_hash([row[c] for c in table.columns])}
 
 
-def frozen_changes(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
-    """The oldest frozen changes, ready to send."""
+def rows_as_frozen(conn: Connection, entries) -> dict[int, dict[str, Any] | None]:
+    """``{seq: wire row}`` of the frozen inserts among ``entries`` (``seq``, ``tbl``,
+    ``row_id``, ``payload`` NULL): each row as it was when its insert was frozen.
+
+    That is the row in its table, unless it was written since: then the first later entry
+    of the row (an update or a deletion, open or frozen) keeps it as its base, as the
+    triggers wrote it at that write. A row gone without a later entry (only writes with
+    the triggers quiet can do that) is None: there is nothing to send."""
+    bare = [e for e in entries if e.payload is None]
+    if not bare:
+        return {}
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for e in bare:
+        by_table[e.tbl].append(e.row_id)
+    later = _later_bases(conn, bare)
+    out: dict[int, dict[str, Any] | None] = {}
+    for name, ids in by_table.items():
+        table = synced_table(name)
+        columns = table.columns
+        current = _current_rows(conn, table, ids)
+        for e in (e for e in bare if e.tbl == name):
+            base = _first_after(later.get((name, e.row_id)), e.seq)
+            if base is not None:
+                raw = loads(base)  # the triggers' text reals become floats
+                out[e.seq] = dict(zip(columns, wire_converter(table.kinds)(
+                    [raw.get(c) for c in columns]), strict=True))
+            else:
+                wire = current.get(e.row_id)
+                out[e.seq] = None if wire is None else dict(zip(columns, wire, strict=True))
+    return out
+
+
+def _later_bases(conn: Connection, bare) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """``{(tbl, row_id): [(seq, base)…]}`` of the entries after the first of ``bare`` that
+    keep an earlier state of one of its rows (usually none: one scan of the later
+    entries' numbers)."""
+    cursor = conn.connection.driver_connection.execute(
+        "SELECT seq, tbl, row_id, base FROM sync_outbox WHERE seq > ? AND base IS NOT NULL "
+        "AND row_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        (bare[0].seq, dumps([e.row_id for e in bare])))
+    try:
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    wanted = {(e.tbl, e.row_id) for e in bare}
+    out: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for seq, tbl, row_id, base in found:
+        if (tbl, row_id) in wanted:
+            out[tbl, row_id].append((seq, base))
+    return out
+
+
+def _first_after(bases: list[tuple[int, str]] | None, seq: int) -> str | None:
+    for later, base in bases or ():
+        if later > seq:
+            return base
+    return None
+
+
+def frozen_changes(conn: Connection, *, limit: int,
+                   gone: list[str] | None = None) -> list[dict[str, Any]]:
+    """The oldest frozen changes, ready to send. An insert whose row is gone without a
+    trace (:func:`rows_as_frozen`) is left out and its change id added to ``gone``: the
+    caller takes it out of the outbox (the server never had it)."""
     rows = conn.execute(text(
         "SELECT seq, tbl, row_id, change_id, payload FROM sync_outbox "
         "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
+    fresh = rows_as_frozen(conn, rows)
+    if gone is not None:
+        gone.extend(r.change_id for r in rows if r.payload is None and fresh[r.seq] is None)
     return [{"id": r.change_id, "seq": r.seq, "tbl": r.tbl, "row_id": r.row_id,
-             **loads(r.payload)} for r in rows]
+             **(loads(r.payload) if r.payload is not None
+                else {"op": "insert", "row": fresh[r.seq]})}
+            for r in rows if r.payload is not None or fresh[r.seq] is not None]
 
 
 #: Consecutive waiting new rows from which they are sent as runs (``Push.inserts``):
@@ -145,13 +229,15 @@ RUNS_FROM = 100
 _INSERT = '{"op":"insert","row":'
 
 
-def frozen_runs(conn: Connection, *, limit: int) -> list[dict[str, Any]] | None:
+def frozen_runs(conn: Connection, *, limit: int,
+                gone: list[str] | None = None) -> list[dict[str, Any]] | None:
     """The oldest frozen changes as runs of new rows (``Push.inserts``), if at least
     :data:`RUNS_FROM` of them in a row are new rows (photos aside: their files go first,
     one change at a time); else None (send :func:`frozen_changes`).
 
-    Each row goes out as the JSON text frozen in the outbox (``orjson.Fragment``): no row
-    is parsed or written again on its way to the server."""
+    A row frozen with its payload goes out as that JSON text (``orjson.Fragment``), one
+    frozen without (:func:`freeze`) as read from its table (:func:`rows_as_frozen`; one
+    gone without a trace is left out and named in ``gone``)."""
     ops = conn.execute(text(
         "SELECT op, tbl FROM sync_outbox WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"),
         {"n": RUNS_FROM}).fetchall()
@@ -159,18 +245,29 @@ def frozen_runs(conn: Connection, *, limit: int) -> list[dict[str, Any]] | None:
                                    for op, tbl in ops):
         return None
     entries = conn.execute(text(
-        "SELECT seq, tbl, change_id, op, payload FROM sync_outbox "
+        "SELECT seq, tbl, row_id, change_id, op, payload FROM sync_outbox "
         "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
+    cut = next((n for n, e in enumerate(entries)
+                if e.op != "insert" or e.tbl == "case_attachments"
+                or not (e.payload is None or e.payload.startswith(_INSERT))), len(entries))
+    entries = entries[:cut]
+    fresh = rows_as_frozen(conn, entries)
     runs: list[dict[str, Any]] = []
-    for seq, tbl, change_id, op, payload in entries:
-        if op != "insert" or tbl == "case_attachments" or not payload.startswith(_INSERT):
-            break
+    for seq, tbl, _row_id, change_id, _op, payload in entries:
+        if payload is None:
+            row = fresh[seq]
+            if row is None:
+                if gone is not None:
+                    gone.append(change_id)
+                continue
+        else:
+            row = orjson.Fragment(payload[len(_INSERT):-1])
         if not runs or runs[-1]["tbl"] != tbl:
             runs.append({"tbl": tbl, "ids": [], "seqs": [], "rows": []})
         run = runs[-1]
         run["ids"].append(change_id)
         run["seqs"].append(seq)
-        run["rows"].append(orjson.Fragment(payload[len(_INSERT):-1]))
+        run["rows"].append(row)
     return runs
 
 
