@@ -14,13 +14,14 @@
    server being ``xjwc serve`` with 1, 2, … worker processes (``--workers``; see
    push_rounds.py), and the first push of a 100,000-case workstation to an empty server
    (≥ 20,000 rows/s); baseline: the same with the old global push lock
-   (``sequencer._SERIAL_PUSHES``, one process), and for the first push the same push one
-   change at a time (``SyncClient.push_runs`` off), interleaved with it
+   (``sequencer._SERIAL_PUSHES``, one process), and for the first push the same push with
+   every new row frozen as JSON first (``SyncClient.inserts_from_tables`` off; with
+   ``--one-by-one`` also one change at a time, ``push_runs`` off), interleaved with it
    (``--only first-push`` runs that part alone).
 
     .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
     .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3] [--workers 1,2]
-    .venv/bin/python bench/bench_sync.py --only first-push [--pg] [--repeat 2]
+    .venv/bin/python bench/bench_sync.py --only first-push [--pg] [--repeat 2] [--one-by-one]
 
 Databases are made once in the work folder (``xjwc demo``) and reused.
 """
@@ -230,25 +231,34 @@ def idle_sync(work: Path, million: Path) -> None:
 
 
 # -- 4. concurrent pushes (push_rounds.py) and the first push ---------------------------
-def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int) -> None:
+#: The first push's variants: (runs of new rows, new rows read from the tables when sent).
+FIRST_PUSH = {"new": (True, True), "frozen JSON": (True, False),
+              "one change at a time": (False, False)}
+
+
+def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int,
+               variants: tuple[str, ...]) -> None:
     """A workstation holding the 100,000-case demo pushes it all to an empty server: new
-    rows as runs (server/new_rows.py) beside the same push one change at a time
-    (``SyncClient.push_runs`` off, the path before), interleaved A B B A."""
-    figures: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
+    rows read from its tables when sent (outbox.freeze) and sent as runs (new_rows.py),
+    beside the same push with every new row frozen as JSON first (the path before) and,
+    asked for, one change at a time; interleaved A B B A."""
+    figures: dict[str, list[tuple[float, float, int]]] = {v: [] for v in variants}
     for n in range(rounds):
-        for runs in ((True, False) if n % 2 == 0 else (False, True)):
-            figures[runs].append(_first_push_once(work, hundred, empty_url(), label, runs))
+        for name in (variants if n % 2 == 0 else variants[::-1]):
+            figures[name].append(_first_push_once(work, hundred, empty_url(), label,
+                                                  *FIRST_PUSH[name]))
     print(f"  ({label}, {rounds} rounds each, medians; {load_line()})")
-    old = statistics.median(rate for rate, _c, _r in figures[False])
-    for runs in (True, False):
-        rate = statistics.median(r for r, _c, _n in figures[runs])
-        client = statistics.median(c for _r, c, _n in figures[runs])
+    rates = {v: statistics.median(rate for rate, _c, _r in figures[v]) for v in variants}
+    for name in variants:
+        client = statistics.median(c for _r, c, _n in figures[name])
         line(f"{label}: first push of 100,000 cases to an empty server"
-             + ("" if runs else " — baseline (one change at a time)"),
-             f"{rate:,.0f} rows/s",
-             f"{figures[runs][0][2]:,} rows; the client's own part {client:.1f} s; runs: "
-             + ", ".join(f"{r:,.0f}" for r, _c, _n in figures[runs])
-             + (f"; {rate / old:.1f}× the baseline" if runs else ""))
+             + ("" if name == "new" else f" — baseline ({name})"),
+             f"{rates[name]:,.0f} rows/s",
+             f"{figures[name][0][2]:,} rows; {figures[name][0][2] / rates[name]:.1f} s; "
+             f"the client's own part {client:.1f} s; runs: "
+             + ", ".join(f"{r:,.0f}" for r, _c, _n in figures[name])
+             + "".join(f"; {rates[name] / rates[v]:.2f}× {v}" for v in variants
+                       if name == "new" and v != name))
 
 
 class _TimedTransport(HttpTransport):
@@ -264,8 +274,8 @@ class _TimedTransport(HttpTransport):
             self.waited += time.perf_counter() - started
 
 
-def _first_push_once(work: Path, hundred: Path, url: str, label: str,
-                     runs: bool) -> tuple[float, float, int]:
+def _first_push_once(work: Path, hundred: Path, url: str, label: str, runs: bool,
+                     from_tables: bool) -> tuple[float, float, int]:
     """rows/s, the client's own seconds (freezing, reading, acknowledging) and rows."""
     server_db = open_server_database(url)
     with BackgroundServer(server_db) as server:
@@ -278,6 +288,7 @@ def _first_push_once(work: Path, hundred: Path, url: str, label: str,
         with _TimedTransport(server.url, token) as transport:
             client = SyncClient(db, transport)
             client.push_runs = runs
+            client.inserts_from_tables = from_tables
             client._hello()
             report = SyncReport()
             started = time.perf_counter()
@@ -290,6 +301,7 @@ def _first_push_once(work: Path, hundred: Path, url: str, label: str,
 
 def first_pushes(work: Path, hundred: Path, args) -> None:
     print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
+    variants = ("new", "frozen JSON") + (("one change at a time",) if args.one_by_one else ())
     empty = work / "empty-server.sqlite"
 
     def empty_sqlite() -> str:
@@ -297,7 +309,7 @@ def first_pushes(work: Path, hundred: Path, args) -> None:
             Path(f"{empty}{suffix}").unlink(missing_ok=True)
         return str(empty)
 
-    first_push(work, hundred, empty_sqlite, "SQLite", args.repeat)
+    first_push(work, hundred, empty_sqlite, "SQLite", args.repeat, variants)
     if args.pg:
         made: list[str] = []
 
@@ -308,7 +320,7 @@ def first_pushes(work: Path, hundred: Path, args) -> None:
             return made[-1]
 
         try:
-            first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat)
+            first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat, variants)
         finally:
             for url in made:
                 _drop_pg(url)
@@ -376,6 +388,8 @@ def main() -> None:
                         help="one figure only")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of figure 4")
     parser.add_argument("--skip-first-push", action="store_true")
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="the first push also one change at a time (~100 s a round)")
     parser.add_argument("--workers", default="1,2",
                         help="figure 4: server processes to compare (comma-separated)")
     args = parser.parse_args()

@@ -8,6 +8,7 @@ starts at the cursor stored with the last batch that landed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 
 from xjwc_desktop import __version__
@@ -199,16 +201,25 @@ class SyncClient:
     def _push(self, report: SyncReport) -> None:
         with writing(self.db.engine) as conn:
             waiting = outbox.freeze(conn, inserts_from_tables=self.inserts_from_tables)
-        done = 0
-        while True:
-            runs, gone = None, []
-            with self.db.engine.connect() as conn:
-                if self.push_runs:
-                    from xjwc_desktop.core.sync.messages import MAX_INSERTS  # with pydantic
+        # While the server applies a push of runs, the next runs are read and encoded:
+        # a first push then costs the client little beyond the server's time.
+        with ThreadPoolExecutor(1, thread_name_prefix="xjwc-push") as ahead:
+            self._push_all(report, waiting, ahead)
 
-                    runs = outbox.frozen_runs(conn, limit=MAX_INSERTS, gone=gone)
-                changes = [] if runs else \
-                    outbox.frozen_changes(conn, limit=self.push_batch, gone=gone)
+    def _push_all(self, report: SyncReport, waiting: int, ahead: ThreadPoolExecutor) -> None:
+        done = 0
+        coming = None  # the next runs, read while the last ones were sent
+        while True:
+            runs, gone, changes = None, [], []
+            if coming is not None:
+                runs, gone = coming.result()
+                coming = None
+            if not runs and self.push_runs:
+                runs, gone = self._read_runs(0)
+            if not runs:
+                with self.db.engine.connect() as conn:
+                    changes = outbox.frozen_changes(conn, limit=self.push_batch, gone=gone)
+            with self.db.engine.connect() as conn:
                 prev = state.get_int(conn, "pushed_through")
             if gone:  # new rows gone without a trace: never sent, nothing to send
                 with writing(self.db.engine) as conn:
@@ -224,11 +235,14 @@ class SyncClient:
                 with self.db.engine.connect() as conn:
                     files.upload_missing(self.transport,
                                          files.local_files(conn, self.files, photos))
+            if runs:
+                coming = ahead.submit(self._read_runs, runs[-1]["seqs"][-1])
             sent = [i for run in runs for i in run["ids"]] if runs else None
             try:
                 answer = self.transport.push(prev, changes, inserts=runs) if runs \
                     else self.transport.push(prev, changes)
             except PushOverLimit as exc:
+                coming = _dropped(coming)
                 if runs:  # one change at a time, which the lines below make smaller
                     self.push_runs = False
                     continue
@@ -239,13 +253,30 @@ class SyncClient:
                 self.push_batch = max(1, len(changes) // 2)
                 continue
             except OutOfOrderPush as exc:
+                coming = _dropped(coming)
                 if exc.expected <= prev or report.resumed:
                     raise
                 self._resume_after(exc.expected, report)
                 continue
+            except BaseException:
+                _dropped(coming)
+                raise
             self._acknowledge(_every_result(answer, runs) if runs else answer, report)
             done += len(sent) if sent else len(changes)
             self.progress(done, waiting, f"上传修改 {done:,}/{waiting:,}")
+
+    def _read_runs(self, after: int) -> tuple[list[dict] | None, list[str]]:
+        """The frozen runs after change ``after`` (outbox.frozen_runs), each run's rows
+        encoded once (the request is then written without walking them again), and the
+        new rows gone without a trace."""
+        from xjwc_desktop.core.sync.messages import MAX_INSERTS  # with pydantic
+
+        gone: list[str] = []
+        with self.db.engine.connect() as conn:
+            runs = outbox.frozen_runs(conn, limit=MAX_INSERTS, after=after, gone=gone)
+        for run in runs or ():
+            run["rows"] = orjson.Fragment(orjson.dumps(run["rows"]))
+        return runs, gone
 
     def _resume_after(self, expected: int, report: SyncReport) -> None:
         """The server has more of this device's changes than this database knows: it was
@@ -329,6 +360,15 @@ class SyncClient:
             except PendingLocalChanges:
                 self._push(SyncReport())
         raise SyncError("核对时本机一直有新的修改，请稍后再同步一次。")
+
+
+def _dropped(coming) -> None:
+    """Nothing: the runs read ahead are not sent (the push before them did not go in as
+    sent; they are read again when their turn comes)."""
+    if coming is not None:
+        coming.cancel()
+        with contextlib.suppress(Exception):  # read again, its error met then
+            coming.result()
 
 
 def _every_result(answer: dict, runs: list[dict]) -> dict:

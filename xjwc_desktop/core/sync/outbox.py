@@ -146,50 +146,61 @@ def _payload(table, op: str, row: dict | None, base_json: str | None,
 
 
 def rows_as_frozen(conn: Connection, entries) -> dict[int, dict[str, Any] | None]:
-    """``{seq: wire row}`` of the frozen inserts among ``entries`` (``seq``, ``tbl``,
-    ``row_id``, ``payload`` NULL): each row as it was when its insert was frozen.
+    """``{seq: wire row}`` of the frozen inserts among ``entries`` (``(seq, tbl, row_id,
+    payload, …)`` in order, ``payload`` NULL): each row as it was when its insert was
+    frozen.
 
     That is the row in its table, unless it was written since: then the first later entry
     of the row (an update or a deletion, open or frozen) keeps it as its base, as the
     triggers wrote it at that write. A row gone without a later entry (only writes with
     the triggers quiet can do that) is None: there is nothing to send."""
-    bare = [e for e in entries if e.payload is None]
+    bare = [(seq, tbl, row_id) for seq, tbl, row_id, payload, *_ in entries if payload is None]
     if not bare:
         return {}
-    by_table: dict[str, list[str]] = defaultdict(list)
-    for e in bare:
-        by_table[e.tbl].append(e.row_id)
-    later = _later_bases(conn, bare)
+    raw = conn.connection.driver_connection
     out: dict[int, dict[str, Any] | None] = {}
-    for name, ids in by_table.items():
+    for name in dict.fromkeys(tbl for _seq, tbl, _row_id in bare):
+        # Each entry with its row, in the entries' order: one join per table.
         table = synced_table(name)
-        columns = table.columns
-        current = _current_rows(conn, table, ids)
-        for e in (e for e in bare if e.tbl == name):
-            base = _first_after(later.get((name, e.row_id)), e.seq)
-            if base is not None:
-                raw = loads(base)  # the triggers' text reals become floats
-                out[e.seq] = dict(zip(columns, wire_converter(table.kinds)(
-                    [raw.get(c) for c in columns]), strict=True))
-            else:
-                wire = current.get(e.row_id)
-                out[e.seq] = None if wire is None else dict(zip(columns, wire, strict=True))
+        columns, convert = table.columns, wire_converter(table.kinds)
+        selected = ", ".join(f't."{c}"' for c in columns)
+        cursor = raw.execute(
+            f"SELECT o.seq, {selected} FROM sync_outbox o "
+            f'JOIN "{name}" t ON t.id = o.row_id WHERE o.seq BETWEEN ? AND ? AND o.tbl = ? '
+            "AND o.change_id IS NOT NULL AND o.payload IS NULL",
+            (bare[0][0], bare[-1][0], name))
+        try:
+            for seq, *values in cursor:
+                out[seq] = dict(zip(columns, convert(values), strict=True))
+        finally:
+            cursor.close()
+    later = _later_bases(raw, bare)
+    for seq, tbl, row_id in bare:
+        base = _first_after(later.get((tbl, row_id)), seq)
+        if base is not None:  # the triggers' text reals become floats, as in _payload
+            table, before = synced_table(tbl), loads(base)
+            out[seq] = dict(zip(table.columns, wire_converter(table.kinds)(
+                [before.get(c) for c in table.columns]), strict=True))
+        elif seq not in out:
+            out[seq] = None
     return out
 
 
-def _later_bases(conn: Connection, bare) -> dict[tuple[str, str], list[tuple[int, str]]]:
+def _later_bases(raw, bare: list[tuple]) -> dict[tuple[str, str], list[tuple[int, str]]]:
     """``{(tbl, row_id): [(seq, base)…]}`` of the entries after the first of ``bare`` that
     keep an earlier state of one of its rows (usually none: one scan of the later
     entries' numbers)."""
-    cursor = conn.connection.driver_connection.execute(
+    cursor = raw.execute(
         "SELECT seq, tbl, row_id, base FROM sync_outbox WHERE seq > ? AND base IS NOT NULL "
         "AND row_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
-        (bare[0].seq, dumps([e.row_id for e in bare])))
+        (bare[0][0], dumps([row_id for _seq, _tbl, row_id in bare])))
     try:
         found = cursor.fetchall()
     finally:
         cursor.close()
-    wanted = {(e.tbl, e.row_id) for e in bare}
+    if not found:
+        return {}
+    wanted = {(tbl, row_id) for _seq, tbl, row_id in bare}
     out: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     for seq, tbl, row_id, base in found:
         if (tbl, row_id) in wanted:
@@ -210,7 +221,7 @@ def frozen_changes(conn: Connection, *, limit: int,
     trace (:func:`rows_as_frozen`) is left out and its change id added to ``gone``: the
     caller takes it out of the outbox (the server never had it)."""
     rows = conn.execute(text(
-        "SELECT seq, tbl, row_id, change_id, payload FROM sync_outbox "
+        "SELECT seq, tbl, row_id, payload, change_id FROM sync_outbox "
         "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
     fresh = rows_as_frozen(conn, rows)
     if gone is not None:
@@ -229,31 +240,33 @@ RUNS_FROM = 100
 _INSERT = '{"op":"insert","row":'
 
 
-def frozen_runs(conn: Connection, *, limit: int,
+def frozen_runs(conn: Connection, *, limit: int, after: int = 0,
                 gone: list[str] | None = None) -> list[dict[str, Any]] | None:
-    """The oldest frozen changes as runs of new rows (``Push.inserts``), if at least
-    :data:`RUNS_FROM` of them in a row are new rows (photos aside: their files go first,
-    one change at a time); else None (send :func:`frozen_changes`).
+    """The oldest frozen changes (numbered after ``after``) as runs of new rows
+    (``Push.inserts``), if at least :data:`RUNS_FROM` of them in a row are new rows
+    (photos aside: their files go first, one change at a time); else None (send
+    :func:`frozen_changes`).
 
     A row frozen with its payload goes out as that JSON text (``orjson.Fragment``), one
     frozen without (:func:`freeze`) as read from its table (:func:`rows_as_frozen`; one
-    gone without a trace is left out and named in ``gone``)."""
-    ops = conn.execute(text(
-        "SELECT op, tbl FROM sync_outbox WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"),
-        {"n": RUNS_FROM}).fetchall()
-    if len(ops) < RUNS_FROM or any(op != "insert" or tbl == "case_attachments"
-                                   for op, tbl in ops):
-        return None
-    entries = conn.execute(text(
-        "SELECT seq, tbl, row_id, change_id, op, payload FROM sync_outbox "
-        "WHERE change_id IS NOT NULL ORDER BY seq LIMIT :n"), {"n": limit}).fetchall()
-    cut = next((n for n, e in enumerate(entries)
-                if e.op != "insert" or e.tbl == "case_attachments"
-                or not (e.payload is None or e.payload.startswith(_INSERT))), len(entries))
-    entries = entries[:cut]
+    gone without a trace is left out and named in ``gone``). Either is what the row was
+    when frozen, whenever it is read: the next runs may be read while the server still
+    works on these."""
+    cursor = conn.connection.driver_connection.execute(
+        "SELECT seq, tbl, row_id, payload, change_id, op FROM sync_outbox "
+        "WHERE change_id IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?", (after, limit))
+    try:
+        entries = cursor.fetchmany(RUNS_FROM)
+        if len(entries) < RUNS_FROM or not all(_in_runs(e) for e in entries):
+            return None
+        entries += cursor.fetchall()
+    finally:
+        cursor.close()
+    entries = entries[:next((n for n, e in enumerate(entries) if not _in_runs(e)),
+                            len(entries))]
     fresh = rows_as_frozen(conn, entries)
     runs: list[dict[str, Any]] = []
-    for seq, tbl, _row_id, change_id, _op, payload in entries:
+    for seq, tbl, _row_id, payload, change_id, _op in entries:
         if payload is None:
             row = fresh[seq]
             if row is None:
@@ -269,6 +282,13 @@ def frozen_runs(conn: Connection, *, limit: int,
         run["seqs"].append(seq)
         run["rows"].append(row)
     return runs
+
+
+def _in_runs(entry) -> bool:
+    """A frozen insert that goes in runs: not a photo's, frozen by id or as a whole row."""
+    _seq, tbl, _row_id, payload, _change_id, op = entry
+    return op == "insert" and tbl != "case_attachments" and (
+        payload is None or payload.startswith(_INSERT))
 
 
 def acknowledge(conn: Connection, change_ids: list[str]) -> None:
