@@ -231,32 +231,40 @@ def idle_sync(work: Path, million: Path) -> None:
 
 
 # -- 4. concurrent pushes (push_rounds.py) and the first push ---------------------------
-#: The first push's variants: (runs of new rows, new rows read from the tables when sent).
-FIRST_PUSH = {"new": (True, True), "frozen JSON": (True, False),
-              "one change at a time": (False, False)}
+#: The first push's variants: (runs of new rows, new rows read from the tables when sent,
+#: the next runs read while the server applies the last).
+FIRST_PUSH = {"new": (True, True, True), "frozen JSON": (True, False, False),
+              "one change at a time": (False, False, False)}
 
 
 def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int,
-               variants: tuple[str, ...]) -> None:
+               variants: tuple[str, ...], *, own_process: bool = False) -> None:
     """A workstation holding the 100,000-case demo pushes it all to an empty server: new
-    rows read from its tables when sent (outbox.freeze) and sent as runs (new_rows.py),
-    beside the same push with every new row frozen as JSON first (the path before) and,
-    asked for, one change at a time; interleaved A B B A."""
-    figures: dict[str, list[tuple[float, float, int]]] = {v: [] for v in variants}
+    rows read from its tables when sent (outbox.freeze), the next runs read while the
+    server applies the last, sent as runs (new_rows.py); beside the same push with every
+    new row frozen as JSON first and nothing read ahead (the path before this pass) and,
+    asked for, one change at a time; interleaved A B B A. The server runs in this process
+    (a thread, sharing the GIL with the client) or, ``own_process``, as ``xjwc serve``
+    (as in an office, where it is another machine)."""
+    figures: dict[str, list[tuple]] = {v: [] for v in variants}
     for n in range(rounds):
         for name in (variants if n % 2 == 0 else variants[::-1]):
             figures[name].append(_first_push_once(work, hundred, empty_url(), label,
-                                                  *FIRST_PUSH[name]))
-    print(f"  ({label}, {rounds} rounds each, medians; {load_line()})")
-    rates = {v: statistics.median(rate for rate, _c, _r in figures[v]) for v in variants}
+                                                  *FIRST_PUSH[name], own_process=own_process))
+    where = "xjwc serve in its own process" if own_process else "server in this process"
+    print(f"  ({label}, {where}, {rounds} rounds each, medians; {load_line()})")
+    rates = {v: statistics.median(f[0] for f in figures[v]) for v in variants}
     for name in variants:
-        client = statistics.median(c for _r, c, _n in figures[name])
-        line(f"{label}: first push of 100,000 cases to an empty server"
+        client = statistics.median(f[1] for f in figures[name])
+        cpu = statistics.median(f[3] for f in figures[name])
+        server_cpu = statistics.median(f[4] for f in figures[name])
+        line(f"{label} ({where}): first push of 100,000 cases to an empty server"
              + ("" if name == "new" else f" — baseline ({name})"),
              f"{rates[name]:,.0f} rows/s",
              f"{figures[name][0][2]:,} rows; {figures[name][0][2] / rates[name]:.1f} s; "
-             f"the client's own part {client:.1f} s; runs: "
-             + ", ".join(f"{r:,.0f}" for r, _c, _n in figures[name])
+             f"the client's own part {client:.1f} s; CPU {cpu:.1f} s"
+             + (f" + server {server_cpu:.1f} s" if own_process else " (client and server)")
+             + "; runs: " + ", ".join(f"{f[0]:,.0f}" for f in figures[name])
              + "".join(f"; {rates[name] / rates[v]:.2f}× {v}" for v in variants
                        if name == "new" and v != name))
 
@@ -275,28 +283,48 @@ class _TimedTransport(HttpTransport):
 
 
 def _first_push_once(work: Path, hundred: Path, url: str, label: str, runs: bool,
-                     from_tables: bool) -> tuple[float, float, int]:
-    """rows/s, the client's own seconds (freezing, reading, acknowledging) and rows."""
+                     from_tables: bool, read_ahead: bool, *,
+                     own_process: bool = False) -> tuple[float, float, int, float, float]:
+    """rows/s, the client's own seconds (freezing, reading, acknowledging), rows, and the
+    CPU seconds of this process and of the server's (own_process)."""
+    from push_rounds import cpu_seconds
+
+    from xjwc_desktop.server.process import ServeProcess
+
     server_db = open_server_database(url)
-    with BackgroundServer(server_db) as server:
+    process = None
+    with contextlib.ExitStack() as stack:
+        if own_process:
+            server_db.close()
+            process = stack.enter_context(ServeProcess(url))
+            server_db = open_server_database(url, prepare=False)
+            server_url = process.url
+        else:
+            server_url = stack.enter_context(BackgroundServer(server_db)).url
         # The office loads a workstation's whole data with an admin device: an operator may
         # not add reference rows (inspectors), and every case naming one would be set
         # aside (94,767 conflict records, measured; the old figure measured that storm).
         token = add_device(server_db.engine, f"first-{label}", "admin")[1]
         path = fresh_copy(hundred, work / f"first-push-{label}.sqlite")
         db = open_database(path)
-        with _TimedTransport(server.url, token) as transport:
+        with _TimedTransport(server_url, token) as transport:
             client = SyncClient(db, transport)
             client.push_runs = runs
             client.inserts_from_tables = from_tables
+            client.read_ahead = read_ahead
             client._hello()
             report = SyncReport()
+            server_cpu = cpu_seconds(process.pids()) if process else 0.0
+            cpu = time.process_time()
             started = time.perf_counter()
             client._push(report)
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+            server_cpu = cpu_seconds(process.pids()) - server_cpu if process else 0.0
         db.close()
     server_db.close()
-    return report.pushed / seconds, seconds - transport.waited, report.pushed
+    return (report.pushed / seconds, seconds - transport.waited, report.pushed, cpu,
+            server_cpu)
 
 
 def first_pushes(work: Path, hundred: Path, args) -> None:
@@ -309,7 +337,9 @@ def first_pushes(work: Path, hundred: Path, args) -> None:
             Path(f"{empty}{suffix}").unlink(missing_ok=True)
         return str(empty)
 
-    first_push(work, hundred, empty_sqlite, "SQLite", args.repeat, variants)
+    for own in (False, True):
+        first_push(work, hundred, empty_sqlite, "SQLite", args.repeat, variants,
+                   own_process=own)
     if args.pg:
         made: list[str] = []
 
@@ -320,7 +350,9 @@ def first_pushes(work: Path, hundred: Path, args) -> None:
             return made[-1]
 
         try:
-            first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat, variants)
+            for own in (False, True):
+                first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat, variants,
+                           own_process=own)
         finally:
             for url in made:
                 _drop_pg(url)

@@ -111,6 +111,8 @@ class SyncClient:
         # New rows are frozen with their id only and read from their tables when sent
         # (outbox.freeze); off: each frozen with its JSON (the benchmark's baseline).
         self.inserts_from_tables = True
+        # The next runs are read while the server applies the last (off: the baseline).
+        self.read_ahead = True
 
     # -- the whole sync ------------------------------------------------------------------
     def sync(self, *, verify: bool = False) -> SyncReport:
@@ -235,7 +237,7 @@ class SyncClient:
                 with self.db.engine.connect() as conn:
                     files.upload_missing(self.transport,
                                          files.local_files(conn, self.files, photos))
-            if runs:
+            if runs and self.read_ahead:
                 coming = ahead.submit(self._read_runs, runs[-1]["seqs"][-1])
             sent = [i for run in runs for i in run["ids"]] if runs else None
             try:
