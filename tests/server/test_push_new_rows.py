@@ -622,3 +622,28 @@ def test_new_rows_read_from_the_tables_land_as_frozen_ones_would(
         assert changes == reports[0][0] + 2 * 150
     finally:
         twins.close()
+
+
+HOSTILE_IDS = ["tab\there", "back\\slash\\N", "new\nline\r", "quote'\"", "案件编号", "a,b;c",
+               "\\.", "𠀀🚲", "%s?:x"]
+
+
+def test_hostile_change_ids_are_stored_alike(twins, pushes, frozen_clock):
+    """Change ids are the device's text: the bulk path's books (COPY on PostgreSQL) keep
+    every one as the one-by-one path does, and know each again."""
+    try:
+        twins.device("admin-ws", "admin")
+        notes = [_note(n, pushes["cases"][0]["id"]) for n in range(120)]
+        changes = Pushes().changes([("cases", pushes["cases"][0])]
+                                   + [("case_notes", n) for n in notes])
+        for n, change in enumerate(changes[:len(HOSTILE_IDS) * 10:10]):
+            change["id"] = HOSTILE_IDS[n]
+        answers = twins.push("admin-ws", 0, changes)
+        _same_answer(answers, changes)
+        assert answers[1]["inserted"] == len(changes)
+        _same_state(twins)
+        again = twins.push("admin-ws", 0, changes)
+        assert all(r.get("duplicate") for r in again[1]["results"])
+        assert len(again[1]["results"]) == len(changes)
+    finally:
+        twins.close()

