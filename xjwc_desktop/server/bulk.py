@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 
 from xjwc_desktop.core.sync import bulk_triggers
 from xjwc_desktop.core.sync.rows import large_cache, quoted, statement, update_sql
-from xjwc_desktop.core.sync.schema import BLOB, SyncedTable
+from xjwc_desktop.core.sync.schema import SyncedTable
 
 
 def executemany(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
@@ -83,11 +83,14 @@ def insert_rows(conn: Connection, table: SyncedTable, rows: list) -> None:
     """Insert whole new rows (new_rows.database_rows) in one statement: on SQLite one
     ``executemany`` with the table's triggers set aside and their work done set-wise for
     the batch (core/sync/bulk_triggers.py, as a pull's batch does), on PostgreSQL one
-    ``INSERT … SELECT FROM json_to_recordset``."""
+    ``COPY``."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        conn.execute(statement(_pg_insert_sql(table)), {"rows": as_json(rows)})
+        # COPY: PostgreSQL reads each value with its column's own input, as it read the
+        # same texts out of a JSON text (the rows were screened: every value of its kind's
+        # type), without parsing the JSON first.
+        copy_rows(conn, f'COPY "{table.name}" ({quoted(table.columns)}) FROM STDIN', rows)
         return
     columns = table.columns
     marks = ", ".join("?" * len(columns))
@@ -144,17 +147,3 @@ def json_texts(dialect: str) -> str:
     if dialect == "postgresql":
         return "(SELECT json_array_elements_text(CAST(:ids AS json)))"
     return "(SELECT value FROM json_each(:ids))"
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_insert_sql(table: SyncedTable) -> str:
-    record, values = [], []
-    for column, kind in zip(table.columns, table.kinds, strict=True):
-        if kind == BLOB:  # sent as hex, as on the wire
-            record.append(f'"{column}" text')
-            values.append(f"decode(v.\"{column}\", 'hex')")
-        else:
-            record.append(f'"{column}" {_pg_type(table, column)}')
-            values.append(f'v."{column}"')
-    return (f'INSERT INTO "{table.name}" ({quoted(table.columns)}) SELECT {", ".join(values)} '
-            f"FROM json_to_recordset(CAST(:rows AS json)) AS v({', '.join(record)})")

@@ -21,7 +21,7 @@ Walking the push in the device's order, each stretch of plain rows between two o
 queued at once: its feed numbers are the next ones in a row, as the one-by-one path would
 have given them; its rows go to the database table by table in one statement
 (``executemany`` on SQLite with the table's triggers set aside and done set-wise,
-``INSERT … SELECT FROM json_to_recordset`` on PostgreSQL), its feed rows and applied
+``COPY`` on PostgreSQL), its feed rows and applied
 change ids likewise (PushContext.flush). What a change taken one by one leaves behind
 for later ones (a case set aside whose notes follow it, a lost step whose history joins
 it) is checked for each stretch when it is reached. A case number given out again by
@@ -291,12 +291,9 @@ class NewRows:
 
 def database_rows(dialect: str, table: SyncedTable, rows: list[dict],
                   writer: str) -> list:
-    """The rows as the database takes them: tuples in the table's column order for
-    SQLite's ``executemany`` (binary values as bytes), the wire rows themselves for
-    PostgreSQL's ``json_to_recordset`` (it decodes the hex); written by ``writer``."""
-    if dialect == "postgresql":
-        return [{**row, "written_by": writer} for row in rows] \
-            if "written_by" in table.columns else rows
+    """The rows as the database takes them: values in the table's column order (binary
+    values as bytes) for SQLite's ``executemany`` and PostgreSQL's ``COPY``; written by
+    ``writer``."""
     columns = table.columns
     blobs = [n for n, k in enumerate(table.kinds) if k == BLOB]
     at = columns.index("written_by") if "written_by" in columns else None
