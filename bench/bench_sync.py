@@ -21,7 +21,13 @@
 
     .venv/bin/python bench/bench_sync.py [--workdir /tmp/xjwc-bench-sync] [--skip-1m] [--pg]
     .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3] [--workers 1,2]
+        [--push-server-cases 1000000]
     .venv/bin/python bench/bench_sync.py --only first-push [--pg] [--repeat 2] [--one-by-one]
+        [--first-push-cases 1000000]
+
+Growth (issue #15, target 8): ``--push-server-cases N`` runs the concurrent pushes against
+a server holding the N-case demo (each workstation a whole copy of it: 20 of them), and
+``--first-push-cases N`` pushes the N-case demo instead of the 100,000-case one.
 
 Databases are made once in the work folder (``xjwc demo``) and reused.
 """
@@ -31,13 +37,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shutil
+import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench_common import load_line
+from bench_common import SEED_CASES, demo, load_line
 from push_rounds import concurrent_pushes
 from sqlalchemy import select, text
 
@@ -51,16 +56,11 @@ from xjwc_desktop.server.database import open_server_database
 from xjwc_desktop.server.devices import add_device
 from xjwc_desktop.server.run import BackgroundServer
 
-SEED_CASES = 15_789  # the demo's own cases (the work report's figures)
 
-
-def demo(path: Path, total_cases: int) -> Path:
-    if not path.exists():
-        print(f"… making {path.name} ({total_cases:,} cases, once)", flush=True)
-        subprocess.run([sys.executable, "-m", "xjwc_desktop", "demo", "--db", str(path),
-                        "--cases", str(total_cases - SEED_CASES)], check=True,
-                       stdout=subprocess.DEVNULL)
-    return path
+def cases_in(path: Path) -> int:
+    """The cases a demo database holds (the figures' labels)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
 
 
 def fresh_copy(src: Path, dst: Path) -> Path:
@@ -237,9 +237,10 @@ FIRST_PUSH = {"new": (True, True, True), "frozen JSON": (True, False, False),
               "one change at a time": (False, False, False)}
 
 
-def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int,
+def first_push(work: Path, source: Path, empty_url, label: str, rounds: int,
                variants: tuple[str, ...], *, own_process: bool = False) -> None:
-    """A workstation holding the 100,000-case demo pushes it all to an empty server: new
+    """A workstation holding a demo database (``source``: 100,000 cases unless
+    ``--first-push-cases`` says otherwise) pushes it all to an empty server: new
     rows read from its tables when sent (outbox.freeze), the next runs read while the
     server applies the last, sent as runs (new_rows.py); beside the same push with every
     new row frozen as JSON first and nothing read ahead (the path before this pass) and,
@@ -249,7 +250,7 @@ def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int,
     figures: dict[str, list[tuple]] = {v: [] for v in variants}
     for n in range(rounds):
         for name in (variants if n % 2 == 0 else variants[::-1]):
-            figures[name].append(_first_push_once(work, hundred, empty_url(), label,
+            figures[name].append(_first_push_once(work, source, empty_url(), label,
                                                   *FIRST_PUSH[name], own_process=own_process))
     where = "xjwc serve in its own process" if own_process else "server in this process"
     print(f"  ({label}, {where}, {rounds} rounds each, medians; {load_line()})")
@@ -258,7 +259,7 @@ def first_push(work: Path, hundred: Path, empty_url, label: str, rounds: int,
         client = statistics.median(f[1] for f in figures[name])
         cpu = statistics.median(f[3] for f in figures[name])
         server_cpu = statistics.median(f[4] for f in figures[name])
-        line(f"{label} ({where}): first push of 100,000 cases to an empty server"
+        line(f"{label} ({where}): first push of {cases_in(source):,} cases to an empty server"
              + ("" if name == "new" else f" — baseline ({name})"),
              f"{rates[name]:,.0f} rows/s",
              f"{figures[name][0][2]:,} rows; {figures[name][0][2] / rates[name]:.1f} s; "
@@ -282,7 +283,7 @@ class _TimedTransport(HttpTransport):
             self.waited += time.perf_counter() - started
 
 
-def _first_push_once(work: Path, hundred: Path, url: str, label: str, runs: bool,
+def _first_push_once(work: Path, source: Path, url: str, label: str, runs: bool,
                      from_tables: bool, read_ahead: bool, *,
                      own_process: bool = False) -> tuple[float, float, int, float, float]:
     """rows/s, the client's own seconds (freezing, reading, acknowledging), rows, and the
@@ -305,7 +306,7 @@ def _first_push_once(work: Path, hundred: Path, url: str, label: str, runs: bool
         # not add reference rows (inspectors), and every case naming one would be set
         # aside (94,767 conflict records, measured; the old figure measured that storm).
         token = add_device(server_db.engine, f"first-{label}", "admin")[1]
-        path = fresh_copy(hundred, work / f"first-push-{label}.sqlite")
+        path = fresh_copy(source, work / f"first-push-{label}.sqlite")
         db = open_database(path)
         with _TimedTransport(server_url, token) as transport:
             client = SyncClient(db, transport)
@@ -327,18 +328,20 @@ def _first_push_once(work: Path, hundred: Path, url: str, label: str, runs: bool
             server_cpu)
 
 
-def first_pushes(work: Path, hundred: Path, args) -> None:
-    print("   first push of 100,000 cases to an empty server (target ≥ 20,000 rows/s)")
+def first_pushes(work: Path, source: Path, args) -> None:
+    print(f"   first push of {cases_in(source):,} cases to an empty server "
+          "(target ≥ 20,000 rows/s at 100,000)")
     variants = ("new", "frozen JSON") + (("one change at a time",) if args.one_by_one else ())
     empty = work / "empty-server.sqlite"
+    places = (True,) if args.serve_only else (False, True)  # own_process
 
     def empty_sqlite() -> str:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{empty}{suffix}").unlink(missing_ok=True)
         return str(empty)
 
-    for own in (False, True):
-        first_push(work, hundred, empty_sqlite, "SQLite", args.repeat, variants,
+    for own in places:
+        first_push(work, source, empty_sqlite, "SQLite", args.repeat, variants,
                    own_process=own)
     if args.pg:
         made: list[str] = []
@@ -350,8 +353,8 @@ def first_pushes(work: Path, hundred: Path, args) -> None:
             return made[-1]
 
         try:
-            for own in (False, True):
-                first_push(work, hundred, empty_pg, "PostgreSQL", args.repeat, variants,
+            for own in places:
+                first_push(work, source, empty_pg, "PostgreSQL", args.repeat, variants,
                            own_process=own)
         finally:
             for url in made:
@@ -424,6 +427,13 @@ def main() -> None:
                         help="the first push also one change at a time (~100 s a round)")
     parser.add_argument("--workers", default="1,2",
                         help="figure 4: server processes to compare (comma-separated)")
+    parser.add_argument("--push-server-cases", type=int, default=SEED_CASES,
+                        help="figure 4: cases on the server the workstations push to")
+    parser.add_argument("--first-push-cases", type=int, default=100_000,
+                        help="cases of the workstation that pushes to an empty server")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="the first push to xjwc serve only, not to a server in this "
+                             "process")
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -441,10 +451,12 @@ def main() -> None:
         print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
         thousand_edits(work, hundred)
     if args.only in (None, "push"):
-        print("4. concurrent pushes: 200 edits from each of 1–20 workstations at once "
-              "(targets at 20: ≥ 6,000 changes/s PostgreSQL, ≥ 4,000 SQLite, slowest "
-              "≤ 0.5 s)")
-        seed = demo(work / "demo-seed.sqlite", SEED_CASES)
+        print("4. concurrent pushes: 200 edits from each of 1–20 workstations at once, "
+              f"{args.push_server_cases:,} cases on the server (targets at 20: ≥ 6,000 "
+              "changes/s PostgreSQL, ≥ 4,000 SQLite, slowest ≤ 0.5 s)")
+        seed = demo(work / ("demo-seed.sqlite" if args.push_server_cases == SEED_CASES else
+                            f"demo{args.push_server_cases // 1000}k.sqlite"),
+                    args.push_server_cases)
         workers = tuple(int(n) for n in args.workers.split(","))
         concurrent_pushes(work, str(fresh_copy(seed, work / "push-server.sqlite")),
                           "SQLite", args.repeat, workers)
@@ -452,7 +464,8 @@ def main() -> None:
             with _pg_database(seed) as url:
                 concurrent_pushes(work, url, "PostgreSQL", args.repeat, workers)
     if args.only in (None, "push", "first-push") and not args.skip_first_push:
-        first_pushes(work, hundred, args)
+        first_pushes(work, demo(work / f"demo{args.first_push_cases // 1000}k.sqlite",
+                                args.first_push_cases), args)
     if not args.skip_1m and args.only in (None, "idle"):
         print("3. sync with nothing to do on 1,000,000 cases (target ≤ 100 ms)")
         idle_sync(work, demo(work / "demo1m.sqlite", 1_000_000))
