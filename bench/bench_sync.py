@@ -23,7 +23,7 @@
     .venv/bin/python bench/bench_sync.py --only push [--pg] [--repeat 3] [--workers 1,2]
         [--push-server-cases 1000000]
     .venv/bin/python bench/bench_sync.py --only first-push [--pg] [--repeat 2] [--one-by-one]
-        [--first-push-cases 1000000]
+        [--first-push-cases 1000000] [--serve-only] [--no-baseline]
 
 Growth (issue #15, target 8): ``--push-server-cases N`` runs the concurrent pushes against
 a server holding the N-case demo (each workstation a whole copy of it: 20 of them), and
@@ -331,7 +331,8 @@ def _first_push_once(work: Path, source: Path, url: str, label: str, runs: bool,
 def first_pushes(work: Path, source: Path, args) -> None:
     print(f"   first push of {cases_in(source):,} cases to an empty server "
           "(target ≥ 20,000 rows/s at 100,000)")
-    variants = ("new", "frozen JSON") + (("one change at a time",) if args.one_by_one else ())
+    variants = ("new",) if args.no_baseline else \
+        ("new", "frozen JSON") + (("one change at a time",) if args.one_by_one else ())
     empty = work / "empty-server.sqlite"
     places = (True,) if args.serve_only else (False, True)  # own_process
 
@@ -431,6 +432,8 @@ def main() -> None:
                         help="figure 4: cases on the server the workstations push to")
     parser.add_argument("--first-push-cases", type=int, default=100_000,
                         help="cases of the workstation that pushes to an empty server")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="the first push by the new path only (growth runs at 3M)")
     parser.add_argument("--serve-only", action="store_true",
                         help="the first push to xjwc serve only, not to a server in this "
                              "process")
