@@ -440,19 +440,21 @@ def main() -> None:
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
-    hundred = demo(work / "demo100k.sqlite", 100_000)
+    def hundred() -> Path:  # made once, when a figure needs it
+        return demo(work / "demo100k.sqlite", 100_000)
+
     if args.only in (None, "first"):
         print("1. first sync of 100,000 cases (target ≥ 30,000 rows/s)")
-        first_sync(work, str(fresh_copy(hundred, work / "first-server.sqlite")), "SQLite server")
+        first_sync(work, str(fresh_copy(hundred(), work / "first-server.sqlite")), "SQLite server")
     if args.pg and args.only in (None, "first"):
-        url = postgres_copy(hundred)
+        url = postgres_copy(hundred())
         try:
             first_sync(work, url, "PostgreSQL server")
         finally:
             _drop_pg(url)
     if args.only in (None, "edits"):
         print("2. 1,000 edits pushed and pulled (target ≤ 1 s)")
-        thousand_edits(work, hundred)
+        thousand_edits(work, hundred())
     if args.only in (None, "push"):
         print("4. concurrent pushes: 200 edits from each of 1–20 workstations at once, "
               f"{args.push_server_cases:,} cases on the server (targets at 20: ≥ 6,000 "
