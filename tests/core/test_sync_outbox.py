@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import subprocess
 import sys
 
@@ -201,6 +203,21 @@ def _new_notes(db, texts: list[str]) -> list[str]:
     return ids
 
 
+@contextlib.contextmanager
+def _with_twin(db, tmp_path):
+    """``(db, twin)``: the database reopened and a byte-for-byte copy of it, both closed
+    after."""
+    db.close()
+    twin_path = tmp_path / "twin.sqlite"
+    shutil.copyfile(db.path, twin_path)
+    db, twin = open_database(db.path), open_database(twin_path)
+    try:
+        yield db, twin
+    finally:
+        twin.close()
+        db.close()
+
+
 def _sent(db, *, from_tables: bool) -> list[dict]:
     with db.engine.begin() as conn:
         outbox.freeze(conn, inserts_from_tables=from_tables)
@@ -212,15 +229,8 @@ HOSTILE_NOTES = ['"}\', DROP TABLE cases; -- \u0000 \\', "<script>alert(1)</scri
 
 
 def test_new_rows_frozen_by_id_are_sent_as_the_frozen_payload_would_be(db, tmp_path):
-    import shutil
-
     _new_notes(db, HOSTILE_NOTES)
-    db.close()
-    twin_path = tmp_path / "twin.sqlite"
-    shutil.copyfile(db.path, twin_path)
-    db = open_database(db.path)
-    twin = open_database(twin_path)
-    try:
+    with _with_twin(db, tmp_path) as (db, twin):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM sync_outbox WHERE op = 'insert'"))\
                 .scalar_one() == len(HOSTILE_NOTES)
@@ -235,24 +245,15 @@ def test_new_rows_frozen_by_id_are_sent_as_the_frozen_payload_would_be(db, tmp_p
 
         assert all(is_uuid7(c["id"]) for c in bare)
         assert len({c["id"] for c in bare}) == len(bare)
-    finally:
-        twin.close()
 
 
 def test_a_row_written_after_its_insert_was_frozen_goes_as_it_was_frozen(db, tmp_path):
     """The edit, the deletion and the edit-then-deletion come after, as changes of their
     own: nothing of them is lost, and the insert is what it was when frozen."""
-    import shutil
-
     from xjwc_desktop.core.model import CaseNote
 
     ids = _new_notes(db, ["一", "二", "三", "四"])
-    db.close()
-    twin_path = tmp_path / "twin.sqlite"
-    shutil.copyfile(db.path, twin_path)
-    db = open_database(db.path)
-    twin = open_database(twin_path)
-    try:
+    with _with_twin(db, tmp_path) as (db, twin):
         sent = []
         for database, from_tables in ((db, True), (twin, False)):
             with database.engine.begin() as conn:
@@ -273,8 +274,6 @@ def test_a_row_written_after_its_insert_was_frozen_goes_as_it_was_frozen(db, tmp
                  if c["op"] != "insert"]
         assert later == [(ids[0], "update", "一再改"), (ids[1], "delete", None),
                          (ids[2], "delete", None)]
-    finally:
-        twin.close()
 
 
 def test_a_new_row_gone_without_a_trace_is_named_and_not_sent(db):
