@@ -138,12 +138,3 @@ def copy_rows(conn: Connection, sql: str, rows: list[tuple]) -> None:
         raise sa_exc.IntegrityError(sql, None, exc) from exc
     finally:
         cursor.close()
-
-
-def json_texts(dialect: str) -> str:
-    """``(…)`` of the texts in the JSON array bound as ``:ids``, for ``col IN …``: one
-    parameter however many (an expanding ``IN`` of 5,000 cost SQLAlchemy more to build
-    than the database to answer)."""
-    if dialect == "postgresql":
-        return "(SELECT json_array_elements_text(CAST(:ids AS json)))"
-    return "(SELECT value FROM json_each(:ids))"

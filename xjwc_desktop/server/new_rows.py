@@ -43,8 +43,9 @@ from sqlalchemy import Connection, text
 from xjwc_desktop.core import clock
 from xjwc_desktop.core.geo.mapdata import load_map_data
 from xjwc_desktop.core.sync.codec import dumps
+from xjwc_desktop.core.sync.rows import json_texts
 from xjwc_desktop.core.sync.schema import BLOB, SyncedTable, is_synced, synced_table
-from xjwc_desktop.server import authz, bulk, validate
+from xjwc_desktop.server import authz, validate
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import unique_keys
 
@@ -156,7 +157,7 @@ def _held_ids(conn: Connection, runs: list[Run], aside: list[dict]) -> None:
     for name, spots in by_table.items():
         ids = [runs[r].rows[n]["id"] for r, n in spots]
         held = set(conn.execute(text(f'SELECT id FROM "{name}" WHERE id IN '
-                                     + bulk.json_texts(conn.dialect.name)),
+                                     + json_texts(conn.dialect.name)),
                                 {"ids": dumps(ids)}).scalars())
         for (r, n), row_id in zip(spots, ids, strict=True):
             if row_id in held:

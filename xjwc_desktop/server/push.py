@@ -20,9 +20,9 @@ from xjwc_desktop.core.errors import XjwcError
 from xjwc_desktop.core.sync import merge
 from xjwc_desktop.core.sync.codec import DATETIME_FORMAT, dumps, loads, row_hash
 from xjwc_desktop.core.sync.merge import ConflictSpec
-from xjwc_desktop.core.sync.rows import no_cycle_collector
+from xjwc_desktop.core.sync.rows import json_texts, no_cycle_collector
 from xjwc_desktop.core.sync.schema import is_synced, synced_table
-from xjwc_desktop.server import authz, bulk, new_rows, validate
+from xjwc_desktop.server import authz, new_rows, validate
 from xjwc_desktop.server.conflict_log import add_lost_event, record_conflict
 from xjwc_desktop.server.devices import Device
 from xjwc_desktop.server.numbers import renumber
@@ -153,7 +153,7 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, dict]:
     one JSON text per 10,000 (a first push asks for 10,000 at a time; 500 a statement
     with an expanding ``IN`` cost PostgreSQL 1.5 s of its 196,000)."""
     query = text("SELECT change_id, result FROM sync_changes WHERE change_id IN "
-                 + bulk.json_texts(conn.dialect.name))
+                 + json_texts(conn.dialect.name))
     out = {}
     for start in range(0, len(ids), 10_000):
         for cid, result in conn.execute(query, {"ids": dumps(ids[start:start + 10_000])}):

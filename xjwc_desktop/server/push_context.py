@@ -29,6 +29,7 @@ from xjwc_desktop.core.sync.rows import (
     chunks,
     db_values,
     insert_sql,
+    json_texts,
     quoted,
     read_rows,
     statement,
@@ -135,7 +136,7 @@ class PushContext:
                 and all(type(v) is str for v in looked_up):
             # Many texts (the bulk path): one statement, the values as one JSON text.
             query = statement(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN '
-                              + bulk.json_texts(self.dialect))
+                              + json_texts(self.dialect))
             parts, bind = [looked_up], dumps
         else:
             query = with_ids(f'SELECT id, {quoted(key)} FROM "{name}" WHERE "{key[by]}" IN :ids')

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 
 from xjwc_desktop.core.ids import uuid7
 from xjwc_desktop.core.sync.codec import dumps, loads, row_hash, wire_converter
-from xjwc_desktop.core.sync.rows import chunks, no_cycle_collector, quoted
+from xjwc_desktop.core.sync.rows import chunks, no_cycle_collector, read_rows
 from xjwc_desktop.core.sync.schema import BOOKKEEPING, synced_table, synced_tables
 
 FREEZE_CHUNK = 5000
@@ -73,8 +73,7 @@ def _freeze_entries(conn: Connection, entries) -> None:
     by_table: dict[str, list[str]] = defaultdict(list)
     for e in entries:
         by_table[e.tbl].append(e.row_id)
-    current = {name: _current_rows(conn, synced_table(name), ids)
-               for name, ids in by_table.items()}
+    current = {name: read_rows(conn, synced_table(name), ids) for name, ids in by_table.items()}
     frozen, dropped = [], []
     base_converters = {name: wire_converter(synced_table(name).kinds) for name in by_table}
     for e in entries:
@@ -93,19 +92,6 @@ def _freeze_entries(conn: Connection, entries) -> None:
         cursor.executemany("DELETE FROM sync_outbox WHERE seq = ?", [(s,) for s in dropped])
         cursor.executemany("UPDATE sync_outbox SET change_id = ?, payload = ? WHERE seq = ?",
                            frozen)
-    finally:
-        cursor.close()
-
-
-def _current_rows(conn: Connection, table, ids: list[str]) -> dict[str, list]:
-    """``{id: wire row}`` of the rows of ``table`` with those ids, in one statement."""
-    id_pos = table.columns.index("id")
-    convert = wire_converter(table.kinds)
-    cursor = conn.connection.driver_connection.execute(
-        f'SELECT {quoted(table.columns)} FROM "{table.name}" '
-        "WHERE id IN (SELECT value FROM json_each(?))", (dumps(ids),))
-    try:
-        return {raw[id_pos]: convert(raw) for raw in cursor.fetchall()}
     finally:
         cursor.close()
 
